@@ -1,0 +1,76 @@
+/**
+ * OpenAI-ES (Salimans et al. 2017): isotropic Gaussian around the center, antithetic pairs,
+ * centered-rank fitness shaping, Adam on the gradient estimate with L2 weight decay.
+ */
+import { Adam } from "../optim/adam.ts";
+import { antitheticPopulation, type Candidate } from "./noise.ts";
+import { l2, pairSums } from "./gradient.ts";
+import type { Searcher, SearcherOptions, SearcherState, TellStats } from "./searcher.ts";
+import { shapeFitness, type FitnessShaping } from "./shaping.ts";
+
+export class OpenAIES implements Searcher {
+  readonly algo = "es" as const;
+  readonly dim: number;
+  readonly center: Float32Array;
+  readonly sigma: Float32Array;
+  readonly popSize: number;
+  generation = 0;
+  private readonly seed: number;
+  private readonly shaping: FitnessShaping;
+  private readonly adam: Adam;
+  private readonly sigmaValue: number;
+  /** Last gradient estimate (for diagnostics and tests). */
+  lastGradient: Float64Array;
+
+  constructor(initial: Float32Array, options: SearcherOptions) {
+    if (options.popSize < 2 || options.popSize % 2 !== 0) throw new Error(`popSize must be even and >= 2, got ${options.popSize}`);
+    this.dim = initial.length;
+    this.center = initial.slice();
+    this.sigmaValue = options.sigma;
+    this.sigma = new Float32Array(this.dim).fill(options.sigma);
+    this.popSize = options.popSize;
+    this.seed = options.seed >>> 0;
+    this.shaping = options.fitnessShaping ?? "centered-ranks";
+    this.adam = new Adam(this.dim, { lr: options.lr, weightDecay: options.weightDecay ?? 0 });
+    this.lastGradient = new Float64Array(this.dim);
+  }
+
+  ask(): Candidate[] {
+    return antitheticPopulation(this.seed, this.generation, this.popSize);
+  }
+
+  /** Gradient estimate of E[f(center + σ eps)] w.r.t. the center (unbiased with raw shaping). */
+  estimateGradient(candidates: Candidate[], fitness: ArrayLike<number>): Float64Array {
+    const shaped = shapeFitness(fitness, this.shaping);
+    const { diff } = pairSums(candidates, shaped, this.dim, false);
+    for (let i = 0; i < this.dim; i++) diff[i] /= this.sigmaValue;
+    return diff;
+  }
+
+  tell(candidates: Candidate[], fitness: ArrayLike<number>): TellStats {
+    const grad = this.estimateGradient(candidates, fitness);
+    this.lastGradient = grad;
+    const stepNorm = this.adam.ascend(this.center, grad);
+    this.generation += 1;
+    return { gradNorm: l2(grad), stepNorm, sigmaMean: this.sigmaValue };
+  }
+
+  state(): SearcherState {
+    const a = this.adam.state();
+    return {
+      algo: "es",
+      generation: this.generation,
+      scalars: { adamT: a.t, sigma: this.sigmaValue },
+      arrays: { center: this.center.slice(), adamM: a.m, adamV: a.v },
+    };
+  }
+
+  load(state: SearcherState): void {
+    if (state.algo !== "es") throw new Error(`checkpoint holds a '${state.algo}' searcher, not 'es'`);
+    const center = state.arrays.center;
+    if (!(center instanceof Float32Array) || center.length !== this.dim) throw new Error("searcher state: center has the wrong size");
+    this.center.set(center);
+    this.generation = state.generation;
+    this.adam.load({ t: state.scalars.adamT, m: state.arrays.adamM as Float64Array, v: state.arrays.adamV as Float64Array });
+  }
+}
