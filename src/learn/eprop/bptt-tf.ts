@@ -58,8 +58,9 @@ export function bpttGradients(
   const beta = neuron.model === "alif" ? neuron.beta : 0;
   const thr = neuron.threshold, gamma = neuron.gamma;
 
-  const spike = tf.customGrad((x: TF.Tensor, save: TF.GradSaveFunc) => {
-    save([x]);
+  const spike = tf.customGrad((...args: Array<TF.Tensor | TF.GradSaveFunc>) => {
+    const x = args[0] as TF.Tensor;
+    (args[1] as TF.GradSaveFunc)([x]);
     return {
       value: tf.cast(tf.greaterEqual(x, 0), "float32"),
       gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
@@ -68,8 +69,8 @@ export function bpttGradients(
       },
     };
   }) as (x: TF.Tensor) => TF.Tensor;
-  const stopGradient = tf.customGrad((x: TF.Tensor) => ({
-    value: tf.clone(x),
+  const stopGradient = tf.customGrad((...args: Array<TF.Tensor | TF.GradSaveFunc>) => ({
+    value: tf.clone(args[0] as TF.Tensor),
     gradFunc: (dy: TF.Tensor) => [tf.zerosLike(dy)],
   })) as (x: TF.Tensor) => TF.Tensor;
 
