@@ -6,6 +6,7 @@ export { OpenAIES } from "./openai-es.ts";
 export { PGPE } from "./pgpe.ts";
 export { antitheticPopulation, fillDirection, materialize, type Candidate } from "./noise.ts";
 export { centeredRanks, shapeFitness, type FitnessShaping } from "./shaping.ts";
+export type { EvaluationRequest, EvaluationResult, ObsStatsData, Problem } from "./problem.ts";
 export type { Searcher, SearcherName, SearcherOptions, SearcherState, TellStats } from "./searcher.ts";
 
 export const SEARCHERS: readonly SearcherName[] = ["es", "pgpe"];
