@@ -1,0 +1,95 @@
+import type { WebSocket } from "ws";
+
+export interface ClientQueueOptions {
+  /** Frames waiting in our queue beyond this count drop the oldest (slow clients see fewer frames). */
+  maxQueuedFrames: number;
+  /** Do not hand more to the socket while this many bytes are still unsent (ws.bufferedAmount). */
+  highWaterBytes: number;
+  /** JSON messages are never dropped; a client with more than this many pending is disconnected. */
+  maxPendingMessages: number;
+}
+
+export const DEFAULT_QUEUE: ClientQueueOptions = { maxQueuedFrames: 8, highWaterBytes: 64 * 1024, maxPendingMessages: 256 };
+
+export interface ClientStats {
+  id: number;
+  sentFrames: number;
+  droppedFrames: number;
+  sentBytes: number;
+  queuedFrames: number;
+  queuedBytes: number;
+  bufferedAmount: number;
+}
+
+/**
+ * Per-client bounded outgoing queue. Memory per client is at most
+ * highWaterBytes + one message + maxQueuedFrames frames + pending JSON messages.
+ */
+export class ClientQueue {
+  private readonly frames: Uint8Array[] = [];
+  private readonly messages: string[] = [];
+  private queuedBytes = 0;
+  sentFrames = 0;
+  droppedFrames = 0;
+  sentBytes = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly ws: WebSocket,
+    private readonly options: ClientQueueOptions = DEFAULT_QUEUE,
+  ) {}
+
+  sendJson(message: object): void {
+    if (this.messages.length >= this.options.maxPendingMessages) {
+      this.ws.terminate();
+      return;
+    }
+    const text = JSON.stringify(message);
+    this.messages.push(text);
+    this.queuedBytes += text.length;
+    this.flush();
+  }
+
+  sendFrame(frame: Uint8Array): void {
+    this.frames.push(frame);
+    this.queuedBytes += frame.byteLength;
+    while (this.frames.length > this.options.maxQueuedFrames) {
+      const old = this.frames.shift()!;
+      this.queuedBytes -= old.byteLength;
+      this.droppedFrames++;
+    }
+    this.flush();
+  }
+
+  /** Hand queued data to the socket while it is below the high-water mark; JSON first, in order. */
+  flush(): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    while (this.ws.bufferedAmount < this.options.highWaterBytes) {
+      const text = this.messages.shift();
+      if (text !== undefined) {
+        this.queuedBytes -= text.length;
+        this.sentBytes += text.length;
+        this.ws.send(text, () => this.flush());
+        continue;
+      }
+      const frame = this.frames.shift();
+      if (frame === undefined) return;
+      this.queuedBytes -= frame.byteLength;
+      this.sentBytes += frame.byteLength;
+      this.sentFrames++;
+      this.ws.send(frame, { binary: true }, () => this.flush());
+    }
+  }
+
+  stats(): ClientStats {
+    return {
+      id: this.id,
+      sentFrames: this.sentFrames,
+      droppedFrames: this.droppedFrames,
+      sentBytes: this.sentBytes,
+      queuedFrames: this.frames.length,
+      queuedBytes: this.queuedBytes,
+      bufferedAmount: this.ws.bufferedAmount,
+    };
+  }
+}

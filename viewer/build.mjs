@@ -1,0 +1,42 @@
+// Bundle the three.js viewer into viewer/dist with esbuild (no network; everything comes from node_modules).
+// Usage: node viewer/build.mjs [--minify]. src/serve/bundle.ts calls buildViewer() on first use.
+import { copyFile, mkdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import * as esbuild from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export async function buildViewer({ outDir = join(here, "dist"), minify = true } = {}) {
+  const tmp = `${outDir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  await esbuild.build({
+    entryPoints: [join(here, "src", "main.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: ["chrome110", "firefox110", "safari16"],
+    outfile: join(tmp, "app.js"),
+    minify,
+    sourcemap: false,
+    logLevel: "silent",
+    legalComments: "none",
+  });
+  await copyFile(join(here, "src", "index.html"), join(tmp, "index.html"));
+  await copyFile(join(here, "src", "style.css"), join(tmp, "style.css"));
+  await rm(outDir, { recursive: true, force: true });
+  try {
+    await rename(tmp, outDir);
+  } catch (err) {
+    // Another process built it at the same moment; its bundle is as good as ours.
+    await rm(tmp, { recursive: true, force: true });
+    if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
+  }
+  return outDir;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const out = await buildViewer({ minify: !process.argv.includes("--no-minify") });
+  process.stderr.write(`viewer built into ${out}\n`);
+}
