@@ -37,7 +37,7 @@ export function fillDirection(seed: number, out: Float64Array): void {
 export function materialize(
   center: Float32Array,
   sigma: Float32Array,
-  candidate: Pick<Candidate, "seed" | "sign">,
+  candidate: { seed: number; sign: number },
   out: Float32Array,
   eps: Float64Array = new Float64Array(center.length),
 ): Float32Array {
