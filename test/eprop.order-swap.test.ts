@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { runOrderSwap } from "../src/learn/eprop/order-swap.ts";
+
+describe("order-swap: STDP-aware eligibility", () => {
+  it("plain LIF: the accumulated eligibility grows in both phases (no depression branch)", () => {
+    const r = runOrderSwap({ model: "lif", seed: 1, cycles: 8 });
+    expect(r.postSpikes).toBe(16);
+    expect(r.meanLagCausalMs).toBeGreaterThan(2);
+    expect(r.meanLagAntiCausalMs).toBeLessThan(-2);
+    expect(r.eligibilityCausal).toBeGreaterThan(0);
+    expect(r.eligibilityAntiCausal).toBeGreaterThan(0);
+    for (let k = 1; k < r.cumulative.length; k++) expect(r.cumulative[k]).toBeGreaterThanOrEqual(r.cumulative[k - 1]);
+    expect(r.signChanges).toBe(false);
+  });
+  for (const model of ["stdp-lif", "izhikevich"] as const) {
+    it(`${model}: positive in the causal phase, negative in the anti-causal phase`, () => {
+      const r = runOrderSwap({ model, seed: 1, cycles: 8 });
+      expect(r.postSpikes).toBe(16);
+      expect(r.eligibilityCausal).toBeGreaterThan(0);
+      expect(r.eligibilityAntiCausal).toBeLessThan(0);
+      const mid = Math.floor(r.cumulative.length / 2) - 1;
+      expect(r.cumulative[r.cumulative.length - 1]).toBeLessThan(r.cumulative[mid]);
+    });
+  }
+});
