@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Command } from "commander";
@@ -10,6 +10,7 @@ export interface CommandModule {
 
 /** Import every .ts module in `dir` (sorted) that exports `register`, and register it on `parent`. */
 export async function registerAll(parent: Command, dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
   const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort();
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(dir, file)).href)) as Partial<CommandModule>;
