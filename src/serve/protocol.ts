@@ -11,40 +11,35 @@ export const PROTOCOL_VERSION = 1;
 /** Hard cap on one client message (bytes); larger ones are answered with an error. */
 export const MAX_CONTROL_MESSAGE_BYTES = 4096;
 
-export type ShapeKind = "box" | "sphere" | "capsule" | "cylinder";
-
 /**
- * One rigid body to draw. Sizes are half-extents for a box ([hx, hy, hz]), [radius] for a sphere,
- * [halfHeight, radius] for capsules and cylinders (axis along local y, as in Rapier).
+ * Coordinates follow the simulation: z up, x forward (the viewer rotates them into three.js' y-up).
+ * Geometry is given in the body frame; poses place body frames in the world.
  */
+export type SceneGeom =
+  | { kind: "sphere"; radius: number; center: number[] }
+  | { kind: "capsule"; radius: number; from: number[]; to: number[] }
+  | { kind: "box"; halfExtents: number[]; center: number[] };
+
+/** One rigid body to draw. */
 export interface SceneBody {
   name: string;
-  shape: ShapeKind;
-  size: number[];
-  /** Offset of the shape in the body frame (x, y, z, qx, qy, qz, qw); identity when absent. */
-  local?: number[];
-  /** Index into `feet` when this body is a foot (contact markers). */
-  foot?: number;
+  geoms: SceneGeom[];
 }
 
 export interface SceneTerrain {
   kind: string;
-  /** Regular grid of heights (row-major, rows along z), centred at (cx, cz). */
-  heightfield?: { nx: number; nz: number; sizeX: number; sizeZ: number; cx: number; cz: number; heights: number[] };
-  /** Static boxes (stairs, gap edges, slopes): centre, half extents, rotation quaternion. */
-  boxes?: { center: number[]; halfExtents: number[]; rotation: number[] }[];
-  /** Infinite ground plane at this height, when the terrain is (or sits on) a plane. */
-  planeY?: number;
+  /** Heights on a regular grid: heights[ix * ny + iy] at (x0 + ix·dx, y0 + iy·dy). */
+  heightfield?: { nx: number; ny: number; x0: number; y0: number; dx: number; dy: number; heights: number[] };
+  /** Static boxes (ground slab, stairs, stones, slopes): centre, half extents, rotation quaternion. */
+  boxes: { center: number[]; halfExtents: number[]; rotation: number[] }[];
 }
 
 /** Everything the viewer needs to interpret binary frames of one session. */
 export interface SceneDescription {
   envId: string;
-  /** World up axis of poses and terrain. */
-  up: "y" | "z";
   bodies: SceneBody[];
-  /** Names of the contact sensors (feet), in frame order. */
-  feet: string[];
+  /** Contact sensors (feet), in frame order: the body and the foot point in its frame. */
+  feet: { name: string; body: number; point: number[] }[];
   terrain: SceneTerrain;
   /** Reward term names, in frame order. */
   terms: string[];

@@ -189,8 +189,8 @@ function wireControls(): void {
   };
   $("push").onclick = () => {
     const size = Number(($("pushSize") as HTMLInputElement).value) || 0;
-    const up = scene?.up === "z";
-    send({ type: "push", impulse: up ? [0, size, 0] : [0, 0, size] });
+    // Sideways (+y, the robot's left) push in the z-up simulation frame.
+    send({ type: "push", impulse: [0, size, 0] });
   };
   $("obsNoise").onchange = () => send({ type: "noise", obs: ($("obsNoise") as HTMLInputElement).checked ? 0.1 : 0 });
   $("actNoise").onchange = () => send({ type: "noise", action: ($("actNoise") as HTMLInputElement).checked ? 0.2 : 0 });

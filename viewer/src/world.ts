@@ -1,7 +1,7 @@
 /** The 3D view: terrain, robot bodies, lights and shadows, contact markers, push arrows, camera. */
 import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
-import type { Frame, SceneBody, SceneDescription, SceneTerrain } from "../../src/serve/protocol.ts";
+import type { Frame, SceneBody, SceneDescription, SceneGeom, SceneTerrain } from "../../src/serve/protocol.ts";
 
 const BODY_COLORS = [0xd9a441, 0x4f8fd9, 0x55b37a, 0xc75b7a, 0x8e6fd1, 0x4fb8b8];
 
@@ -14,7 +14,7 @@ export class World {
   private readonly root = new THREE.Group();
   private bodies: THREE.Object3D[] = [];
   private feetMarkers: THREE.Mesh[] = [];
-  private footBodies: number[] = [];
+  private feet: SceneDescription["feet"] = [];
   private terrainGroup = new THREE.Group();
   private readonly pushArrow: THREE.ArrowHelper;
   private pushShownUntil = 0;
@@ -54,18 +54,16 @@ export class World {
     this.root.remove(this.terrainGroup);
     this.terrainGroup = buildTerrain(desc.terrain);
     this.root.add(this.terrainGroup);
-    this.root.rotation.set(desc.up === "z" ? -Math.PI / 2 : 0, 0, 0);
+    // Simulation is z-up: (x, y, z) -> three.js (x, z, -y).
+    this.root.rotation.set(-Math.PI / 2, 0, 0);
     this.bodies = desc.bodies.map((b, i) => {
       const obj = buildBody(b, BODY_COLORS[i === 0 ? 0 : 1 + (i % (BODY_COLORS.length - 1))]);
       this.root.add(obj);
       return obj;
     });
-    this.footBodies = [];
-    desc.bodies.forEach((b, i) => {
-      if (b.foot !== undefined) this.footBodies[b.foot] = i;
-    });
+    this.feet = desc.feet;
     this.feetMarkers = desc.feet.map(() => {
-      const m = new THREE.Mesh(new THREE.SphereGeometry(0.06, 12, 8), new THREE.MeshBasicMaterial({ color: 0xff5533 }));
+      const m = new THREE.Mesh(new THREE.SphereGeometry(0.05, 12, 8), new THREE.MeshBasicMaterial({ color: 0xff5533 }));
       m.visible = false;
       this.root.add(m);
       return m;
@@ -81,10 +79,11 @@ export class World {
       this.bodies[i].quaternion.set(p[o + 3], p[o + 4], p[o + 5], p[o + 6]);
     }
     for (let f = 0; f < this.feetMarkers.length; f++) {
-      const bi = this.footBodies[f];
+      const foot = this.feet[f];
       const marker = this.feetMarkers[f];
-      marker.visible = frame.contacts[f] === 1 && bi !== undefined;
-      if (marker.visible) marker.position.copy(this.bodies[bi].position);
+      const body = this.bodies[foot.body];
+      marker.visible = frame.contacts[f] === 1 && body !== undefined;
+      if (marker.visible) marker.position.set(foot.point[0], foot.point[1], foot.point[2]).applyQuaternion(body.quaternion).add(body.position);
     }
     if (this.bodies.length > 0) {
       this.root.updateMatrixWorld();
@@ -131,68 +130,80 @@ function material(color: number): THREE.MeshStandardMaterial {
   return new THREE.MeshStandardMaterial({ color, roughness: 0.55, metalness: 0.1 });
 }
 
-function buildBody(b: SceneBody, color: number): THREE.Object3D {
-  let geometry: THREE.BufferGeometry;
-  const s = b.size;
-  switch (b.shape) {
+const Y_AXIS = new THREE.Vector3(0, 1, 0);
+
+function buildGeom(g: SceneGeom, mat: THREE.Material): THREE.Mesh {
+  let mesh: THREE.Mesh;
+  switch (g.kind) {
     case "box":
-      geometry = new THREE.BoxGeometry(2 * s[0], 2 * s[1], 2 * s[2]);
+      mesh = new THREE.Mesh(new THREE.BoxGeometry(2 * g.halfExtents[0], 2 * g.halfExtents[1], 2 * g.halfExtents[2]), mat);
+      mesh.position.set(g.center[0], g.center[1], g.center[2]);
       break;
     case "sphere":
-      geometry = new THREE.SphereGeometry(s[0], 20, 14);
+      mesh = new THREE.Mesh(new THREE.SphereGeometry(g.radius, 20, 14), mat);
+      mesh.position.set(g.center[0], g.center[1], g.center[2]);
       break;
-    case "capsule":
-      geometry = new THREE.CapsuleGeometry(s[1], 2 * s[0], 6, 12);
+    case "capsule": {
+      const from = new THREE.Vector3(g.from[0], g.from[1], g.from[2]);
+      const to = new THREE.Vector3(g.to[0], g.to[1], g.to[2]);
+      const axis = to.clone().sub(from);
+      const length = axis.length();
+      mesh = new THREE.Mesh(new THREE.CapsuleGeometry(g.radius, length, 6, 12), mat);
+      mesh.position.copy(from).add(to).multiplyScalar(0.5);
+      if (length > 1e-9) mesh.quaternion.setFromUnitVectors(Y_AXIS, axis.normalize());
       break;
-    case "cylinder":
-      geometry = new THREE.CylinderGeometry(s[1], s[1], 2 * s[0], 16);
-      break;
+    }
   }
-  const mesh = new THREE.Mesh(geometry, material(color));
   mesh.castShadow = true;
   mesh.receiveShadow = true;
-  if (b.local) {
-    mesh.position.set(b.local[0], b.local[1], b.local[2]);
-    mesh.quaternion.set(b.local[3], b.local[4], b.local[5], b.local[6]);
-  }
+  return mesh;
+}
+
+function buildBody(b: SceneBody, color: number): THREE.Object3D {
   const group = new THREE.Group();
-  group.add(mesh);
+  const mat = material(color);
+  for (const g of b.geoms) group.add(buildGeom(g, mat));
   return group;
 }
 
-/** Terrain in simulation coordinates with y as the height axis (the root rotation handles z-up). */
+/** Terrain in simulation coordinates (z up); the root rotation turns it into three.js' frame. */
 function buildTerrain(t: SceneTerrain): THREE.Group {
   const group = new THREE.Group();
   const ground = new THREE.MeshStandardMaterial({ color: 0x56606b, roughness: 0.95 });
-  if (t.heightfield) {
-    const hf = t.heightfield;
-    const geo = new THREE.PlaneGeometry(hf.sizeX, hf.sizeZ, hf.nx - 1, hf.nz - 1);
-    geo.rotateX(-Math.PI / 2);
-    const pos = geo.attributes.position;
-    for (let r = 0; r < hf.nz; r++) for (let c = 0; c < hf.nx; c++) pos.setY(r * hf.nx + c, hf.heights[r * hf.nx + c] ?? 0);
-    geo.translate(hf.cx, 0, hf.cz);
+  const hf = t.heightfield;
+  if (hf) {
+    const positions = new Float32Array(hf.nx * hf.ny * 3);
+    for (let ix = 0; ix < hf.nx; ix++) for (let iy = 0; iy < hf.ny; iy++) {
+      const k = ix * hf.ny + iy;
+      positions[3 * k] = hf.x0 + ix * hf.dx;
+      positions[3 * k + 1] = hf.y0 + iy * hf.dy;
+      positions[3 * k + 2] = hf.heights[k] ?? 0;
+    }
+    const index: number[] = [];
+    for (let ix = 0; ix + 1 < hf.nx; ix++) for (let iy = 0; iy + 1 < hf.ny; iy++) {
+      const a = ix * hf.ny + iy;
+      const b = (ix + 1) * hf.ny + iy;
+      index.push(a, b, a + 1, b, b + 1, a + 1);
+    }
+    const geo = new THREE.BufferGeometry();
+    geo.setAttribute("position", new THREE.BufferAttribute(positions, 3));
+    geo.setIndex(index);
     geo.computeVertexNormals();
     const mesh = new THREE.Mesh(geo, ground);
     mesh.receiveShadow = true;
     group.add(mesh);
   }
-  for (const b of t.boxes ?? []) {
+  for (const b of t.boxes) {
     const mesh = new THREE.Mesh(new THREE.BoxGeometry(2 * b.halfExtents[0], 2 * b.halfExtents[1], 2 * b.halfExtents[2]), ground);
     mesh.position.set(b.center[0], b.center[1], b.center[2]);
     mesh.quaternion.set(b.rotation[0], b.rotation[1], b.rotation[2], b.rotation[3]);
     mesh.receiveShadow = true;
-    mesh.castShadow = true;
     group.add(mesh);
   }
-  if (t.planeY !== undefined) {
-    const plane = new THREE.Mesh(new THREE.PlaneGeometry(400, 400), ground);
-    plane.rotateX(-Math.PI / 2);
-    plane.position.y = t.planeY - 0.001;
-    plane.receiveShadow = true;
-    group.add(plane);
-    const grid = new THREE.GridHelper(400, 400, 0x6a7582, 0x626c78);
-    grid.position.y = t.planeY + 0.001;
-    group.add(grid);
-  }
+  // A grid on z = 0 gives a sense of motion on flat ground.
+  const grid = new THREE.GridHelper(200, 200, 0x6a7582, 0x626c78);
+  grid.rotation.x = Math.PI / 2;
+  grid.position.z = 0.002;
+  group.add(grid);
   return group;
 }
