@@ -1,0 +1,692 @@
+/**
+ * Kernel engine: plain Float32Array loops over a batch of B independent network states that share one
+ * parameter vector. No allocation per step. Event-driven where it pays: presynaptic rows whose delivered
+ * signal is zero are skipped in the synaptic sum and in the plastic updates (which only touch the
+ * synapses a rule can change this step); the eligibility trace decays lazily (E = c * G, only the scalar
+ * c decays). Semantics: see spec.ts; the float64 reference (reference.ts) states them densely.
+ */
+import { SpikelocoError } from "../core/errors.ts";
+import { netConstants, type NetConstants } from "./constants.ts";
+import { buildLayout, checkParams, hasModulator, type ParamLayout } from "./layout.ts";
+import { isPlastic, type NetworkSpec, type ProjectionName } from "./spec.ts";
+
+const f32 = Math.fround;
+
+export interface KernelNet {
+  readonly spec: NetworkSpec;
+  readonly layout: ParamLayout;
+  readonly batch: number;
+  /** observation size (per batch element) expected by step(). */
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly hiddenSize: number;
+  readonly encodedSize: number;
+  /** hidden spikes of the last step, [B * nHid]. */
+  readonly hiddenSpikes: Uint8Array;
+  /** encoder (input population) spikes of the last step, [B * nEnc]. */
+  readonly inputSpikes: Uint8Array;
+  /** hidden membrane potentials after the last step, [B * nHid]. */
+  readonly hiddenVoltage: Float32Array;
+  /** modulator m(t) = tanh(w . z + b) of the last step, [B] (0 when the network has no modulator). */
+  readonly modulator: Float32Array;
+  readonly plasticityFrozen: boolean;
+  /** Clear the episode state (membranes, traces, H, delays' history) of one or all batch elements. */
+  reset(batchIndex?: number): void;
+  /** Advance one step: input [B * inputSize] -> output [B * outputSize] (actions in [-1, 1]). */
+  step(input: Float32Array, output: Float32Array): void;
+  /** Swap in another parameter vector of the same layout (no reallocation of state). */
+  setParams(params: Float32Array): void;
+  /** Freeze H at its current value (ablation: the network then runs with fixed weights W + alpha*H). */
+  freezePlasticity(frozen: boolean): void;
+  /** The plastic trace H of a projection for batch element b ([nPre * nHid] view), or null if not plastic. */
+  plasticTrace(projection: ProjectionName, b: number): Float32Array | null;
+  /** Mean |alpha * H| over the plastic synapses of batch element b (0 without plasticity). */
+  plasticDelta(b: number): number;
+}
+
+interface Projection {
+  name: ProjectionName;
+  plastic: boolean;
+  nPre: number;
+  delayKind: "none" | "axon" | "synapse";
+  histLen: number;
+  dmax: number;
+  W: Float32Array;
+  A: Float32Array;
+  eta: Float32Array;
+  etaPerSyn: boolean;
+  aPlus: Float32Array;
+  aMinus: Float32Array;
+  delay: Float32Array;
+  H: Float32Array;
+  /** lazily decayed eligibility: E = gScale[b] * G. */
+  G: Float32Array;
+  gScale: Float64Array;
+  preTrace: Float32Array;
+  hist: Float32Array;
+  lastSpike: Int32Array;
+  /** delivered presynaptic signal this step: x[i] (none/axon) or X[i*nHid+j] (synapse). */
+  x: Float32Array;
+  X: Float32Array;
+  rowActive: Uint8Array;
+}
+
+export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch = 1): KernelNet {
+  if (!Number.isInteger(batch) || batch < 1) throw new SpikelocoError(`must be an integer >= 1, got ${batch}`, "batch");
+  const layout = buildLayout(spec);
+  checkParams(layout, params);
+  const c: NetConstants = netConstants(spec);
+  const { nEnc, nHid, nOut, nIn } = c;
+  const B = batch;
+  const neuron = spec.hidden.neuron;
+  const model = neuron.model;
+  const rule = spec.plasticity.rule;
+  const modulated = hasModulator(spec);
+  const elig = spec.plasticity.eligibilityTau !== null;
+  const clip = spec.plasticity.clip;
+  const decoderCount = spec.decoder.kind === "count";
+  const window = spec.decoder.kind === "count" ? spec.decoder.window : 0;
+  const refSteps = c.refractorySteps;
+  const resetZero = neuron.model === "stdpLif" || ((neuron.model === "lif" || neuron.model === "alif") && neuron.reset === "zero");
+
+  // ---- state
+  const vIn = new Float32Array(B * nEnc);
+  const sIn = new Uint8Array(B * nEnc);
+  const v = new Float32Array(B * nHid);
+  const z = new Uint8Array(B * nHid);
+  const zPrev = new Uint8Array(B * nHid);
+  const ref = new Int32Array(B * nHid);
+  const adapt = new Float32Array(model === "alif" ? B * nHid : 0);
+  const u = new Float32Array(model === "izhikevich" ? B * nHid : 0);
+  const postTrace = new Float32Array(rule === "stdp" ? B * nHid : 0);
+  const rate = new Float32Array(rule === "bcm" ? B * nHid : 0);
+  const theta = new Float32Array(rule === "bcm" ? B * nHid : 0);
+  const y = new Float32Array(B * nOut);
+  const outV = new Float32Array(decoderCount ? B * nOut : 0);
+  const outRing = new Uint8Array(decoderCount ? B * window * nOut : 0);
+  const outCount = new Int32Array(decoderCount ? B * nOut : 0);
+  const modulator = new Float32Array(B);
+  // ---- scratch
+  const current = new Float32Array(nHid);
+  const Mpost = new Float32Array(nHid).fill(1);
+  const phi = new Float32Array(nHid);
+  const active = new Int32Array(nHid);
+  const acc = new Float32Array(nOut);
+  const beta = new Float32Array(nHid);
+  const thr = new Float32Array(nHid);
+
+  let t = 0;
+  let frozen = false;
+  let P = params;
+  let encGain = layout.view(P, "encoder.gain");
+  let encBias = layout.view(P, "encoder.bias");
+  let hBias = layout.view(P, "hidden.bias");
+  let modW: Float32Array = new Float32Array(0);
+  let modB: Float32Array = new Float32Array(1);
+  let fanout: Float32Array | null = null;
+  let decW = layout.view(P, "decoder.W");
+  let decB = layout.view(P, "decoder.b");
+  const empty = new Float32Array(0);
+
+  const projections: Projection[] = [];
+  for (const name of ["input", "recurrent"] as const) {
+    const ps = spec.projections[name];
+    if (!ps.enabled) continue;
+    const nPre = c.nPre[name];
+    const plastic = isPlastic(spec, name);
+    const n = nPre * nHid;
+    projections.push({
+      name,
+      plastic,
+      nPre,
+      delayKind: ps.delay.kind,
+      histLen: c.historyLength[name],
+      dmax: c.delayMax[name],
+      W: empty, A: empty, eta: empty, etaPerSyn: spec.plasticity.eta === "synapse", aPlus: empty, aMinus: empty, delay: empty,
+      H: new Float32Array(plastic ? B * n : 0),
+      G: new Float32Array(plastic && elig ? B * n : 0),
+      gScale: new Float64Array(B).fill(1),
+      preTrace: new Float32Array(plastic && rule === "stdp" ? B * nPre : 0),
+      hist: new Float32Array(B * nPre * c.historyLength[name]),
+      lastSpike: new Int32Array(ps.delay.kind === "synapse" ? B * nPre : 0).fill(-1 << 30),
+      x: new Float32Array(nPre),
+      X: new Float32Array(ps.delay.kind === "synapse" ? n : 0),
+      rowActive: new Uint8Array(nPre),
+    });
+  }
+
+  function bindParams(p: Float32Array): void {
+    checkParams(layout, p);
+    P = p;
+    encGain = layout.view(P, "encoder.gain");
+    encBias = layout.view(P, "encoder.bias");
+    hBias = layout.view(P, "hidden.bias");
+    decW = layout.view(P, "decoder.W");
+    decB = layout.view(P, "decoder.b");
+    if (modulated) {
+      modW = layout.view(P, "modulator.w");
+      modB = layout.view(P, "modulator.b");
+      fanout = layout.has("modulator.fanout") ? layout.view(P, "modulator.fanout") : null;
+    }
+    for (const pr of projections) {
+      pr.W = layout.view(P, `${pr.name}.W`);
+      if (pr.plastic) {
+        pr.A = layout.view(P, `${pr.name}.alpha`);
+        pr.eta = layout.view(P, `${pr.name}.eta`);
+        if (rule === "stdp") {
+          pr.aPlus = layout.view(P, `${pr.name}.aPlus`);
+          pr.aMinus = layout.view(P, `${pr.name}.aMinus`);
+        }
+      }
+      if (pr.delayKind !== "none") pr.delay = layout.view(P, `${pr.name}.delay`);
+    }
+    if (model !== "izhikevich") {
+      if (layout.has("hidden.tau")) {
+        const tau = layout.view(P, "hidden.tau");
+        const minTau = f32(spec.dt / 10);
+        for (let j = 0; j < nHid; j++) beta[j] = f32(Math.exp(f32(-spec.dt / f32(Math.max(tau[j]!, minTau)))));
+      } else beta.fill(c.betaMem);
+    }
+    if (layout.has("hidden.threshold")) thr.set(layout.view(P, "hidden.threshold"));
+    else thr.fill(neuron.threshold);
+  }
+
+  function reset(batchIndex?: number): void {
+    if (batchIndex !== undefined && (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= B)) {
+      throw new SpikelocoError(`must be an integer in [0, ${B - 1}], got ${batchIndex}`, "batchIndex");
+    }
+    const lo = batchIndex ?? 0;
+    const hi = batchIndex === undefined ? B : batchIndex + 1;
+    for (let b = lo; b < hi; b++) {
+      vIn.fill(0, b * nEnc, (b + 1) * nEnc);
+      sIn.fill(0, b * nEnc, (b + 1) * nEnc);
+      const h0 = b * nHid;
+      const h1 = h0 + nHid;
+      v.fill(neuron.model === "izhikevich" ? neuron.c : 0, h0, h1);
+      if (neuron.model === "izhikevich") u.fill(neuron.b * neuron.c, h0, h1);
+      z.fill(0, h0, h1);
+      zPrev.fill(0, h0, h1);
+      ref.fill(0, h0, h1);
+      if (adapt.length) adapt.fill(0, h0, h1);
+      if (postTrace.length) postTrace.fill(0, h0, h1);
+      if (rate.length) { rate.fill(0, h0, h1); theta.fill(0, h0, h1); }
+      y.fill(0, b * nOut, (b + 1) * nOut);
+      if (decoderCount) {
+        outV.fill(0, b * nOut, (b + 1) * nOut);
+        outCount.fill(0, b * nOut, (b + 1) * nOut);
+        outRing.fill(0, b * window * nOut, (b + 1) * window * nOut);
+      }
+      modulator[b] = 0;
+      for (const pr of projections) {
+        const n = pr.nPre * nHid;
+        if (pr.plastic) pr.H.fill(0, b * n, (b + 1) * n);
+        if (pr.G.length) pr.G.fill(0, b * n, (b + 1) * n);
+        pr.gScale[b] = 1;
+        if (pr.preTrace.length) pr.preTrace.fill(0, b * pr.nPre, (b + 1) * pr.nPre);
+        pr.hist.fill(0, b * pr.nPre * pr.histLen, (b + 1) * pr.nPre * pr.histLen);
+        if (pr.lastSpike.length) pr.lastSpike.fill(-1 << 30, b * pr.nPre, (b + 1) * pr.nPre);
+      }
+    }
+  }
+
+  /** Fill pr.x (or pr.X + rowActive) with the signal delivered to the synapses this step. */
+  function deliver(pr: Projection, b: number, src: Uint8Array, srcOff: number): void {
+    const nPre = pr.nPre;
+    const x = pr.x;
+    if (pr.delayKind === "none") {
+      for (let i = 0; i < nPre; i++) x[i] = src[srcOff + i]!;
+      return;
+    }
+    const L = pr.histLen;
+    const slot = t % L;
+    const hOff = b * nPre * L;
+    const hist = pr.hist;
+    for (let i = 0; i < nPre; i++) hist[hOff + i * L + slot] = src[srcOff + i]!;
+    const dmax = pr.dmax;
+    const delay = pr.delay;
+    if (pr.delayKind === "axon") {
+      for (let i = 0; i < nPre; i++) {
+        let d = delay[i]!;
+        d = d < 0 ? 0 : d > dmax ? dmax : d;
+        const k0 = Math.floor(d);
+        const wA = f32(1 - f32(d - k0));
+        const wB = f32(1 - f32(f32(k0 + 1) - d));
+        const base = hOff + i * L;
+        const h0 = hist[base + ((slot - k0 + L) % L)]!;
+        const h1 = hist[base + ((slot - k0 - 1 + L) % L)]!;
+        x[i] = f32(wA * h0 + wB * h1);
+      }
+      return;
+    }
+    const last = pr.lastSpike;
+    const X = pr.X;
+    const rowActive = pr.rowActive;
+    for (let i = 0; i < nPre; i++) {
+      if (src[srcOff + i]) last[b * nPre + i] = t;
+      const on = t - last[b * nPre + i]! <= dmax + 1;
+      rowActive[i] = on ? 1 : 0;
+      if (!on) continue;
+      const base = hOff + i * L;
+      const row = i * nHid;
+      for (let j = 0; j < nHid; j++) {
+        let d = delay[row + j]!;
+        d = d < 0 ? 0 : d > dmax ? dmax : d;
+        const k0 = Math.floor(d);
+        const wA = f32(1 - f32(d - k0));
+        const wB = f32(1 - f32(f32(k0 + 1) - d));
+        X[row + j] = f32(wA * hist[base + ((slot - k0 + L) % L)]! + wB * hist[base + ((slot - k0 - 1 + L) % L)]!);
+      }
+    }
+  }
+
+  /** current[j] += sum_i x_ij (W_ij + alpha_ij H_ij), skipping rows with nothing delivered. */
+  function accumulate(pr: Projection, b: number): void {
+    const nPre = pr.nPre;
+    const W = pr.W;
+    const n = nPre * nHid;
+    const hOff = b * n;
+    if (pr.delayKind === "synapse") {
+      const X = pr.X;
+      for (let i = 0; i < nPre; i++) {
+        if (!pr.rowActive[i]) continue;
+        const row = i * nHid;
+        if (pr.plastic) {
+          const A = pr.A, H = pr.H;
+          for (let j = 0; j < nHid; j++) {
+            const xv = X[row + j]!;
+            if (xv !== 0) current[j] += xv * (W[row + j]! + A[row + j]! * H[hOff + row + j]!);
+          }
+        } else {
+          for (let j = 0; j < nHid; j++) current[j] += X[row + j]! * W[row + j]!;
+        }
+      }
+      return;
+    }
+    const x = pr.x;
+    for (let i = 0; i < nPre; i++) {
+      const xi = x[i]!;
+      if (xi === 0) continue;
+      const row = i * nHid;
+      if (pr.plastic) {
+        const A = pr.A, H = pr.H;
+        const hr = hOff + row;
+        if (xi === 1) for (let j = 0; j < nHid; j++) current[j] += W[row + j]! + A[row + j]! * H[hr + j]!;
+        else for (let j = 0; j < nHid; j++) current[j] += xi * (W[row + j]! + A[row + j]! * H[hr + j]!);
+      } else if (xi === 1) {
+        for (let j = 0; j < nHid; j++) current[j] += W[row + j]!;
+      } else {
+        for (let j = 0; j < nHid; j++) current[j] += xi * W[row + j]!;
+      }
+    }
+  }
+
+  /** Hidden neuron update from `current`; writes z, v, ref for batch b; returns the active count. */
+  function updateNeurons(b: number): number {
+    const o = b * nHid;
+    let nActive = 0;
+    for (let j = 0; j < nHid; j++) {
+      const I = current[j]!;
+      const k = o + j;
+      let spike = 0;
+      switch (model) {
+        case "lif":
+        case "alif": {
+          const threshold = model === "alif" ? f32(thr[j]! + f32((neuron as { beta: number }).beta * adapt[k]!)) : thr[j]!;
+          if (ref[k]! > 0) {
+            ref[k] = ref[k]! - 1;
+          } else {
+            const vn = f32(f32(beta[j]! * v[k]!) + I);
+            if (vn >= threshold) {
+              spike = 1;
+              v[k] = resetZero ? 0 : f32(vn - thr[j]!);
+              ref[k] = refSteps;
+            } else v[k] = vn;
+          }
+          if (model === "alif") adapt[k] = f32(f32(c.rhoAdapt * adapt[k]!) + spike);
+          break;
+        }
+        case "stdpLif": {
+          const vn = f32(f32(beta[j]! * v[k]!) + I);
+          const r = ref[k]!;
+          if (r === 0 && vn >= thr[j]!) {
+            spike = 1;
+            v[k] = 0;
+            ref[k] = refSteps;
+          } else {
+            v[k] = r === 1 ? 0 : vn;
+            if (r > 0) ref[k] = r - 1;
+          }
+          break;
+        }
+        case "izhikevich": {
+          const n = neuron as { a: number; b: number; c: number; d: number; threshold: number; inputScale: number };
+          const vo = v[k]!;
+          const uo = u[k]!;
+          const dt = spec.dt;
+          const vn = f32(vo + f32(dt * f32(f32(f32(f32(f32(0.04 * vo) * vo) + f32(5 * vo)) + 140) - uo + f32(n.inputScale * I))));
+          const un = f32(uo + f32(f32(dt * n.a) * f32(f32(n.b * vo) - uo)));
+          if (vn >= n.threshold) {
+            spike = 1;
+            v[k] = n.c;
+            u[k] = f32(un + n.d);
+          } else {
+            v[k] = vn;
+            u[k] = un;
+          }
+          break;
+        }
+      }
+      z[k] = spike;
+      if (spike) active[nActive++] = j;
+    }
+    return nActive;
+  }
+
+  function plasticity(pr: Projection, b: number, nActive: number): void {
+    const nPre = pr.nPre;
+    const n = nPre * nHid;
+    const hOff = b * n;
+    const H = pr.H;
+    const etaArr = pr.eta;
+    const perSyn = pr.etaPerSyn;
+    const eta0 = etaArr[0]!;
+    const synapse = pr.delayKind === "synapse";
+    const x = pr.x, X = pr.X, rowActive = pr.rowActive;
+    const post = b * nHid;
+    if (!elig) {
+      switch (rule) {
+        case "hebb":
+          for (let i = 0; i < nPre; i++) {
+            if (synapse ? !rowActive[i] : x[i] === 0) continue;
+            const row = i * nHid;
+            for (let a = 0; a < nActive; a++) {
+              const j = active[a]!;
+              const k = row + j;
+              const xi = synapse ? X[k]! : x[i]!;
+              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * Mpost[j]! * xi;
+              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+            }
+          }
+          return;
+        case "oja":
+          for (let a = 0; a < nActive; a++) {
+            const j = active[a]!;
+            const mj = Mpost[j]!;
+            for (let i = 0; i < nPre; i++) {
+              const k = i * nHid + j;
+              const xi = synapse ? (rowActive[i] ? X[k]! : 0) : x[i]!;
+              const ho = H[hOff + k]!;
+              const h = ho + (perSyn ? etaArr[k]! : eta0) * mj * (xi - ho);
+              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+            }
+          }
+          return;
+        case "bcm":
+          for (let j = 0; j < nHid; j++) {
+            const r = rate[post + j]!;
+            phi[j] = Mpost[j]! * r * (r - theta[post + j]!);
+          }
+          for (let i = 0; i < nPre; i++) {
+            if (synapse ? !rowActive[i] : x[i] === 0) continue;
+            const row = i * nHid;
+            const xi = x[i]!;
+            for (let j = 0; j < nHid; j++) {
+              const k = row + j;
+              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * (synapse ? X[k]! : xi) * phi[j]!;
+              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+            }
+          }
+          return;
+        case "stdp": {
+          const aP = pr.aPlus[0]!, aM = pr.aMinus[0]!;
+          const pre = pr.preTrace;
+          const po = b * nPre;
+          // synapses with an active presynaptic signal get the combined term (one clip per synapse) ...
+          for (let i = 0; i < nPre; i++) {
+            const xi = x[i]!;
+            if (xi === 0) continue;
+            const row = i * nHid;
+            const ltp = aP * pre[po + i]!;
+            for (let j = 0; j < nHid; j++) {
+              const term = (z[post + j] ? ltp : 0) - aM * postTrace[post + j]! * xi;
+              if (term === 0) continue;
+              const k = row + j;
+              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * Mpost[j]! * term;
+              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+            }
+          }
+          // ... the others only potentiate through an active postsynaptic neuron.
+          for (let a = 0; a < nActive; a++) {
+            const j = active[a]!;
+            const mj = Mpost[j]!;
+            for (let i = 0; i < nPre; i++) {
+              if (x[i] !== 0) continue;
+              const tr = pre[po + i]!;
+              if (tr === 0) continue;
+              const k = i * nHid + j;
+              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * mj * (aP * tr);
+              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+            }
+          }
+          return;
+        }
+      }
+      return;
+    }
+    // eligibility: E = l_e E + term (stored as E = s G), then H += eta M E everywhere.
+    const G = pr.G;
+    let s = pr.gScale[b]! * c.lambdaElig;
+    if (s < 1e-30) {
+      for (let k = hOff; k < hOff + n; k++) G[k] = G[k]! * s;
+      s = 1;
+    }
+    pr.gScale[b] = s;
+    const inv = 1 / s;
+    switch (rule) {
+      case "hebb":
+        for (let i = 0; i < nPre; i++) {
+          if (synapse ? !rowActive[i] : x[i] === 0) continue;
+          const row = i * nHid;
+          for (let a = 0; a < nActive; a++) {
+            const k = row + active[a]!;
+            G[hOff + k] = G[hOff + k]! + (synapse ? X[k]! : x[i]!) * inv;
+          }
+        }
+        break;
+      case "oja":
+        for (let a = 0; a < nActive; a++) {
+          const j = active[a]!;
+          for (let i = 0; i < nPre; i++) {
+            const k = i * nHid + j;
+            const xi = synapse ? (rowActive[i] ? X[k]! : 0) : x[i]!;
+            G[hOff + k] = G[hOff + k]! + (xi - H[hOff + k]!) * inv;
+          }
+        }
+        break;
+      case "bcm":
+        for (let j = 0; j < nHid; j++) {
+          const r = rate[post + j]!;
+          phi[j] = r * (r - theta[post + j]!) * inv;
+        }
+        for (let i = 0; i < nPre; i++) {
+          if (synapse ? !rowActive[i] : x[i] === 0) continue;
+          const row = i * nHid;
+          for (let j = 0; j < nHid; j++) G[hOff + row + j] = G[hOff + row + j]! + (synapse ? X[row + j]! : x[i]!) * phi[j]!;
+        }
+        break;
+      case "stdp": {
+        const aP = pr.aPlus[0]!, aM = pr.aMinus[0]!;
+        const pre = pr.preTrace;
+        const po = b * nPre;
+        for (let i = 0; i < nPre; i++) {
+          const xi = x[i]!;
+          const tr = pre[po + i]!;
+          if (xi === 0 && (tr === 0 || nActive === 0)) continue;
+          const row = i * nHid;
+          for (let j = 0; j < nHid; j++) {
+            const term = (z[post + j] ? aP * tr : 0) - aM * postTrace[post + j]! * xi;
+            if (term !== 0) G[hOff + row + j] = G[hOff + row + j]! + term * inv;
+          }
+        }
+        break;
+      }
+    }
+    for (let i = 0; i < nPre; i++) {
+      const row = i * nHid;
+      for (let j = 0; j < nHid; j++) {
+        const k = row + j;
+        const g = G[hOff + k]!;
+        if (g === 0) continue;
+        const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * Mpost[j]! * (s * g);
+        H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+      }
+    }
+  }
+
+  function step(input: Float32Array, output: Float32Array): void {
+    if (input.length !== B * nIn) throw new SpikelocoError(`expected ${B * nIn} values (batch ${B} x ${nIn}), got ${input.length}`, "input");
+    if (output.length !== B * nOut) throw new SpikelocoError(`expected ${B * nOut} values (batch ${B} x ${nOut}), got ${output.length}`, "output");
+    const enc = spec.encoder;
+    for (let b = 0; b < B; b++) {
+      // 1. encoder population
+      const eo = b * nEnc;
+      if (enc.kind === "direct") {
+        for (let e = 0; e < nEnc; e++) {
+          const cur = f32(f32(encGain[e]! * input[b * nIn + e]!) + encBias[e]!);
+          let vv = f32(f32(c.lambdaIn * vIn[eo + e]!) + cur);
+          const s = vv >= 1 ? 1 : 0;
+          if (s) vv = f32(vv - 1);
+          vIn[eo + e] = vv;
+          sIn[eo + e] = s;
+        }
+      } else {
+        const K = enc.centers;
+        for (let d = 0; d < nIn; d++) {
+          const xd = input[b * nIn + d]!;
+          for (let q = 0; q < K; q++) {
+            const e = d * K + q;
+            const diff = f32(xd - c.grfCenters[q]!);
+            const g = f32(Math.exp(f32(-f32(f32(diff * diff) * c.grfInvTwoSigma2))));
+            const cur = f32(f32(encGain[e]! * g) + encBias[e]!);
+            let vv = f32(f32(c.lambdaIn * vIn[eo + e]!) + cur);
+            const s = vv >= 1 ? 1 : 0;
+            if (s) vv = f32(vv - 1);
+            vIn[eo + e] = vv;
+            sIn[eo + e] = s;
+          }
+        }
+      }
+      // 2-3. delivered signals and synaptic current
+      for (let j = 0; j < nHid; j++) current[j] = hBias[j]!;
+      for (const pr of projections) {
+        if (pr.name === "input") deliver(pr, b, sIn, eo);
+        else deliver(pr, b, zPrev, b * nHid);
+        accumulate(pr, b);
+      }
+      // 4. neurons
+      const nActive = updateNeurons(b);
+      const ho = b * nHid;
+      // 5. modulator
+      if (modulated) {
+        let m = modB[0]!;
+        for (let a = 0; a < nActive; a++) m += modW[active[a]!]!;
+        m = f32(Math.tanh(m));
+        modulator[b] = m;
+        if (fanout) for (let j = 0; j < nHid; j++) Mpost[j] = f32(m * fanout[j]!);
+        else Mpost.fill(m);
+      }
+      // 6. plasticity (traces first)
+      if (rule === "bcm") {
+        const oneMinus = f32(1 - c.lambdaRate), oneMinusT = f32(1 - c.lambdaTheta);
+        for (let j = 0; j < nHid; j++) {
+          const r = f32(f32(c.lambdaRate * rate[ho + j]!) + f32(oneMinus * z[ho + j]!));
+          rate[ho + j] = r;
+          theta[ho + j] = f32(f32(c.lambdaTheta * theta[ho + j]!) + f32(oneMinusT * f32(r * r)));
+        }
+      }
+      if (rule === "stdp") {
+        for (let j = 0; j < nHid; j++) postTrace[ho + j] = f32(c.lambdaMinus * postTrace[ho + j]!);
+        for (const pr of projections) {
+          if (!pr.plastic) continue;
+          const po = b * pr.nPre;
+          for (let i = 0; i < pr.nPre; i++) pr.preTrace[po + i] = f32(c.lambdaPlus * pr.preTrace[po + i]!);
+        }
+      }
+      if (!frozen) for (const pr of projections) if (pr.plastic) plasticity(pr, b, nActive);
+      if (rule === "stdp") {
+        for (let a = 0; a < nActive; a++) postTrace[ho + active[a]!] = postTrace[ho + active[a]!]! + 1;
+        for (const pr of projections) {
+          if (!pr.plastic) continue;
+          const po = b * pr.nPre;
+          for (let i = 0; i < pr.nPre; i++) if (pr.x[i] !== 0) pr.preTrace[po + i] = f32(pr.preTrace[po + i]! + pr.x[i]!);
+        }
+      }
+      // 7. decoder
+      acc.fill(0);
+      for (let a = 0; a < nActive; a++) {
+        const row = active[a]! * nOut;
+        for (let q = 0; q < nOut; q++) acc[q] += decW[row + q]!;
+      }
+      const oo = b * nOut;
+      if (!decoderCount) {
+        const oneMinus = f32(1 - c.lambdaOut);
+        for (let q = 0; q < nOut; q++) {
+          const yy = f32(f32(c.lambdaOut * y[oo + q]!) + f32(oneMinus * acc[q]!));
+          y[oo + q] = yy;
+          output[oo + q] = Math.tanh(f32(yy + decB[q]!));
+        }
+      } else {
+        const slot = (t % window) * nOut + b * window * nOut;
+        for (let q = 0; q < nOut; q++) {
+          let vv = f32(f32(f32(c.lambdaOut * outV[oo + q]!) + acc[q]!) + decB[q]!);
+          const s = vv >= 1 ? 1 : 0;
+          if (s) vv = f32(vv - 1);
+          outV[oo + q] = vv;
+          outCount[oo + q] = outCount[oo + q]! + s - outRing[slot + q]!;
+          outRing[slot + q] = s;
+          output[oo + q] = (2 * outCount[oo + q]!) / window - 1;
+        }
+      }
+      zPrev.set(z.subarray(ho, ho + nHid), ho);
+    }
+    t++;
+  }
+
+  bindParams(params);
+  reset();
+
+  return {
+    spec,
+    layout,
+    batch: B,
+    inputSize: nIn,
+    outputSize: nOut,
+    hiddenSize: nHid,
+    encodedSize: nEnc,
+    hiddenSpikes: z,
+    inputSpikes: sIn,
+    hiddenVoltage: v,
+    modulator,
+    get plasticityFrozen() { return frozen; },
+    reset,
+    step,
+    setParams: bindParams,
+    freezePlasticity(f: boolean) { frozen = f; },
+    plasticTrace(name, b) {
+      const pr = projections.find((p) => p.name === name);
+      if (!pr || !pr.plastic) return null;
+      const n = pr.nPre * nHid;
+      return pr.H.subarray(b * n, (b + 1) * n);
+    },
+    plasticDelta(b) {
+      let sum = 0, count = 0;
+      for (const pr of projections) {
+        if (!pr.plastic) continue;
+        const n = pr.nPre * nHid;
+        for (let k = 0; k < n; k++) sum += Math.abs(pr.A[k]! * pr.H[b * n + k]!);
+        count += n;
+      }
+      return count ? sum / count : 0;
+    },
+  };
+}
