@@ -340,8 +340,8 @@ export class EpropNetwork {
     }
   }
 
-  /** Input current received at the last step (for tests and viewers). */
-  lastInput(j: number): number {
-    return this.current[j];
+  /** d y_k / d b_k: the kappa-filtered constant 1 (for readout-bias eligibility). */
+  get readoutBiasTrace(): number {
+    return this.biasTrace;
   }
 }
