@@ -2,7 +2,7 @@
  * metrics.jsonl: one JSON object per generation, appended and flushed as each generation ends.
  * On resume the file is cut back to the checkpoint's generation so it matches an uninterrupted run.
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const METRICS_FILE = "metrics.jsonl";
@@ -16,6 +16,7 @@ export class MetricsLog {
   readonly path: string;
 
   constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
     this.path = join(dir, METRICS_FILE);
   }
 

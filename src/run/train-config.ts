@@ -1,0 +1,52 @@
+/**
+ * Training configuration as stored in checkpoints (`config`), built from CLI flags or read back on resume.
+ */
+import { readFileSync } from "node:fs";
+import { SpikelocoError } from "../core/errors.ts";
+import { parseConditions, type Conditions } from "../env/conditions.ts";
+import type { SearcherName } from "../learn/es/searcher.ts";
+
+export interface LocomotionTrainConfig {
+  kind: "locomotion";
+  env: string;
+  agent: string;
+  algo: SearcherName;
+  popSize: number;
+  sigma: number;
+  lr: number;
+  weightDecay: number;
+  episodesPerMember: number;
+  maxSteps: number;
+  normalizerClip: number;
+  evalCenterEvery: number;
+  conditions: Conditions;
+}
+
+export const LOCOMOTION_DEFAULTS = {
+  algo: "es" as SearcherName,
+  popSize: 32,
+  sigma: 0.04,
+  lr: 0.02,
+  weightDecay: 0.005,
+  episodesPerMember: 1,
+  maxSteps: 1000,
+  normalizerClip: 5,
+  evalCenterEvery: 5,
+};
+
+/** Read and validate a conditions file; errors name the flag, the file and the offending field. */
+export function readConditionsFile(path: string): Conditions {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new SpikelocoError(`cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, "--conditions");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new SpikelocoError(`'${path}' is not valid JSON (${(err as Error).message})`, "--conditions");
+  }
+  return parseConditions(json, "conditions");
+}
