@@ -18,6 +18,35 @@ import { Rng } from "../../core/rng.ts";
 import { AdamGroup } from "../eventprop/optim.ts";
 import type { LabelledSpikes } from "../eventprop/network.ts";
 
+/**
+ * Gaussian-smoothed spike train of input `channel` read at time t (= now - delay), and its derivative with
+ * respect to the delay: out[0] = sum_k G(t - t_k), out[1] = d out[0] / d delay = sum_k (t - t_k)/sigma^2 G(t - t_k).
+ */
+export function gaussianTrace(
+  t: number,
+  times: ArrayLike<number>,
+  neurons: ArrayLike<number>,
+  channel: number,
+  sigma: number,
+  out: Float64Array,
+): void {
+  const sig2 = sigma * sigma;
+  const norm = 1 / (Math.sqrt(2 * Math.PI) * sigma);
+  const reach = 6 * sigma;
+  let tr = 0;
+  let dtr = 0;
+  for (let k = 0; k < times.length; k++) {
+    if (neurons[k] !== channel) continue;
+    const x = t - times[k];
+    if (x > reach || x < -reach) continue;
+    const g = norm * Math.exp((-0.5 * x * x) / sig2);
+    tr += g;
+    dtr += (x / sig2) * g;
+  }
+  out[0] = tr;
+  out[1] = dtr;
+}
+
 export interface ThreeFactorConfig {
   nIn: number;
   nHidden: number;
@@ -82,6 +111,7 @@ export class ThreeFactorLearner {
   private readonly epsW: Float64Array;
   private readonly epsD: Float64Array;
   private readonly err: Float64Array;
+  private readonly trace = new Float64Array(2);
 
   constructor(readonly c: ThreeFactorConfig, readonly p: ThreeFactorParams) {
     this.nSteps = Math.ceil(c.trialEnd / c.dt);
@@ -110,9 +140,6 @@ export class ThreeFactorLearner {
     const aMem = Math.exp(-dt / c.tauMem);
     const aSyn = Math.exp(-dt / c.tauSyn);
     const aOut = Math.exp(-dt / c.tauOut);
-    const sig2 = c.sigma * c.sigma;
-    const gNorm = 1 / (Math.sqrt(2 * Math.PI) * c.sigma);
-    const reach = 4 * c.sigma;
     this.arrivals.fill(0);
     for (let k = 0; k < sample.times.length; k++) {
       const i = sample.neurons[k];
@@ -144,18 +171,9 @@ export class ThreeFactorLearner {
         for (let j = 0; j < nH; j++) {
           for (let i = 0; i < nIn; i++) {
             const s = j * nIn + i;
-            let tr = 0;
-            let dtr = 0;
-            for (let k = 0; k < sample.times.length; k++) {
-              if (sample.neurons[k] !== i) continue;
-              const x = t - sample.times[k] - d[s];
-              if (x > reach || x < -reach) continue;
-              const g = gNorm * Math.exp((-0.5 * x * x) / sig2);
-              tr += g;
-              dtr += (x / sig2) * g;
-            }
-            this.epsW[s] = aMem * this.epsW[s] + (1 - aMem) * tr;
-            this.epsD[s] = aMem * this.epsD[s] + (1 - aMem) * w[s] * dtr;
+            gaussianTrace(t - d[s], sample.times, sample.neurons, i, c.sigma, this.trace);
+            this.epsW[s] = aMem * this.epsW[s] + (1 - aMem) * this.trace[0];
+            this.epsD[s] = aMem * this.epsD[s] + (1 - aMem) * w[s] * this.trace[1];
           }
         }
       }
