@@ -1,0 +1,133 @@
+/**
+ * `ant`: an Ant-like quadruped after Gymnasium's MuJoCo Ant (ant.xml sizes and density).
+ */
+import type { EnvDefinition } from "../src/env/config.ts";
+import type { BodyDescription, FootDescription, JointDescription, LegDescription, RobotDescription } from "../src/physics/robot.ts";
+import { addLeg, restHeight } from "./legs.ts";
+
+const DENSITY = 5; // ant.xml <geom density="5.0">
+const RADIUS = 0.08;
+const LEG = {
+  thighLength: 0.2 * Math.SQRT2,
+  shinLength: 0.4 * Math.SQRT2,
+  radius: RADIUS,
+  bendDeg: 50, // middle of ant.xml's 30..70° ankle range, baked into the shin
+  density: DENSITY,
+  friction: 1,
+  hipLimit: (30 * Math.PI) / 180,
+  kneeLimit: (20 * Math.PI) / 180,
+  kp: 200,
+  kd: 2,
+  maxTorque: 30,
+};
+
+function antRobot(): RobotDescription {
+  const bodies: BodyDescription[] = [
+    {
+      name: "torso",
+      position: [0, 0, 0],
+      geoms: [
+        { shape: { kind: "sphere", radius: 0.25, center: [0, 0, 0] }, density: DENSITY, friction: 1 },
+        ...[
+          [1, 1],
+          [1, -1],
+          [-1, 1],
+          [-1, -1],
+        ].map(([sx, sy]) => ({ shape: { kind: "capsule" as const, radius: RADIUS, from: [0, 0, 0] as [number, number, number], to: [0.2 * sx, 0.2 * sy, 0] as [number, number, number] }, density: DENSITY, friction: 1 })),
+      ],
+    },
+  ];
+  const joints: JointDescription[] = [];
+  const feet: FootDescription[] = [];
+  const legs: LegDescription[] = [];
+  const corners: Array<[string, number, number]> = [
+    ["front_left", 1, 1],
+    ["front_right", 1, -1],
+    ["back_left", -1, 1],
+    ["back_right", -1, -1],
+  ];
+  for (const [name, sx, sy] of corners) {
+    addLeg(bodies, joints, feet, legs, { ...LEG, name, hip: [0.2 * sx, 0.2 * sy, 0], dir: [sx / Math.SQRT2, sy / Math.SQRT2] });
+  }
+  return { name: "ant", bodies, joints, feet, legs, spawnHeight: restHeight({ ...LEG, hip: [0, 0, 0] }) };
+}
+
+export const ant: EnvDefinition = {
+  id: "ant",
+  version: "ant-v1",
+  summary: "Ant-like quadruped (torso + 4 legs x 2 hinges), Gymnasium Ant-v5 reward terms",
+  robot: antRobot(),
+  defaults: {
+    maxSteps: 1000,
+    controlDt: 0.05,
+    physicsDt: 0.01,
+    forwardRewardWeight: 1,
+    healthyReward: 1,
+    ctrlCostWeight: 0.5,
+    contactCostWeight: 5e-4,
+    healthyZRange: [0.2, 1.0],
+    terminateWhenUnhealthy: true,
+    resetNoiseScale: 0.1,
+    solverIterations: 4,
+    gravity: -9.81,
+  },
+  docs: `
+## ant (ant-v1)
+
+Ant-like quadruped after Gymnasium's MuJoCo Ant: a sphere torso (r 0.25 m) with four legs, each a hip
+(yaw, ±30°) and an ankle/knee (pitch, ±20° around a 50° downward rest bend), capsules r 0.08 m, density 5
+(total ≈ 0.89 kg). z is up, the robot faces +x. Physics: Rapier impulse joints, dt 0.01 s, 5 substeps
+per 0.05 s control step (20 Hz), 4 solver iterations.
+
+### Action space: Box(-1, 1, (8,), float32) — PD position targets
+
+| index | name | meaning |
+|---|---|---|
+| 0,2,4,6 | hip_front_left, hip_front_right, hip_back_left, hip_back_right | hip yaw target, -1..1 -> -30..30° |
+| 1,3,5,7 | knee_front_left, ... | ankle pitch target, -1..1 -> -20..20° around rest (positive lifts the foot) |
+
+Actions are **PD position targets**, not torques: each joint has a Rapier ForceBased position motor
+(kp 200 N·m/rad, kd 2 N·m·s/rad, torque limit 30 N·m; Rapier's iterative solver leaves
+visible tracking error under load with softer gains). Why: (1) at a 20 Hz control rate a torque
+held for 50 ms on 0.04 kg links is unstable and makes the robot collapse (measured in
+reference/feasibility.md), while the implicit PD in the solver is stable at any gain; (2) a spiking
+controller's rate-decoded output maps naturally to a posture, and "action 0 = stand" gives
+every controller a safe default; (3) motor-strength and disabled-leg conditions become exact: they
+scale (or zero) kp, kd and the torque limit. Inputs are clipped to [-1, 1]; NaN/Inf entries are
+replaced by 0 and \`info.nonFiniteAction\` is set.
+
+### Observation space: Box(-inf, inf, (31,), float32)
+
+| index | group | names |
+|---|---|---|
+| 0 | height | torso_height: torso z above the nominal ground under it (m) |
+| 1-4 | orientation | torso_quat_w, _x, _y, _z (world frame) |
+| 5-7 | linvel | torso linear velocity in the torso frame (m/s) |
+| 8-10 | angvel | torso angular velocity in the torso frame (rad/s) |
+| 11-18 | jointPos | joint angles relative to rest (rad), action order |
+| 19-26 | jointVel | joint velocities (rad/s) |
+| 27-30 | contacts | foot contact flags (0/1), leg order front_left, front_right, back_left, back_right |
+
+### Reward (Gymnasium Ant-v5 terms; every term in \`info.terms\`, weights are options)
+
+| term | formula | default weight |
+|---|---|---|
+| forward | forwardRewardWeight · (x_t − x_{t−1}) / controlDt | 1 |
+| healthy | healthyReward while healthy (v5 semantics: 0 on the terminating step) | 1 |
+| ctrl | −ctrlCostWeight · ‖a‖² (clipped action) | 0.5 |
+| contact | −contactCostWeight · Σ_feet min(F_normal, 1)² (F from the contact impulses of the last substep) | 5e-4 |
+
+### Start state
+Torso at the origin with the lowest foot resting on the ground; joint angles U(±resetNoiseScale) rad
+(clipped to limits), torso linear and angular velocity resetNoiseScale·N(0, 1); resetNoiseScale 0.1.
+All drawn from the reset seed.
+
+### Episode end
+terminated: torso height outside healthyZRange [0.2, 1.0] m (when terminateWhenUnhealthy) or any
+non-finite state. truncated: maxSteps (1000) reached. Call reset() after either.
+
+### Options
+maxSteps, controlDt, physicsDt, forwardRewardWeight, healthyReward, ctrlCostWeight, contactCostWeight,
+healthyZRange, terminateWhenUnhealthy, resetNoiseScale, conditions, seed, solverIterations, gravity.
+`,
+};
