@@ -88,10 +88,20 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
     };
   }
 
+  function announceScene(): void {
+    const msg: ServerMessage = { type: "scene", scene: source.scene(), mode: source.mode, frameCount: source.frameCount(), label: `${source.label()}#${sourceRevision}` };
+    for (const q of clients.values()) q.sendJson(msg);
+  }
+
   function attachSource(): void {
-    unsubscribe = source.onFrame((frame) => {
+    const offFrame = source.onFrame((frame) => {
       for (const q of clients.values()) q.sendFrame(frame);
     });
+    const offScene = source.onScene?.(() => announceScene()) ?? (() => {});
+    unsubscribe = () => {
+      offFrame();
+      offScene();
+    };
     source.start();
   }
 
@@ -178,8 +188,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
       if (next !== source) source.stop();
       source = next;
       sourceRevision++;
-      const msg: ServerMessage = { type: "scene", scene: source.scene(), mode: source.mode, frameCount: source.frameCount(), label: `${source.label()}#${sourceRevision}` };
-      for (const q of clients.values()) q.sendJson(msg);
+      announceScene();
       attachSource();
     },
     async close() {

@@ -13,6 +13,8 @@ export interface StreamSource {
   label(): string;
   /** Encoded frames as they are produced; returns an unsubscribe function. */
   onFrame(listener: (frame: Uint8Array) => void): () => void;
+  /** Scene changes without a layout change (e.g. a live terrain switch); optional. */
+  onScene?(listener: (scene: SceneDescription) => void): () => void;
   /** Apply a validated control message; throws SpikelocoError when it cannot apply (e.g. replay). */
   control(message: ControlMessage): void;
   episodeInfo(): { episode: number; step: number };

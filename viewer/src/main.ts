@@ -1,6 +1,6 @@
 /** Viewer entry: connection, frame history, playback (live and replay), UI wiring. */
 import { allocFrame, cloneFrame, decodeFrame, frameLayout, type FrameLayout } from "../../src/serve/codec.ts";
-import { PROTOCOL_VERSION, type ControlMessage, type Frame, type LiveSettings, type SceneDescription, type ServerMessage } from "../../src/serve/protocol.ts";
+import { FRAME_FLAG_PUSH, PROTOCOL_VERSION, type ControlMessage, type Frame, type LiveSettings, type SceneDescription, type ServerMessage } from "../../src/serve/protocol.ts";
 import { parseRecordingBody } from "../../src/serve/recording-format.ts";
 import { Panels } from "./panels.ts";
 import { World } from "./world.ts";
@@ -21,14 +21,21 @@ interface ViewerState {
   errors: string[];
   acks: string[];
   settings: LiveSettings | null;
+  /** Frames that carried a push: torso velocity of the frame before and of the push frame. */
+  pushes: { step: number; impulse: number[]; before: number[]; after: number[] }[];
+  /** Milliseconds spent in the last second drawing the panels and the 3D view. */
+  panelsMs: number;
+  sceneMs: number;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const world = new World($("canvas3d"));
+const params = new URLSearchParams(location.search);
+const qualityParam = params.get("quality");
+const world = new World($("canvas3d"), qualityParam === "low" || qualityParam === "high" ? qualityParam : "auto");
 const panels = new Panels();
 const state: ViewerState = {
   connected: false, mode: null, framesReceived: 0, bytesReceived: 0, renderedFrames: 0, fps: 0, cursor: 0,
-  historyLength: 0, torsoVelocity: [0, 0, 0], rasterSpikes: 0, errors: [], acks: [], settings: null,
+  historyLength: 0, torsoVelocity: [0, 0, 0], rasterSpikes: 0, errors: [], acks: [], settings: null, pushes: [], panelsMs: 0, sceneMs: 0,
 };
 let scene: SceneDescription | null = null;
 let layout: FrameLayout | null = null;
@@ -106,6 +113,10 @@ function onFrame(data: ArrayBuffer): void {
   state.bytesReceived += data.byteLength;
   const frame = cloneFrame(decodeFrame(new Uint8Array(data), layout, allocFrame(layout)));
   state.framesReceived++;
+  const prev = history[history.length - 1];
+  if (frame.flags & FRAME_FLAG_PUSH && prev) {
+    state.pushes.push({ step: frame.step, impulse: Array.from(frame.push), before: Array.from(prev.torsoVelocity), after: Array.from(frame.torsoVelocity) });
+  }
   history.push(frame);
   if (history.length > LIVE_HISTORY) {
     history.splice(0, history.length - LIVE_HISTORY);
@@ -210,6 +221,8 @@ function wireControls(): void {
 let fpsWindowStart = performance.now();
 let fpsCount = 0;
 let lastTime = performance.now();
+let panelsMsAcc = 0;
+let sceneMsAcc = 0;
 
 function tick(now: number): void {
   const dt = (now - lastTime) / 1000;
@@ -226,8 +239,10 @@ function tick(now: number): void {
   if (dirty && history.length > 0) {
     cursor = Math.min(cursor, history.length - 1);
     const frame = history[cursor];
+    const p0 = performance.now();
     world.update(frame, now);
     panels.draw(history, cursor);
+    panelsMsAcc += performance.now() - p0;
     state.torsoVelocity = Array.from(frame.torsoVelocity);
     state.rasterSpikes = panels.rasterSpikes;
     const tl = $("timeline") as HTMLInputElement;
@@ -236,14 +251,20 @@ function tick(now: number): void {
     $("cursor").textContent = `${frame.step} · ${cursor + 1} / ${history.length}`;
     dirty = false;
   }
+  const r0 = performance.now();
   world.render();
+  sceneMsAcc += performance.now() - r0;
   state.renderedFrames++;
   fpsCount++;
   if (now - fpsWindowStart >= 1000) {
     state.fps = (fpsCount * 1000) / (now - fpsWindowStart);
     fpsCount = 0;
     fpsWindowStart = now;
-    $("fps").textContent = `${state.fps.toFixed(0)} fps`;
+    state.panelsMs = panelsMsAcc;
+    state.sceneMs = sceneMsAcc;
+    panelsMsAcc = 0;
+    sceneMsAcc = 0;
+    $("fps").textContent = `${state.fps.toFixed(0)} fps (${world.quality})`;
   }
   state.cursor = cursor;
   state.historyLength = history.length;

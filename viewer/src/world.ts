@@ -22,18 +22,23 @@ export class World {
   private readonly lastTorso = new THREE.Vector3();
   follow = true;
 
-  constructor(private readonly canvas: HTMLCanvasElement) {
-    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true });
+  /** "low" for software GL (SwiftShader, llvmpipe): no MSAA, basic shadows, capped resolution. */
+  readonly quality: "low" | "high";
+
+  constructor(private readonly canvas: HTMLCanvasElement, quality: "auto" | "low" | "high" = "auto") {
+    this.quality = quality === "auto" ? (softwareRenderer() ? "low" : "high") : quality;
+    const high = this.quality === "high";
+    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: high, preserveDrawingBuffer: true, powerPreference: "high-performance" });
     this.renderer.shadowMap.enabled = true;
-    this.renderer.shadowMap.type = THREE.PCFSoftShadowMap;
-    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+    this.renderer.shadowMap.type = high ? THREE.PCFSoftShadowMap : THREE.BasicShadowMap;
+    this.renderer.setPixelRatio(high ? Math.min(window.devicePixelRatio, 2) : Math.min(window.devicePixelRatio, 1) * 0.75);
     this.scene.background = new THREE.Color(0x1d2430);
     this.scene.fog = new THREE.Fog(0x1d2430, 25, 80);
     this.scene.add(new THREE.HemisphereLight(0xcfe3ff, 0x3a2f24, 0.9));
     this.sun = new THREE.DirectionalLight(0xffffff, 1.6);
     this.sun.position.set(4, 8, 3);
     this.sun.castShadow = true;
-    this.sun.shadow.mapSize.set(1024, 1024);
+    this.sun.shadow.mapSize.set(high ? 2048 : 512, high ? 2048 : 512);
     const cam = this.sun.shadow.camera;
     cam.left = -6; cam.right = 6; cam.top = 6; cam.bottom = -6; cam.near = 0.5; cam.far = 30;
     this.scene.add(this.sun, this.sun.target);
@@ -126,6 +131,16 @@ export class World {
   }
 }
 
+/** True when WebGL runs on a CPU rasteriser (headless browsers, VMs without a GPU). */
+function softwareRenderer(): boolean {
+  const gl = document.createElement("canvas").getContext("webgl");
+  if (!gl) return true;
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  const name = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  gl.getExtension("WEBGL_lose_context")?.loseContext();
+  return /swiftshader|llvmpipe|software|softpipe/i.test(name);
+}
+
 function material(color: number): THREE.MeshStandardMaterial {
   return new THREE.MeshStandardMaterial({ color, roughness: 0.55, metalness: 0.1 });
 }
@@ -201,7 +216,7 @@ function buildTerrain(t: SceneTerrain): THREE.Group {
     group.add(mesh);
   }
   // A grid on z = 0 gives a sense of motion on flat ground.
-  const grid = new THREE.GridHelper(200, 200, 0x6a7582, 0x626c78);
+  const grid = new THREE.GridHelper(60, 60, 0x6a7582, 0x626c78);
   grid.rotation.x = Math.PI / 2;
   grid.position.z = 0.002;
   group.add(grid);

@@ -1,0 +1,106 @@
+/** Controllers for the live viewer: a checkpoint's SNN policy, or a fresh network of a preset. */
+import { SpikelocoError } from "../core/errors.ts";
+import type { Env } from "../env/types.ts";
+import { RunningNormalizer } from "../learn/normalizer.ts";
+import { loadAgentSpec } from "../run/agents.ts";
+import { loadCheckpoint } from "../run/checkpoint.ts";
+import { createPolicy, type NormalizerTransform } from "../run/policy.ts";
+import { buildLayout, hasModulator, initParams } from "../snn/layout.ts";
+import { isPlastic, parseNetworkSpec, preSize, type NetworkSpec, type ProjectionName } from "../snn/spec.ts";
+import type { LiveController } from "./live.ts";
+
+export const DEFAULT_AGENT = "nm-hebb";
+
+export interface ControllerSource {
+  spec: NetworkSpec;
+  params: Float32Array;
+  normalizer: NormalizerTransform | null;
+  label: string;
+  untrained: boolean;
+}
+
+/** The plastic projection shown in the heat map: recurrent when plastic, else input. */
+function shownProjection(spec: NetworkSpec): ProjectionName | null {
+  if (isPlastic(spec, "recurrent")) return "recurrent";
+  if (isPlastic(spec, "input")) return "input";
+  return null;
+}
+
+/** Wrap an SNN policy (normalise -> kernel net -> scaled action) for the live simulation. */
+export function snnController(src: ControllerSource, env: Env): LiveController {
+  const policy = createPolicy(src.spec, src.params, src.normalizer, env.actionSpace);
+  if (policy.obsDim !== env.observationSpace.shape[0] || policy.actDim !== env.actionSpace.shape[0]) {
+    throw new SpikelocoError(
+      `controller expects ${policy.obsDim} observations and ${policy.actDim} actions; env '${env.id}' has ${env.observationSpace.shape[0]} and ${env.actionSpace.shape[0]}`,
+      "checkpoint",
+    );
+  }
+  const net = policy.net;
+  const projection = shownProjection(src.spec);
+  const layout = buildLayout(src.spec);
+  const rows = projection ? preSize(src.spec, projection) : 0;
+  const cols = src.spec.hidden.size;
+  const alpha = projection ? layout.view(src.params, `${projection}.alpha`) : null;
+  const change = new Float32Array(rows * cols);
+  const nHid = net.hiddenSize;
+  return {
+    info: {
+      label: src.label,
+      untrained: src.untrained,
+      hiddenSize: nHid,
+      modulators: hasModulator(src.spec) ? 1 : 0,
+      plasticShape: projection ? [rows, cols] : null,
+    },
+    reset: () => policy.reset(),
+    act: (obs, action) => {
+      policy.act(obs, action);
+    },
+    hiddenSpikes: () => net.hiddenSpikes.subarray(0, nHid),
+    modulators: (out) => {
+      if (out.length > 0) out[0] = net.modulator[0];
+    },
+    plasticChange: () => {
+      if (!projection || !alpha) return null;
+      const H = net.plasticTrace(projection, 0);
+      if (!H) return null;
+      // The effective weight is W + alpha ⊙ H; alpha ⊙ H is what plasticity changed this episode.
+      for (let k = 0; k < change.length; k++) change[k] = alpha[k] * H[k];
+      return change;
+    },
+  };
+}
+
+function identityNormalizer(dim: number, clip = 5): NormalizerTransform {
+  return { shift: new Float32Array(dim), scale: new Float32Array(dim).fill(1), clip };
+}
+
+/** A freshly initialised network of a preset (what `watch` shows without a checkpoint). */
+export async function freshController(env: Env, agent = DEFAULT_AGENT, seed = 0): Promise<ControllerSource> {
+  const obsDim = env.observationSpace.shape[0];
+  const spec = await loadAgentSpec(agent, { obsDim, actDim: env.actionSpace.shape[0] });
+  return {
+    spec,
+    params: initParams(spec, seed),
+    normalizer: identityNormalizer(obsDim),
+    label: `${agent} (fresh, untrained: no checkpoint)`,
+    untrained: true,
+  };
+}
+
+/** The controller stored in a checkpoint directory, plus the env id and conditions it was trained on. */
+export async function checkpointController(dir: string): Promise<ControllerSource & { envId: string | null; conditions: unknown }> {
+  const ckpt = await loadCheckpoint(dir);
+  const spec = parseNetworkSpec(ckpt.spec);
+  const normalizer = ckpt.normalizer ? RunningNormalizer.fromState(ckpt.normalizer) : null;
+  const config = ckpt.config as { env?: unknown; agent?: unknown; conditions?: unknown };
+  const agent = typeof config.agent === "string" ? config.agent : "snn";
+  return {
+    spec,
+    params: ckpt.params,
+    normalizer: normalizer ? { shift: normalizer.shift, scale: normalizer.scale, clip: normalizer.clip } : null,
+    label: `${agent} from ${dir} (generation ${ckpt.training.generation})`,
+    untrained: false,
+    envId: typeof config.env === "string" ? config.env : null,
+    conditions: config.conditions ?? null,
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Entry points for watching: `startWatch` (the `watch` command: live simulation or recording) and
+ * `startWatchServer` (for `train --watch` / `npm start`: a live stream whose controller is replaced by
+ * the current best one each generation). Also `recordEpisode` for `eval --record`.
+ */
+import { SpikelocoError } from "../core/errors.ts";
+import type { Conditions } from "../env/conditions.ts";
+import { makeEnv } from "../env/registry.ts";
+import type { Env } from "../env/types.ts";
+import { ensureViewerBuilt } from "./bundle.ts";
+import { freshController, snnController, type ControllerSource } from "./controller.ts";
+import { LiveSimulation, type LiveController } from "./live.ts";
+import { FRAME_FLAG_DONE } from "./protocol.ts";
+import { RecordingWriter, loadRecording } from "./recording.ts";
+import { startViewerServer, type ViewerServer } from "./server.ts";
+import { RecordingSource } from "./source.ts";
+
+export interface ListenOptions {
+  host?: string;
+  port?: number;
+  /** Try the next ports when `port` is taken (for npm start / train --watch). */
+  portFallback?: boolean;
+  log?: (msg: string) => void;
+}
+
+async function listen(source: LiveSimulation | RecordingSource, o: ListenOptions): Promise<ViewerServer> {
+  const staticDir = await ensureViewerBuilt(o.log);
+  const first = o.port ?? 8080;
+  const attempts = o.portFallback && first !== 0 ? 20 : 1;
+  for (let i = 0; ; i++) {
+    try {
+      return await startViewerServer({ source, staticDir, host: o.host, port: first === 0 ? 0 : first + i });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" && i + 1 < attempts) continue;
+      if (code === "EADDRINUSE") throw new SpikelocoError(`port ${first + i} is in use (pick another with --port)`, "--port");
+      if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new SpikelocoError(`cannot bind host '${o.host}'`, "--host");
+      throw err;
+    }
+  }
+}
+
+export interface LiveWatchOptions extends ListenOptions {
+  env: Env;
+  controller: ControllerSource;
+  conditions?: Conditions;
+  seed?: number;
+  record?: RecordingWriter | null;
+}
+
+export interface Watch {
+  url: string;
+  server: ViewerServer;
+  live: LiveSimulation | null;
+  close(): Promise<void>;
+}
+
+export async function startLiveWatch(o: LiveWatchOptions): Promise<Watch> {
+  const live = new LiveSimulation(o.env, snnController(o.controller, o.env), {
+    seed: o.seed ?? 0,
+    conditions: o.conditions,
+    record: o.record ?? undefined,
+    onError: (err) => o.log?.(`simulation stopped: ${(err as Error).stack ?? String(err)}`),
+  });
+  const server = await listen(live, o);
+  return { url: server.url, server, live, close: () => server.close() };
+}
+
+export async function startRecordingWatch(path: string, o: ListenOptions): Promise<Watch & { frames: number }> {
+  const { recording, bytes } = await loadRecording(path);
+  const src = new RecordingSource(bytes, recording.header.scene, recording.frames.length, recording.header.conditions, `recording ${path}`);
+  const server = await listen(src, o);
+  return { url: server.url, server, live: null, frames: recording.frames.length, close: () => server.close() };
+}
+
+/** Start a recording of a live simulation's scene (frames are added by the simulation). */
+export function recordingFor(live: LiveSimulation, meta: Record<string, unknown>): RecordingWriter {
+  return new RecordingWriter(live.scene(), live.conditions(), meta);
+}
+
+export interface WatchServer {
+  url: string;
+  server: ViewerServer;
+  /** Stream this controller from now on (e.g. the best one of the latest generation). */
+  publishController(controller: ControllerSource): void;
+  close(): Promise<void>;
+}
+
+export interface WatchServerOptions extends ListenOptions {
+  envId?: string;
+  conditions?: Conditions;
+  seed?: number;
+  /** Preset shown until the first controller is published. */
+  agent?: string;
+}
+
+/** A live viewer for training: starts with a fresh network of `agent`, then shows each published controller. */
+export async function startWatchServer(o: WatchServerOptions = {}): Promise<WatchServer> {
+  const env = await makeEnv(o.envId ?? "ant");
+  const seed = o.seed ?? 0;
+  const make = (c: ControllerSource) =>
+    new LiveSimulation(env, snnController(c, env), { seed, conditions: o.conditions, onError: (err) => o.log?.(`viewer simulation stopped: ${String(err)}`) });
+  const first = make(await freshController(env, o.agent, seed));
+  const server = await listen(first, { portFallback: true, ...o });
+  return {
+    url: server.url,
+    server,
+    publishController(c) {
+      server.setSource(make(c));
+    },
+    async close() {
+      await server.close();
+      env.close();
+    },
+  };
+}
+
+/** Run one episode headless and return its recording (for `eval --record`). */
+export function recordEpisode(
+  env: Env,
+  controller: LiveController,
+  o: { seed: number; conditions?: Conditions; maxSteps: number; meta?: Record<string, unknown> },
+): RecordingWriter {
+  const live = new LiveSimulation(env, controller, { seed: o.seed, conditions: o.conditions, heatEvery: 1 });
+  const writer = new RecordingWriter(live.scene(), live.conditions(), { seed: o.seed, ...o.meta });
+  for (let i = 0; i < o.maxSteps; i++) {
+    const frame = live.stepOnce();
+    writer.add(frame);
+    if (frame.flags & FRAME_FLAG_DONE) break;
+  }
+  return writer;
+}
