@@ -1,0 +1,53 @@
+/**
+ * Evaluated controllers: a checkpoint, optionally with within-episode plasticity frozen (the ablation).
+ * The env a checkpoint was trained in (id and options) comes from its config; the training conditions
+ * are read only to show in the report what the controller did (and did not) train on.
+ */
+import { basename, resolve } from "node:path";
+import { SpikelocoError } from "../core/errors.ts";
+import type { Checkpoint } from "../run/checkpoint.ts";
+import { isPlastic, parseNetworkSpec, type NetworkSpec } from "../snn/spec.ts";
+import type { ControllerInfo } from "./aggregate.ts";
+
+export interface CheckpointEnv {
+  envId: string;
+  envOptions: Record<string, unknown>;
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** The env a checkpoint was trained in: `config.envId` (or `config.env`) and `config.envOptions`. */
+export function checkpointEnv(ckpt: Pick<Checkpoint, "config">, source: string): CheckpointEnv {
+  const c = ckpt.config;
+  const envId = typeof c.envId === "string" ? c.envId : typeof c.env === "string" ? c.env : typeof asRecord(c.env).id === "string" ? (asRecord(c.env).id as string) : null;
+  if (!envId) throw new SpikelocoError("checkpoint config names no env (expected config.envId)", `${source}: config.envId`);
+  // Evaluation sets its own conditions and horizon; training-time randomisation must not leak in.
+  const { conditions: _c, maxSteps: _m, ...envOptions } = asRecord(c.envOptions ?? asRecord(c.env).options);
+  return { envId, envOptions };
+}
+
+/** Does the network change its own weights within an episode? */
+export function hasPlasticity(spec: NetworkSpec): boolean {
+  return isPlastic(spec, "input") || isPlastic(spec, "recurrent");
+}
+
+export function describeController(ckpt: Checkpoint, dir: string, frozen: boolean): ControllerInfo {
+  const spec = parseNetworkSpec(ckpt.spec);
+  const c = ckpt.config;
+  const agent = typeof c.agent === "string" ? c.agent : "custom";
+  const base = `${basename(resolve(dir))}:${agent}`;
+  return {
+    id: frozen ? `${base}#frozen` : base,
+    label: frozen ? `${base} (plasticity frozen)` : base,
+    checkpoint: resolve(dir),
+    agent,
+    plastic: hasPlasticity(spec),
+    frozen,
+    config: c,
+    versions: ckpt.versions ?? {},
+    trainedOn: c.conditions ?? c.trainConditions ?? null,
+    generation: ckpt.training.generation,
+  };
+}
