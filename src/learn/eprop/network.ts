@@ -12,7 +12,8 @@
  */
 import { SpikelocoError } from "../../core/errors.ts";
 import { Rng } from "../../core/rng.ts";
-import { type NeuronParams, inputGain, izhikevichPsi, restingPotential, triangularPsi } from "./neurons.ts";
+import { type SurrogateSpec, surrogateGrad } from "../../snn/surrogate.ts";
+import { type NeuronParams, inputGain, izhikevichPsi, restingPotential } from "./neurons.ts";
 
 export type FeedbackMode = "symmetric" | "random";
 
@@ -129,6 +130,8 @@ export class EpropNetwork {
   private biasTrace = 0;
   private readonly gain: number;
   private readonly betaE: number;
+  /** LIF-type pseudo-derivative from the SNN surrogate library: gamma/thr * max(0, 1 - |v - A| / thr). */
+  private readonly surrogate: SurrogateSpec;
 
   constructor(config: EpropNetConfig, params: EpropParams, feedbackSeed = 0) {
     validate(config, params);
@@ -141,6 +144,11 @@ export class EpropNetwork {
     this.kappa = Math.exp(-neuron.dt / config.tauOut);
     this.gain = inputGain(neuron);
     this.betaE = neuron.model === "alif" ? neuron.beta : 0;
+    this.surrogate = {
+      kind: neuron.model === "stdp-lif" ? "refractoryNegative" : "triangular",
+      scale: 1 / neuron.threshold,
+      gamma: neuron.gamma / neuron.threshold,
+    };
     this.feedbackMatrix = new Float32Array(nRec * nOut);
     new Rng(feedbackSeed).fork("feedback").fillNormal(this.feedbackMatrix, 1 / Math.sqrt(nOut));
     this.recMask = new Uint8Array(nRec * nRec).fill(config.recurrent ? 1 : 0);
@@ -278,12 +286,12 @@ export class EpropNetwork {
         case "alif": {
           const thrNow = neuron.threshold + (neuron.model === "alif" ? neuron.beta * u[j] : 0);
           z[j] = allowSpikes && !refr && v[j] >= thrNow ? 1 : 0;
-          psi[j] = refr ? 0 : triangularPsi(v[j], thrNow, neuron.threshold, neuron.gamma);
+          psi[j] = surrogateGrad(this.surrogate, v[j] - thrNow, refr);
           break;
         }
         case "stdp-lif": {
           z[j] = allowSpikes && !refr && v[j] >= neuron.threshold ? 1 : 0;
-          psi[j] = refr ? -neuron.gamma : triangularPsi(v[j], neuron.threshold, neuron.threshold, neuron.gamma);
+          psi[j] = surrogateGrad(this.surrogate, v[j] - neuron.threshold, refr);
           break;
         }
         case "izhikevich": {

@@ -23,7 +23,7 @@ export interface NeuronParams {
   threshold: number;
   /** Pseudo-derivative dampening gamma. */
   gamma: number;
-  /** Absolute refractory period in steps (LIF: psi = 0 during it; STDP-LIF: psi = -gamma). */
+  /** Absolute refractory period in steps (LIF: psi = 0 during it; STDP-LIF: psi = -gamma / threshold). */
   refractorySteps: number;
   /** ALIF adaptation time constant (ms) and strength beta. */
   tauAdapt: number;
@@ -76,12 +76,6 @@ export function restingPotential(p: NeuronParams): { v: number; u: number } {
 /** Gain of the input current in the membrane update (dv^{t+1}/dI^{t+1}). */
 export function inputGain(p: NeuronParams): number {
   return p.model === "izhikevich" ? p.dt : 1;
-}
-
-/** Triangular pseudo-derivative of Bellec et al.: gamma/thr * max(0, 1 - |v - A| / thr). */
-export function triangularPsi(v: number, thresholdNow: number, threshold: number, gamma: number): number {
-  const x = 1 - Math.abs(v - thresholdNow) / threshold;
-  return x > 0 ? (gamma * x) / threshold : 0;
 }
 
 /** Izhikevich pseudo-derivative h(v) = gamma * exp((min(v, H) - H) / H) with H the spike peak. */
