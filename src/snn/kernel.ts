@@ -107,9 +107,11 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
   const outCount = new Int32Array(decoderCount ? B * nOut : 0);
   const modulator = new Float32Array(B);
   // ---- scratch
-  const current = new Float32Array(nHid);
+  const current = new Float64Array(nHid);
   const Mpost = new Float32Array(nHid).fill(1);
   const phi = new Float32Array(nHid);
+  const ltpCoef = new Float32Array(nHid);
+  const ltdCoef = new Float32Array(nHid);
   const active = new Int32Array(nHid);
   const acc = new Float32Array(nOut);
   const beta = new Float32Array(nHid);
@@ -363,8 +365,8 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
           const vo = v[k]!;
           const uo = u[k]!;
           const dt = spec.dt;
-          const vn = f32(vo + f32(dt * f32(f32(f32(f32(f32(0.04 * vo) * vo) + f32(5 * vo)) + 140) - uo + f32(n.inputScale * I))));
-          const un = f32(uo + f32(f32(dt * n.a) * f32(f32(n.b * vo) - uo)));
+          const vn = f32(vo + f32(f32(f32(f32(f32(f32(f32(0.04 * vo) * vo) + f32(5 * vo)) + 140) - uo) + f32(f32(I) * n.inputScale)) * dt));
+          const un = f32(uo + f32(f32(f32(vo * n.b) - uo) * f32(dt * n.a)));
           if (vn >= n.threshold) {
             spike = 1;
             v[k] = n.c;
@@ -394,16 +396,18 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
     const x = pr.x, X = pr.X, rowActive = pr.rowActive;
     const post = b * nHid;
     if (!elig) {
+      // per-postsynaptic coefficients (eta folded in unless it is per synapse)
+      const e0 = perSyn ? 1 : eta0;
       switch (rule) {
         case "hebb":
           for (let i = 0; i < nPre; i++) {
             if (synapse ? !rowActive[i] : x[i] === 0) continue;
             const row = i * nHid;
+            const xi = x[i]!;
             for (let a = 0; a < nActive; a++) {
               const j = active[a]!;
               const k = row + j;
-              const xi = synapse ? X[k]! : x[i]!;
-              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * Mpost[j]! * xi;
+              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : e0) * Mpost[j]! * (synapse ? X[k]! : xi);
               H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
             }
           }
@@ -411,12 +415,12 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
         case "oja":
           for (let a = 0; a < nActive; a++) {
             const j = active[a]!;
-            const mj = Mpost[j]!;
+            const mj = e0 * Mpost[j]!;
             for (let i = 0; i < nPre; i++) {
               const k = i * nHid + j;
               const xi = synapse ? (rowActive[i] ? X[k]! : 0) : x[i]!;
               const ho = H[hOff + k]!;
-              const h = ho + (perSyn ? etaArr[k]! : eta0) * mj * (xi - ho);
+              const h = ho + (perSyn ? etaArr[k]! * mj : mj) * (xi - ho);
               H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
             }
           }
@@ -424,16 +428,24 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
         case "bcm":
           for (let j = 0; j < nHid; j++) {
             const r = rate[post + j]!;
-            phi[j] = Mpost[j]! * r * (r - theta[post + j]!);
+            phi[j] = e0 * Mpost[j]! * r * (r - theta[post + j]!);
           }
           for (let i = 0; i < nPre; i++) {
             if (synapse ? !rowActive[i] : x[i] === 0) continue;
             const row = i * nHid;
             const xi = x[i]!;
-            for (let j = 0; j < nHid; j++) {
-              const k = row + j;
-              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * (synapse ? X[k]! : xi) * phi[j]!;
-              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+            const hr = hOff + row;
+            if (!perSyn && !synapse) {
+              for (let j = 0; j < nHid; j++) {
+                const h = H[hr + j]! + xi * phi[j]!;
+                H[hr + j] = h > clip ? clip : h < -clip ? -clip : h;
+              }
+            } else {
+              for (let j = 0; j < nHid; j++) {
+                const k = row + j;
+                const h = H[hOff + k]! + (perSyn ? etaArr[k]! : 1) * (synapse ? X[k]! : xi) * phi[j]!;
+                H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+              }
             }
           }
           return;
@@ -441,30 +453,35 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
           const aP = pr.aPlus[0]!, aM = pr.aMinus[0]!;
           const pre = pr.preTrace;
           const po = b * nPre;
+          for (let j = 0; j < nHid; j++) {
+            const m = e0 * Mpost[j]!;
+            ltpCoef[j] = z[post + j] ? m * aP : 0;
+            ltdCoef[j] = m * aM * postTrace[post + j]!;
+          }
           // synapses with an active presynaptic signal get the combined term (one clip per synapse) ...
           for (let i = 0; i < nPre; i++) {
             const xi = x[i]!;
             if (xi === 0) continue;
             const row = i * nHid;
-            const ltp = aP * pre[po + i]!;
+            const hr = hOff + row;
+            const tr = pre[po + i]!;
             for (let j = 0; j < nHid; j++) {
-              const term = (z[post + j] ? ltp : 0) - aM * postTrace[post + j]! * xi;
-              if (term === 0) continue;
-              const k = row + j;
-              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * Mpost[j]! * term;
-              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+              const d = ltpCoef[j]! * tr - ltdCoef[j]! * xi;
+              if (d === 0) continue;
+              const h = H[hr + j]! + (perSyn ? etaArr[row + j]! * d : d);
+              H[hr + j] = h > clip ? clip : h < -clip ? -clip : h;
             }
           }
           // ... the others only potentiate through an active postsynaptic neuron.
           for (let a = 0; a < nActive; a++) {
             const j = active[a]!;
-            const mj = Mpost[j]!;
+            const cj = ltpCoef[j]!;
             for (let i = 0; i < nPre; i++) {
               if (x[i] !== 0) continue;
               const tr = pre[po + i]!;
               if (tr === 0) continue;
               const k = i * nHid + j;
-              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * mj * (aP * tr);
+              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : 1) * cj * tr;
               H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
             }
           }
@@ -647,7 +664,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
           output[oo + q] = (2 * outCount[oo + q]!) / window - 1;
         }
       }
-      zPrev.set(z.subarray(ho, ho + nHid), ho);
+      for (let j = 0; j < nHid; j++) zPrev[ho + j] = z[ho + j]!;
     }
     t++;
   }

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { listAgents, loadAgent } from "../agents/index.ts";
+import { createKernelNet } from "../src/snn/kernel.ts";
+import { buildLayout, initParams } from "../src/snn/layout.ts";
+import { parseNetworkSpec } from "../src/snn/spec.ts";
+
+const base = {
+  encoder: { kind: "direct", size: 3 },
+  hidden: { size: 4, neuron: { model: "lif" } },
+  decoder: { kind: "leaky", size: 2 },
+};
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return "no error";
+}
+
+describe("network description errors name the field", () => {
+  it("unknown neuron model", () => {
+    expect(errorOf(() => parseNetworkSpec({ ...base, hidden: { size: 4, neuron: { model: "hodgkin" } } }))).toMatch(/^spec\.hidden\.neuron\.model: unknown neuron model/);
+  });
+  it("unknown rule", () => {
+    expect(errorOf(() => parseNetworkSpec({ ...base, plasticity: { rule: "covariance" } }))).toMatch(/^spec\.plasticity\.rule: /);
+  });
+  it("negative time constant", () => {
+    expect(errorOf(() => parseNetworkSpec({ ...base, hidden: { size: 4, neuron: { model: "lif", tau: -5 } } }))).toBe("spec.hidden.neuron.tau: must be > 0");
+    expect(errorOf(() => parseNetworkSpec({ ...base, plasticity: { rule: "stdp", tauPlus: -1 } }))).toBe("spec.plasticity.tauPlus: must be > 0");
+  });
+  it("unknown field and bad size", () => {
+    expect(errorOf(() => parseNetworkSpec({ ...base, hidden: { size: 0, neuron: { model: "lif" } } }))).toBe("spec.hidden.size: must be >= 1");
+    expect(errorOf(() => parseNetworkSpec({ ...base, extra: 1 }))).toMatch(/^spec: /);
+  });
+  it("stdp with per-synapse delays is refused", () => {
+    expect(errorOf(() => parseNetworkSpec({ ...base, plasticity: { rule: "stdp" }, projections: { input: { delay: { kind: "synapse", max: 3 } } } }))).toMatch(/^spec\.projections\.input\.delay\.kind: /);
+  });
+  it("parameter vector of the wrong length", () => {
+    const spec = parseNetworkSpec(base);
+    const n = buildLayout(spec).size;
+    expect(errorOf(() => createKernelNet(spec, new Float32Array(n - 1), 1))).toBe(`params: parameter vector has ${n - 1} values but the network layout needs ${n}`);
+  });
+  it("shape mismatch of the input and output buffers", () => {
+    const spec = parseNetworkSpec(base);
+    const net = createKernelNet(spec, initParams(spec, 1), 2);
+    expect(errorOf(() => net.step(new Float32Array(3), new Float32Array(4)))).toBe("input: expected 6 values (batch 2 x 3), got 3");
+    expect(errorOf(() => net.step(new Float32Array(6), new Float32Array(2)))).toBe("output: expected 4 values (batch 2 x 2), got 2");
+  });
+});
+
+describe("layout", () => {
+  it("entries tile the vector, views alias it, init is reproducible from the seed", () => {
+    const spec = parseNetworkSpec({ ...base, plasticity: { rule: "stdp", modulated: true }, projections: { recurrent: { delay: { kind: "axon", max: 4 } } } });
+    const lay = buildLayout(spec);
+    let off = 0;
+    for (const e of lay.entries) {
+      expect(e.offset).toBe(off);
+      expect(e.length).toBe(e.shape.reduce((a, b) => a * b, 1));
+      off += e.length;
+    }
+    expect(off).toBe(lay.size);
+    expect(lay.entries.map((e) => e.name)).toEqual([
+      "encoder.gain", "encoder.bias", "input.W", "input.alpha", "input.eta", "input.aPlus", "input.aMinus",
+      "recurrent.W", "recurrent.alpha", "recurrent.eta", "recurrent.aPlus", "recurrent.aMinus", "recurrent.delay",
+      "hidden.bias", "modulator.w", "modulator.b", "modulator.fanout", "decoder.W", "decoder.b",
+    ]);
+    const p = initParams(spec, 42);
+    expect(initParams(spec, 42)).toEqual(p);
+    expect(initParams(spec, 43)).not.toEqual(p);
+    lay.view(p, "hidden.bias")[2] = 7;
+    expect(p[lay.entry("hidden.bias").offset + 2]).toBe(7);
+    const d = lay.view(p, "recurrent.delay");
+    expect(Math.min(...d)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...d)).toBeLessThanOrEqual(4);
+    const w = lay.view(p, "input.W");
+    const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+    expect(std).toBeGreaterThan(0.3 / Math.sqrt(3));
+  });
+});
+
+describe("agents", () => {
+  it("lists the nine presets and sizes them for the env", () => {
+    expect(listAgents().map((a) => a.name)).toEqual(["bcm", "hebb", "nm-bcm", "nm-hebb", "nm-oja", "nm-stdp", "oja", "static", "stdp"]);
+    for (const { name } of listAgents()) {
+      for (const dims of [{ obsDim: 27, actDim: 8 }, { obsDim: 40, actDim: 18 }]) {
+        const spec = loadAgent(name, dims);
+        expect(spec.encoder.size).toBe(dims.obsDim);
+        expect(spec.decoder.size).toBe(dims.actDim);
+        expect(spec.plasticity.modulated).toBe(name.startsWith("nm-"));
+        expect(spec.plasticity.rule).toBe(name === "static" ? "none" : name.replace("nm-", ""));
+        const net = createKernelNet(spec, initParams(spec, 1), 1);
+        const out = new Float32Array(dims.actDim);
+        for (let t = 0; t < 20; t++) net.step(new Float32Array(dims.obsDim).fill(0.5), out);
+        expect(out.every((a) => Number.isFinite(a) && Math.abs(a) <= 1)).toBe(true);
+      }
+    }
+  });
+  it("unknown agent and bad sizes name the field", () => {
+    expect(errorOf(() => loadAgent("hebbian", { obsDim: 3, actDim: 2 }))).toMatch(/^agent: unknown agent 'hebbian'/);
+    expect(errorOf(() => loadAgent("hebb", { obsDim: 0, actDim: 2 }))).toBe("obsDim: must be an integer >= 1, got 0");
+  });
+});
+
+describe("kernel state API", () => {
+  it("reset(b) clears one batch element; freezePlasticity keeps H fixed", () => {
+    const spec = loadAgent("nm-hebb", { obsDim: 4, actDim: 2 });
+    const net = createKernelNet(spec, initParams(spec, 3), 2);
+    const inp = new Float32Array(8).fill(1), out = new Float32Array(4);
+    for (let t = 0; t < 50; t++) net.step(inp, out);
+    expect(net.plasticDelta(0)).toBeGreaterThan(0);
+    net.freezePlasticity(true);
+    const before = Float32Array.from(net.plasticTrace("input", 0)!);
+    for (let t = 0; t < 20; t++) net.step(inp, out);
+    expect(Float32Array.from(net.plasticTrace("input", 0)!)).toEqual(before);
+    net.reset(1);
+    expect(net.plasticDelta(1)).toBe(0);
+    expect(net.plasticDelta(0)).toBeGreaterThan(0);
+  });
+});
