@@ -88,7 +88,7 @@ export async function freshController(env: Env, agent = DEFAULT_AGENT, seed = 0)
 }
 
 /** The controller stored in a checkpoint directory, plus the env id and conditions it was trained on. */
-export async function checkpointController(dir: string): Promise<ControllerSource & { envId: string | null; conditions: unknown }> {
+export async function checkpointController(dir: string): Promise<ControllerSource & { envId: string | null; conditions: unknown; generation: number }> {
   const ckpt = await loadCheckpoint(dir);
   const spec = parseNetworkSpec(ckpt.spec);
   const normalizer = ckpt.normalizer ? RunningNormalizer.fromState(ckpt.normalizer) : null;
@@ -102,5 +102,6 @@ export async function checkpointController(dir: string): Promise<ControllerSourc
     untrained: false,
     envId: typeof config.env === "string" ? config.env : null,
     conditions: config.conditions ?? null,
+    generation: ckpt.training.generation,
   };
 }

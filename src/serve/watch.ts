@@ -8,7 +8,10 @@ import type { Conditions } from "../env/conditions.ts";
 import { makeEnv } from "../env/registry.ts";
 import type { Env } from "../env/types.ts";
 import { ensureViewerBuilt } from "./bundle.ts";
-import { freshController, snnController, type ControllerSource } from "./controller.ts";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { MANIFEST } from "../run/checkpoint.ts";
+import { checkpointController, freshController, snnController, type ControllerSource } from "./controller.ts";
 import { LiveSimulation, type LiveController } from "./live.ts";
 import { FRAME_FLAG_DONE } from "./protocol.ts";
 import { RecordingWriter, loadRecording } from "./recording.ts";
@@ -83,6 +86,13 @@ export interface WatchServer {
   server: ViewerServer;
   /** Stream this controller from now on (e.g. the best one of the latest generation). */
   publishController(controller: ControllerSource): void;
+  /**
+   * Watch a training run directory: whenever its checkpoint is rewritten (once per generation), stream
+   * the new controller. Resolves after the first check.
+   */
+  followCheckpoint(dir: string, intervalMs?: number): Promise<void>;
+  /** Generation of the controller being streamed (null while it is the fresh network). */
+  generation(): number | null;
   close(): Promise<void>;
 }
 
@@ -102,13 +112,50 @@ export async function startWatchServer(o: WatchServerOptions = {}): Promise<Watc
     new LiveSimulation(env, snnController(c, env), { seed, conditions: o.conditions, onError: (err) => o.log?.(`viewer simulation stopped: ${String(err)}`) });
   const first = make(await freshController(env, o.agent, seed));
   const server = await listen(first, { portFallback: true, ...o });
+  let timer: NodeJS.Timeout | null = null;
+  let seenMtime = 0;
+  let generation: number | null = null;
+  let closed = false;
+  const publish = (c: ControllerSource) => {
+    if (!closed) server.setSource(make(c));
+  };
+  async function checkOnce(dir: string): Promise<void> {
+    let mtime: number;
+    try {
+      mtime = (await stat(join(dir, MANIFEST))).mtimeMs;
+    } catch {
+      return; // no checkpoint yet
+    }
+    if (mtime === seenMtime) return;
+    try {
+      const c = await checkpointController(dir);
+      seenMtime = mtime;
+      generation = c.generation;
+      publish(c);
+    } catch (err) {
+      // A checkpoint being replaced at this instant; the next poll reads the complete one.
+      o.log?.(`viewer: checkpoint not readable yet (${(err as Error).message})`);
+    }
+  }
   return {
     url: server.url,
     server,
-    publishController(c) {
-      server.setSource(make(c));
+    publishController: publish,
+    async followCheckpoint(dir, intervalMs = 1000) {
+      if (timer) clearInterval(timer);
+      await checkOnce(dir);
+      let busy = false;
+      timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        checkOnce(dir).finally(() => (busy = false));
+      }, intervalMs);
+      timer.unref();
     },
+    generation: () => generation,
     async close() {
+      closed = true;
+      if (timer) clearInterval(timer);
       await server.close();
       env.close();
     },
