@@ -236,6 +236,8 @@ export interface ThreeFactorTrainOptions {
   lrReadout: number;
   learnDelays: boolean;
   seed: number;
+  /** "sgd": the plain rule, p -= lr * update; "adam" (default): Adam-scaled updates. */
+  optimizer?: "adam" | "sgd";
   log?: (message: string) => void;
 }
 
@@ -245,13 +247,27 @@ export function accuracyThreeFactor(learner: ThreeFactorLearner, data: LabelledS
   return correct / data.length;
 }
 
-/** Online training: the accumulated three-factor update is applied after every trial (Adam-scaled). */
+/** Plain gradient step with clipping into [lo, hi]; same interface as AdamGroup. */
+class SgdGroup {
+  constructor(readonly params: Float64Array[], readonly lr: number, private readonly clip: [number, number] = [-Infinity, Infinity]) {}
+
+  step(grads: Float64Array[]): void {
+    const [lo, hi] = this.clip;
+    for (let g = 0; g < this.params.length; g++) {
+      const p = this.params[g];
+      for (let i = 0; i < p.length; i++) p[i] = Math.min(hi, Math.max(lo, p[i] - this.lr * grads[g][i]));
+    }
+  }
+}
+
+/** Online training: the accumulated three-factor update is applied after every trial. */
 export function trainThreeFactor(learner: ThreeFactorLearner, data: LabelledSpikes[], o: ThreeFactorTrainOptions): number[] {
   const rng = new Rng(o.seed);
   const p = learner.p;
-  const optW = new AdamGroup([p.w], o.lrWeights);
-  const optD = new AdamGroup([p.d], o.lrDelays, [0, learner.c.maxDelay]);
-  const optOut = new AdamGroup([p.wOut], o.lrReadout);
+  const Opt = o.optimizer === "sgd" ? SgdGroup : AdamGroup;
+  const optW = new Opt([p.w], o.lrWeights);
+  const optD = new Opt([p.d], o.lrDelays, [0, learner.c.maxDelay]);
+  const optOut = new Opt([p.wOut], o.lrReadout);
   const order = Array.from(data.keys());
   const trainAcc: number[] = [];
   for (let epoch = 0; epoch < o.epochs; epoch++) {
