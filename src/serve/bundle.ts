@@ -4,9 +4,17 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const VIEWER_DIST = join(repoRoot, "viewer", "dist");
-const VIEWER_SOURCES = [join(repoRoot, "viewer", "src"), join(repoRoot, "src", "serve")];
+/** Everything esbuild pulls into the bundle: the app and the browser-safe shared modules. */
+const VIEWER_SOURCES = [
+  join(repoRoot, "viewer", "src"),
+  join(repoRoot, "viewer", "build.mjs"),
+  ...["protocol.ts", "codec.ts", "recording-format.ts"].map((f) => join(repoRoot, "src", "serve", f)),
+  join(repoRoot, "src", "core", "errors.ts"),
+];
 
 async function newestMtime(dir: string): Promise<number> {
+  const info = await stat(dir);
+  if (!info.isDirectory()) return info.mtimeMs;
   let newest = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);

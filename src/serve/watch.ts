@@ -177,3 +177,23 @@ export function recordEpisode(
   }
   return writer;
 }
+
+export interface TrainingViewer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The `--watch` hook for training: serve the viewer, show a fresh network of the trained preset until the
+ * first checkpoint lands in `runDir`, then the newest checkpoint's controller after every generation.
+ */
+export async function attachTrainingViewer(o: { envId?: string; runDir: string; agent?: string; host?: string; port?: number; log?: (m: string) => void }): Promise<TrainingViewer> {
+  let envId = o.envId;
+  if (envId === undefined) {
+    // Resuming: the run directory's checkpoint knows its env.
+    envId = (await checkpointController(o.runDir).catch(() => null))?.envId ?? "ant";
+  }
+  const w = await startWatchServer({ envId, agent: o.agent, host: o.host, port: o.port ?? 8080, portFallback: true, log: o.log });
+  await w.followCheckpoint(o.runDir);
+  return { url: w.url, close: () => w.close() };
+}
