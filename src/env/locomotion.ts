@@ -158,10 +158,13 @@ export class LocomotionEnv implements Env {
       this.episodeSeed = this.nextSeed >>> 0;
     }
     this.nextSeed = deriveSeed(this.episodeSeed, "next-episode");
-    if (options.conditions !== undefined) this.conditions = parseConditions(options.conditions, "reset.conditions");
-    this.resolved = sampleConditions(this.conditions, new Rng(deriveSeed(this.episodeSeed, "conditions")));
-    this.validateResolved(this.resolved, "conditions");
-    this.info.conditions = this.resolved;
+    const conditions = options.conditions !== undefined ? parseConditions(options.conditions, "reset.conditions") : this.conditions;
+    const resolved = sampleConditions(conditions, new Rng(deriveSeed(this.episodeSeed, "conditions")));
+    this.validateResolved(resolved, "conditions");
+    // commit only valid conditions, so a rejected reset leaves the env usable
+    this.conditions = conditions;
+    this.resolved = resolved;
+    this.info.conditions = resolved;
 
     const terrainSpec: TerrainSpec = this.resolved.terrain ?? { kind: "flat" };
     const terrainSeed = deriveSeed(this.episodeSeed, "terrain");
@@ -177,7 +180,11 @@ export class LocomotionEnv implements Env {
     this.onsetApplied = false;
     this.latencySteps = 0;
     this.latencyBuf = new Float32Array(((this.resolved.latency?.steps ?? 0) + 1) * this.nJ);
+    this.applied.fill(0);
     this.applyPhysicalConditions(this.resolved.onsetStep === 0);
+    // contact pairs appear only after the first physics step
+    this.contacts.fill(0);
+    this.contactForce.fill(0);
     this.readState();
     this.torsoX = this.built!.bodies[0].translation().x;
     this.writeObservation();

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { listEnvs, makeEnv } from "../src/index.ts";
+import { Rng } from "../src/core/rng.ts";
+
+describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
+  it("declares named spaces that match the arrays it returns, with finite values", async () => {
+    const env = await makeEnv(id);
+    const { obs, info } = env.reset({ seed: 1 });
+    const nObs = env.observationSpace.shape[0];
+    const nAct = env.actionSpace.shape[0];
+    expect(obs.length).toBe(nObs);
+    expect(env.observationSpace.names.length).toBe(nObs);
+    expect(new Set(env.observationSpace.names).size).toBe(nObs);
+    expect(env.actionSpace.names.length).toBe(nAct);
+    expect(Array.from(env.actionSpace.low)).toEqual(new Array(nAct).fill(-1));
+    expect(Array.from(env.actionSpace.high)).toEqual(new Array(nAct).fill(1));
+    expect(nAct).toBe(env.robot.joints.length);
+    expect(nAct).toBeGreaterThanOrEqual(id === "ant" ? 8 : 12);
+    const listed = listEnvs().find((e) => e.id === id)!;
+    expect([listed.observationSize, listed.actionSize]).toEqual([nObs, nAct]);
+    expect(obs.every(Number.isFinite)).toBe(true);
+    expect(info.step).toBe(0);
+    const rng = new Rng(5);
+    const a = new Float32Array(nAct);
+    for (let t = 0; t < 50; t++) {
+      for (let j = 0; j < nAct; j++) a[j] = rng.range(-1, 1);
+      const r = env.step(a);
+      expect(r.obs.length).toBe(nObs);
+      expect(r.obs.every(Number.isFinite)).toBe(true);
+      expect(Number.isFinite(r.reward)).toBe(true);
+      const sum = Object.values(r.info.terms).reduce((s, v) => s + v, 0);
+      expect(r.reward).toBeCloseTo(sum, 10);
+      expect(Object.keys(r.info.terms).sort()).toEqual(["contact", "ctrl", "forward", "healthy"]);
+    }
+    // contacts are 0/1 and the torso quaternion is unit length
+    const o = env.step(a).obs;
+    for (const i of env.observationGroups.contacts) expect([0, 1]).toContain(o[i]);
+    const q = env.observationGroups.orientation.map((i) => o[i]);
+    expect(Math.hypot(...q)).toBeCloseTo(1, 5);
+    expect(env.bodyPoses().length).toBe(env.robot.bodies.length * 7);
+    env.close();
+  });
+
+  it("clips actions to the box: out-of-range actions act exactly like the bound", async () => {
+    const nAct = (await makeEnv(id)).actionSpace.shape[0];
+    const run = async (scale: number) => {
+      const env = await makeEnv(id);
+      env.reset({ seed: 3 });
+      const a = new Float32Array(nAct).map((_, j) => (j % 2 ? -scale : scale));
+      let r = env.step(a);
+      for (let t = 0; t < 10; t++) r = env.step(a);
+      return { obs: r.obs.slice(), ctrl: r.info.terms.ctrl };
+    };
+    const big = await run(7);
+    const bound = await run(1);
+    expect(Array.from(big.obs)).toEqual(Array.from(bound.obs));
+    expect(big.ctrl).toBeCloseTo(-0.5 * nAct, 10);
+  });
+
+  it("reset with the same seed gives the same observation; another seed differs", async () => {
+    const env = await makeEnv(id);
+    const a = env.reset({ seed: 11 }).obs.slice();
+    env.step(new Float32Array(env.actionSpace.shape[0]));
+    const b = env.reset({ seed: 11 }).obs.slice();
+    const c = env.reset({ seed: 12 }).obs.slice();
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(Array.from(c)).not.toEqual(Array.from(a));
+  });
+});
+
+describe("episode flags and reward terms", () => {
+  it("truncates at maxSteps (not terminated) and refuses to step past the end", async () => {
+    const env = await makeEnv("ant", { maxSteps: 5 });
+    env.reset({ seed: 1 });
+    const a = new Float32Array(8);
+    for (let t = 1; t <= 4; t++) expect(env.step(a).truncated).toBe(false);
+    const last = env.step(a);
+    expect([last.truncated, last.terminated, last.info.step]).toEqual([true, false, 5]);
+    expect(() => env.step(a)).toThrow(/episode has ended; call reset\(\)/);
+  });
+
+  it("terminates when the torso leaves the healthy height range, paying no healthy reward", async () => {
+    const env = await makeEnv("ant", { healthyZRange: [0.7, 1.0] });
+    env.reset({ seed: 1 });
+    const r = env.step(new Float32Array(8));
+    expect(r.info.torsoHeight).toBeLessThan(0.7);
+    expect([r.terminated, r.truncated, r.info.healthy, r.info.terms.healthy]).toEqual([true, false, false, 0]);
+    const lenient = await makeEnv("ant", { healthyZRange: [0.7, 1.0], terminateWhenUnhealthy: false });
+    lenient.reset({ seed: 1 });
+    expect(lenient.step(new Float32Array(8)).terminated).toBe(false);
+  });
+
+  it("forward term is forwardRewardWeight * dx / controlDt and ctrl term is -w * |a|^2", async () => {
+    const env = await makeEnv("ant", { forwardRewardWeight: 2, ctrlCostWeight: 0.25 });
+    expect(env.controlDt).toBeCloseTo(0.05, 12);
+    env.reset({ seed: 4 });
+    const a = new Float32Array([0.5, -0.5, 0.2, 0, 0, 0.1, -1, 0.3]);
+    let x0 = env.step(a).info.x;
+    for (let t = 0; t < 5; t++) {
+      const r = env.step(a);
+      expect(r.info.terms.forward).toBeCloseTo((2 * (r.info.x - x0)) / 0.05, 9);
+      expect(r.info.forwardVelocity).toBeCloseTo((r.info.x - x0) / 0.05, 9);
+      x0 = r.info.x;
+      const norm = a.reduce((s, v) => s + v * v, 0);
+      expect(r.info.terms.ctrl).toBeCloseTo(-0.25 * norm, 6);
+    }
+  });
+
+  it("honours controlDt / physicsDt (substeps) and rejects non-multiples", async () => {
+    const env = await makeEnv("ant", { controlDt: 0.02, physicsDt: 0.005 });
+    expect(env.controlDt).toBeCloseTo(0.02, 12);
+    env.reset({ seed: 1 });
+    expect(env.physics.world.timestep).toBeCloseTo(0.005, 6);
+    await expect(makeEnv("ant", { controlDt: 0.05, physicsDt: 0.03 })).rejects.toThrow(/whole multiple of physicsDt/);
+  });
+});
