@@ -6,7 +6,7 @@
  *   grad log pi(a) + cV * grad V   per synapse:  (sum_k B_jk (a_k - mu_k) / sigma^2 + cV * B_Vj) * ebar_ji
  * (readouts: the same with zbar_j). A trace with decay gamma * lambda collects it, and the TD error
  * delta_t = r_t + gamma V_{t+1} - V_t multiplies the trace into the update (accumulated over an episode,
- * applied with Adam at its end). B is W_out^T (symmetric) or fixed random.
+ * applied with Adam after every `episodesPerUpdate` episodes). B is W_out^T (symmetric) or fixed random.
  */
 import { Rng } from "../../core/rng.ts";
 import { Adam } from "../optim/adam.ts";
@@ -32,6 +32,8 @@ export interface ActorCriticOptions {
   lambda?: number;
   valueWeight?: number;
   lr?: number;
+  /** Learning episodes whose updates are summed before one Adam step (variance reduction). */
+  episodesPerUpdate?: number;
   feedback?: FeedbackMode;
   /** Observation scale before tanh encoding (one per channel or one for all). */
   obsScale?: Float32Array | number;
@@ -61,6 +63,7 @@ export class RewardEprop {
   private readonly update: { wIn: Float32Array; wRec: Float32Array; wOut: Float32Array; bOut: Float32Array };
   private readonly adam: { wIn: Adam; wRec: Adam; wOut: Adam; bOut: Adam };
   private readonly rng: Rng;
+  private pendingEpisodes = 0;
 
   constructor(task: EpisodicTask, options: ActorCriticOptions) {
     this.task = task;
@@ -75,6 +78,7 @@ export class RewardEprop {
       lambda: options.lambda ?? 0.9,
       valueWeight: options.valueWeight ?? 1,
       lr: options.lr ?? 0.003,
+      episodesPerUpdate: options.episodesPerUpdate ?? 1,
     };
     this.clockPeriods = options.clockPeriods ?? [];
     const nIn = task.obsDim + 2 * this.clockPeriods.length;
@@ -187,7 +191,7 @@ export class RewardEprop {
     net.reset();
     if (learn) {
       for (const a of [this.traceIn, this.traceRec, this.traceOut, this.traceBias]) a.fill(0);
-      for (const a of Object.values(this.update)) a.fill(0);
+      if (this.pendingEpisodes === 0) for (const a of Object.values(this.update)) a.fill(0);
     }
     let obs = task.reset(seed);
     let value = this.think(obs, 0);
@@ -209,7 +213,8 @@ export class RewardEprop {
       value = next;
       if (r.done) break;
     }
-    if (learn) {
+    if (learn && ++this.pendingEpisodes >= this.opts.episodesPerUpdate) {
+      this.pendingEpisodes = 0;
       const p = net.params, u = this.update;
       this.adam.wIn.ascend(p.wIn, u.wIn);
       this.adam.wRec.ascend(p.wRec, u.wRec);
