@@ -122,14 +122,14 @@ export function heatmapSvg(report: EvalReport): string {
   const conds = report.suite.conditions;
   const C = report.controllers.length;
   const left = 170;
-  const cw = 110;
+  const cw = 130;
   const ch = 20;
   const top = 60;
   const width = left + C * cw + 10;
   const height = top + conds.length * ch + 10;
   const parts: string[] = [`<svg class="chart" data-chart="heatmap" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="retention heatmap">`];
   report.controllers.forEach((c, i) => {
-    parts.push(`<text x="${left + i * cw + cw / 2}" y="${top - 8}" text-anchor="middle" class="label" transform="rotate(-12 ${left + i * cw + cw / 2} ${top - 8})">${escapeHtml(c.id.length > 22 ? c.id.slice(0, 21) + "…" : c.id)}</text>`);
+    parts.push(`<text x="${left + i * cw + cw / 2}" y="${top - 8}" text-anchor="middle" class="label" transform="rotate(-12 ${left + i * cw + cw / 2} ${top - 8})">${escapeHtml(c.id.length > 18 ? c.id.slice(0, 17) + "…" : c.id)}</text>`);
   });
   conds.forEach((cond, r) => {
     const y = top + r * ch;
@@ -293,7 +293,10 @@ export function renderHtmlReport(report: EvalReport): string {
     `<code>${escapeHtml(JSON.stringify(c.trainedOn ?? {}))}</code>`,
   ]);
   const versions = new Map<string, string>(Object.entries(report.versions));
-  report.controllers.forEach((c) => Object.entries(c.versions).forEach(([k, v]) => versions.set(`${c.id} trained with ${k}`, v)));
+  // Training-time versions are listed only where they differ from the evaluating build.
+  report.controllers.forEach((c) => Object.entries(c.versions).forEach(([k, v]) => {
+    if (report.versions[k] !== v) versions.set(`${k} (${c.id} was trained with)`, v);
+  }));
   const t = report.timing;
   const json = JSON.stringify(report).replace(/</g, "\\u003c");
   return `<!doctype html>

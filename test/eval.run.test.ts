@@ -1,0 +1,206 @@
+/**
+ * End-to-end evaluation on real checkpoints, real envs and real rollouts (small sizes): determinism,
+ * the paired design, the frozen-plasticity ablation, the HTML report in headless Chromium, and the CLI.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import chromium from "@sparticuz/chromium";
+import { chromium as pw } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadAgent } from "../agents/index.ts";
+import { listEnvs } from "../src/env/registry.ts";
+import { evaluate, planJobs, runJobs, type EvalReport } from "../src/eval/evaluate.ts";
+import { renderHtmlReport } from "../src/eval/report-html.ts";
+import { parseSuite, resolveSuite } from "../src/eval/suite.ts";
+import { saveCheckpoint } from "../src/run/checkpoint.ts";
+import { initParams } from "../src/snn/layout.ts";
+
+const bin = new URL("../bin/spikeloco.mjs", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "spikeloco-eval-"));
+const ant = listEnvs().find((e) => e.id === "ant")!;
+
+function makeCheckpoint(agent: string, seed: number): string {
+  const spec = loadAgent(agent, { obsDim: ant.observationSize, actDim: ant.actionSize });
+  const out = join(dir, `${agent}-${seed}`);
+  saveCheckpoint(out, {
+    spec,
+    params: initParams(spec, seed),
+    config: { env: "ant", agent, conditions: {} },
+    normalizer: null,
+    seed,
+    training: { generation: 0 },
+  });
+  return out;
+}
+
+/** A tiny adaptation suite: damage and a friction range switched on at step 30 of 60. */
+const tinySuite = parseSuite({
+  name: "tiny",
+  maxSteps: 60,
+  nominal: "nominal",
+  adaptation: { onsetStep: 30, window: 10, recoveryFraction: 0.8, preOnsetWindows: 2 },
+  conditions: [
+    { name: "nominal", conditions: {} },
+    { name: "leg 2 disabled", conditions: { disabledLegs: [2], onsetStep: 30 } },
+    { name: "friction range", conditions: { friction: [0.2, 0.5], onsetStep: 30 } },
+    { name: "obs noise", conditions: { obsNoise: { sigma: 0.2 } } },
+  ],
+});
+
+/** Everything but wall-clock fields. */
+function numbers(r: EvalReport) {
+  return { results: r.results, seeds: r.episodeSeeds, controllers: r.controllers.map((c) => c.id) };
+}
+
+let plastic: string;
+let fixed: string;
+let first: EvalReport;
+
+beforeAll(async () => {
+  plastic = makeCheckpoint("nm-hebb", 1);
+  fixed = makeCheckpoint("static", 2);
+  first = await evaluate({ checkpoints: [plastic, fixed], suite: tinySuite, seeds: [0, 1, 2], episodesPerSeed: 1, ablation: true, workers: 0, resamples: 300 });
+});
+
+describe("evaluation runs", () => {
+  it("adds a plasticity-frozen ablation for the plastic controller only, and it changes behaviour", () => {
+    expect(first.controllers.map((c) => [c.agent, c.plastic, c.frozen])).toEqual([
+      ["nm-hebb", true, false],
+      ["nm-hebb", true, true],
+      ["static", false, false],
+    ]);
+    const nominal = (id: string) => first.results.cells.find((c) => c.controller === id && c.condition === "nominal")!.return.estimate;
+    expect(nominal(first.controllers[0].id)).not.toBe(nominal(first.controllers[1].id));
+    expect(first.results.cells).toHaveLength(3 * 4);
+    expect(first.results.comparisons).toHaveLength(3 * 4);
+    expect(first.results.adaptation).toHaveLength(3 * 4);
+    for (const a of first.results.adaptation) expect(a.windows).toHaveLength(6);
+  });
+
+  it("gives identical numbers when the same controllers are evaluated again (here on 2 worker threads)", async () => {
+    const pooled = await evaluate({ checkpoints: [plastic, fixed], suite: tinySuite, seeds: [0, 1, 2], episodesPerSeed: 1, ablation: true, workers: 2, resamples: 300 });
+    expect(numbers(pooled)).toEqual(numbers(first));
+  });
+
+  it("pairs every controller on identical seeds and identical sampled conditions", async () => {
+    const suite = resolveSuite(tinySuite, 4);
+    const env = { envId: "ant", envOptions: {} };
+    const jobs = planJobs(suite, [{ checkpoint: plastic, frozen: false }, { checkpoint: fixed, frozen: false }], env, [0, 1], 2);
+    expect(jobs).toHaveLength(2 * 4 * 4);
+    const seedOf = new Map<string, number>();
+    for (const j of jobs) {
+      const key = `${j.unit}`;
+      if (!seedOf.has(key)) seedOf.set(key, j.seed);
+      expect(j.seed).toBe(seedOf.get(key)); // same seed for every controller and condition of a unit
+    }
+    expect(new Set(seedOf.values()).size).toBe(4); // distinct units have distinct seeds
+    const records = await runJobs(jobs.filter((j) => j.condition === 2), 0); // the friction range
+    const sampled = new Map<number, string[]>();
+    for (const r of records) sampled.set(r.unit, [...(sampled.get(r.unit) ?? []), r.sampled!]);
+    for (const list of sampled.values()) {
+      expect(list).toHaveLength(2);
+      expect(list[0]).toBe(list[1]);
+      const friction = JSON.parse(list[0]).friction as number;
+      expect(friction).toBeGreaterThanOrEqual(0.2);
+      expect(friction).toBeLessThanOrEqual(0.5);
+    }
+    expect(new Set([...sampled.values()].map((l) => l[0])).size).toBe(4);
+  });
+
+  it("rejects checkpoints trained in different envs", async () => {
+    const spec = loadAgent("static", { obsDim: 1, actDim: 1 });
+    const hexDir = join(dir, "hex");
+    saveCheckpoint(hexDir, { spec, params: initParams(spec, 0), config: { env: "hexapod", agent: "static" }, normalizer: null, seed: 0, training: { generation: 0 } });
+    await expect(evaluate({ checkpoints: [plastic, hexDir], suite: tinySuite, seeds: [0], episodesPerSeed: 1, ablation: false, workers: 0 }))
+      .rejects.toThrow(/was trained in env 'hexapod'.*a paired comparison needs one env/);
+  });
+});
+
+describe("HTML report", () => {
+  let browser: Awaited<ReturnType<typeof pw.launch>>;
+  beforeAll(async () => {
+    browser = await pw.launch({ executablePath: await chromium.executablePath(), args: chromium.args, headless: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("opens offline in headless Chromium and its charts render drawn content", async () => {
+    const html = renderHtmlReport(first);
+    expect(html).not.toMatch(/<script(?! type="application\/json")/); // no executable scripts
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//); // nothing fetched from the network
+    const file = join(dir, "report.html");
+    writeFileSync(file, html);
+    const context = await browser.newContext({ offline: true });
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on("request", (r) => { if (!r.url().startsWith("file:")) requests.push(r.url()); });
+    await page.goto(`file://${file}`);
+    expect(requests).toEqual([]);
+    const charts = await page.$$eval("svg.chart", (els) => els.map((e) => e.getAttribute("data-chart")));
+    expect(charts.filter((c) => c === "retention")).toHaveLength(1);
+    expect(charts.filter((c) => c === "heatmap")).toHaveLength(1);
+    expect(charts.filter((c) => c === "adaptation").length).toBeGreaterThanOrEqual(4);
+    expect(await page.$$eval("svg[data-chart=heatmap] rect", (els) => els.length)).toBe(3 * 4);
+    expect(await page.$$eval("svg[data-chart=adaptation] polygon", (els) => els.length)).toBeGreaterThan(0);
+    const embedded = await page.$eval("#spikeloco-report", (el) => JSON.parse(el.textContent ?? "{}"));
+    expect(embedded.results.summary).toHaveLength(3);
+
+    // Screenshot each chart kind and count pixels that are neither background nor near-white.
+    for (const kind of ["retention", "heatmap", "adaptation"]) {
+      const png = await page.locator(`svg[data-chart=${kind}]`).first().screenshot();
+      const stats = await page.evaluate(async (b64) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const canvas = document.createElement("canvas");
+        canvas.width = img.width;
+        canvas.height = img.height;
+        const ctx = canvas.getContext("2d")!;
+        ctx.drawImage(img, 0, 0);
+        const data = ctx.getImageData(0, 0, img.width, img.height).data;
+        let painted = 0;
+        let colored = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+          if (r < 252 || g < 252 || b < 252) painted++;
+          if (Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
+        }
+        return { painted: painted / (data.length / 4), colored: colored / (data.length / 4), w: img.width, h: img.height };
+      }, png.toString("base64"));
+      expect(stats.w).toBeGreaterThan(100);
+      if (kind === "heatmap") {
+        expect(stats.painted).toBeGreaterThan(0.2); // cells fill most of the chart
+      } else {
+        expect(stats.painted).toBeGreaterThan(0.02);
+        expect(stats.colored).toBeGreaterThan(0.005); // controller-coloured bars / curves were drawn
+      }
+    }
+    await context.close();
+  });
+});
+
+describe("eval CLI", () => {
+  it("rejects a malformed suite file with a one-line reason naming the field", () => {
+    const bad = join(dir, "bad-suite.json");
+    writeFileSync(bad, JSON.stringify({ name: "x", maxSteps: 100, nominal: "a", conditions: [{ name: "a", conditions: { pushes: { interval: 0, impulse: 1 } } }] }));
+    const r = spawnSync(process.execPath, [bin, "eval", "--checkpoint", plastic, "--suite", bad, "--json"], { encoding: "utf8", timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(`${bad}: suite.conditions[0].conditions.pushes.interval:`);
+  });
+
+  it("prints exactly one JSON object with --json and writes the HTML + JSON report", () => {
+    const html = join(dir, "cli.html");
+    const r = spawnSync(process.execPath, [bin, "eval", "--checkpoint", fixed, "--suite", "robustness", "--only", "friction x0.3", "--seeds", "2", "--max-steps", "20", "--workers", "0", "--resamples", "200", "--report", html, "--json"], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.format).toBe("spikeloco-eval-report");
+    expect(out.suite.conditions.map((c: { name: string }) => c.name)).toEqual(["nominal", "friction x0.3"]);
+    expect(out.files).toEqual({ report: html, json: html.replace(/\.html$/, ".json") });
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
+  });
+});
