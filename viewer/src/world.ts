@@ -31,7 +31,7 @@ export class World {
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: high, preserveDrawingBuffer: true, powerPreference: "high-performance" });
     this.renderer.shadowMap.enabled = true;
     this.renderer.shadowMap.type = high ? THREE.PCFSoftShadowMap : THREE.BasicShadowMap;
-    this.renderer.setPixelRatio(high ? Math.min(window.devicePixelRatio, 2) : Math.min(window.devicePixelRatio, 1) * 0.75);
+    this.renderer.setPixelRatio(high ? Math.min(window.devicePixelRatio, 2) : Math.min(window.devicePixelRatio, 1) * lowResolutionScale());
     this.scene.background = new THREE.Color(0x1d2430);
     this.scene.fog = new THREE.Fog(0x1d2430, 25, 80);
     this.scene.add(new THREE.HemisphereLight(0xcfe3ff, 0x3a2f24, 0.9));
@@ -129,6 +129,12 @@ export class World {
     this.controls.update();
     this.renderer.render(this.scene, this.camera);
   }
+}
+
+/** Render-resolution scale in low quality (URL ?scale=0.75 overrides; 0.5 by default: CPU rasterisation cost is per pixel). */
+function lowResolutionScale(): number {
+  const v = Number(new URLSearchParams(location.search).get("scale"));
+  return v > 0.1 && v <= 1 ? v : 0.5;
 }
 
 /** True when WebGL runs on a CPU rasteriser (headless browsers, VMs without a GPU). */
