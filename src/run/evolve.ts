@@ -58,6 +58,7 @@ export async function evolve(options: EvolveOptions): Promise<EvolveResult> {
     options.signal?.addEventListener("abort", () => resolve("signal"), { once: true });
   });
   for (;;) {
+    await new Promise((r) => setImmediate(r)); // a macrotask turn so pending signals are delivered
     if (options.signal?.aborted) return { generation: searcher.generation, stoppedBy: "signal", last, info };
     if (options.generations !== undefined && searcher.generation >= options.generations) {
       return { generation: searcher.generation, stoppedBy: "generations", last, info };

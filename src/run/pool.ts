@@ -92,11 +92,18 @@ export class RolloutPool implements Problem {
   async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
     this.publish(request);
     const episodeSeeds = this.episodeSeeds(request.generation);
-    const results = await Promise.all(
-      request.candidates.map((c) =>
-        this.runTask({ generation: request.generation, index: c.index, seed: c.seed, sign: c.sign, episodeSeeds, collectStats: true }),
-      ),
-    );
+    const tasks: MemberTask[] = request.candidates.map((c) => ({ generation: request.generation, index: c.index, seed: c.seed, sign: c.sign, episodeSeeds, collectStats: true }));
+    let results: MemberResult[];
+    if (this.piscina) {
+      results = await Promise.all(tasks.map((t) => this.runTask(t)));
+    } else {
+      // in-process: one evaluator instance, so one task at a time (an evaluator may await between episodes)
+      results = [];
+      for (const t of tasks) {
+        results.push(await this.runTask(t));
+        await new Promise((r) => setImmediate(r)); // let signals (Ctrl-C) and I/O through between members
+      }
+    }
     results.sort((a, b) => a.index - b.index);
     const fitness = new Float64Array(request.candidates.length);
     let stats: ObsStats | null = null;

@@ -9,7 +9,8 @@ import type { FitnessShaping } from "./shaping.ts";
 export type SearcherName = "es" | "pgpe";
 
 export interface SearcherState {
-  algo: SearcherName;
+  /** "es" | "pgpe", or "bptt" for the BPTT trainer's Adam state. */
+  algo: SearcherName | "bptt";
   generation: number;
   scalars: Record<string, number>;
   arrays: Record<string, Float32Array | Float64Array>;
