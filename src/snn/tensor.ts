@@ -103,6 +103,10 @@ interface Params {
 
 type SpikeFn = (x: tf.Tensor, mask: tf.Tensor) => tf.Tensor;
 
+/** [x >= 0] as 0/1 through tf.step (whose gradient is zero). The refractory bookkeeping below uses only ops
+ *  with registered gradients: tfjs fails on any op without one (Greater, Equal, ...) on a path to the loss. */
+const atLeastZero = (x: tf.Tensor): tf.Tensor => tf.sub(1, tf.step(tf.neg(x)));
+
 function makeSpikeFn(spec: NetworkSpec, relax: boolean): SpikeFn {
   const s = spec.surrogate;
   const k = relax ? relaxKappa(s) : 1;
@@ -245,8 +249,7 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
       cur = tf.add(tf.mul(g, p.gain), p.ebias);
     }
     const vvIn = tf.add(tf.mul(s.vIn, c.lambdaIn), cur);
-    const noMask = tf.zerosLike(vvIn);
-    const sIn = spike(tf.sub(vvIn, 1), noMask) as tf.Tensor2D;
+    const sIn = spike(tf.sub(vvIn, 1), tf.zerosLike(vvIn)) as tf.Tensor2D;
     const vIn = tf.sub(vvIn, sIn);
     // 2-3. delivered signals and current
     let I: tf.Tensor2D = tf.add(tf.zeros([B, nHid]), p.hbias);
@@ -277,7 +280,7 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
       newProj.push({ H: ps.H, E: ps.E, pre: ps.pre, hist: hist as tf.Tensor2D[] });
     });
     // 4. neurons
-    const refMask = tf.cast(tf.greater(s.ref, 0), "float32");
+    const refMask = tf.minimum(s.ref, 1); // ref counts whole steps, so min(ref, 1) = [ref > 0]
     let z: tf.Tensor2D;
     let v: tf.Tensor, u = s.u, a = s.a;
     let hard: tf.Tensor;
@@ -288,7 +291,7 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
         const integrated = tf.add(tf.mul(p.beta, s.v), I);
         const vn = tf.add(tf.mul(refMask, s.v), tf.mul(tf.sub(1, refMask), integrated));
         z = spike(tf.sub(vn, A), refMask) as tf.Tensor2D;
-        hard = tf.mul(tf.sub(1, refMask), tf.cast(tf.greaterEqual(vn, A), "float32"));
+        hard = tf.mul(tf.sub(1, refMask), atLeastZero(tf.sub(vn, A)));
         v = neuron.reset === "zero" ? tf.mul(vn, tf.sub(1, z)) : tf.sub(vn, tf.mul(z, p.thr));
         if (neuron.model === "alif") a = tf.add(tf.mul(s.a, c.rhoAdapt), z);
         break;
@@ -296,8 +299,8 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
       case "stdpLif": {
         const vn = tf.add(tf.mul(p.beta, s.v), I);
         z = spike(tf.sub(vn, p.thr), refMask) as tf.Tensor2D;
-        hard = tf.mul(tf.sub(1, refMask), tf.cast(tf.greaterEqual(vn, p.thr), "float32"));
-        const ending = tf.cast(tf.equal(s.ref, 1), "float32");
+        hard = tf.mul(tf.sub(1, refMask), atLeastZero(tf.sub(vn, p.thr)));
+        const ending = tf.sub(refMask, tf.minimum(tf.relu(tf.sub(s.ref, 1)), 1)); // [ref == 1]
         v = tf.mul(tf.mul(vn, tf.sub(1, z)), tf.sub(1, ending));
         break;
       }
@@ -308,13 +311,13 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
         const vn = tf.add(vo, tf.mul(dv, spec.dt));
         const un = tf.add(uo, tf.mul(tf.sub(tf.mul(vo, n.b), uo), Math.fround(spec.dt * n.a)));
         z = spike(tf.sub(vn, n.threshold), tf.zerosLike(vn)) as tf.Tensor2D;
-        hard = tf.cast(tf.greaterEqual(vn, n.threshold), "float32");
+        hard = atLeastZero(tf.sub(vn, n.threshold));
         v = tf.add(tf.mul(vn, tf.sub(1, z)), tf.mul(z, n.c));
         u = tf.add(un, tf.mul(z, n.d));
         break;
       }
     }
-    const ref = tf.where(tf.greater(hard, 0), tf.fill([B, nHid], c.refractorySteps), tf.maximum(tf.sub(s.ref, 1), 0)) as tf.Tensor2D;
+    const ref = tf.add(tf.mul(hard, c.refractorySteps), tf.mul(tf.sub(1, hard), tf.relu(tf.sub(s.ref, 1))));
     // 5. modulator
     let m: tf.Tensor = tf.zeros([B]);
     let M3: tf.Tensor | null = null;
@@ -324,9 +327,10 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
       M3 = tf.expandDims(M, 1); // [B, 1, nHid] or [B, 1, 1]
     }
     // 6. traces and plasticity
-    const postDecayed = tf.mul(s.post, c.lambdaMinus);
-    const rate = tf.add(tf.mul(s.rate, c.lambdaRate), tf.mul(z, Math.fround(1 - c.lambdaRate)));
-    const theta = tf.add(tf.mul(s.theta, c.lambdaTheta), tf.mul(tf.square(rate), Math.fround(1 - c.lambdaTheta)));
+    const stdp = pl.rule === "stdp", bcm = pl.rule === "bcm";
+    const postDecayed = stdp ? tf.mul(s.post, c.lambdaMinus) : s.post;
+    const rate = bcm ? tf.add(tf.mul(s.rate, c.lambdaRate), tf.mul(z, Math.fround(1 - c.lambdaRate))) : s.rate;
+    const theta = bcm ? tf.add(tf.mul(s.theta, c.lambdaTheta), tf.mul(tf.square(rate), Math.fround(1 - c.lambdaTheta))) : s.theta;
     const y3 = tf.expandDims(z, 1);
     p.proj.forEach((pr, idx) => {
       const ps = newProj[idx]!;
@@ -350,7 +354,7 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
       const pre = preDecayed ? (tf.add(preDecayed, xd) as tf.Tensor2D) : null;
       newProj[idx] = { H, E, pre, hist: ps.hist };
     });
-    const post = tf.add(postDecayed, z) as tf.Tensor2D;
+    const post = stdp ? tf.add(postDecayed, z) : s.post;
     // 7. decoder
     const drive = tf.matMul(z, p.decW);
     let out: tf.Tensor;
@@ -412,10 +416,22 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
       const spike = makeSpikeFn(spec, opts.relax === true);
       let s = initialState(batch, p);
       const res: TensorRun = { outputs: [], spikes: [], modulator: [] };
-      for (const x of inputs) {
+      // steps per tidy scope: bounded so that a scope's intermediates stay around 10 MB
+      const synapses = p.proj.reduce((n, pr) => n + pr.nPre * nHid, 0);
+      const chunk = Math.max(1, Math.min(200, Math.floor(250_000 / (batch * Math.max(synapses, 1)))));
+      for (let t0 = 0; t0 < inputs.length; t0 += chunk) {
+        const t1 = Math.min(inputs.length, t0 + chunk);
         const r = tf.tidy(() => {
-          const o = step(p, s, tf.tensor2d(x, [batch, nIn]), spike);
-          return { state: o.state as unknown as tf.TensorContainer, out: o.out, z: o.z, m: o.m };
+          let st = s;
+          const outs: tf.Tensor[] = [], zs: tf.Tensor[] = [], ms: tf.Tensor[] = [];
+          for (let t = t0; t < t1; t++) {
+            const o = step(p, st, tf.tensor2d(inputs[t]!, [batch, nIn]), spike);
+            st = o.state;
+            outs.push(o.out);
+            zs.push(o.z);
+            ms.push(o.m);
+          }
+          return { state: st as unknown as tf.TensorContainer, out: tf.stack(outs), z: tf.stack(zs), m: tf.stack(ms) };
         }) as unknown as { state: State; out: tf.Tensor; z: tf.Tensor; m: tf.Tensor };
         const keep = new Set<tf.Tensor>();
         collect(r.state, keep);
@@ -423,11 +439,13 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
         collect(s, old);
         for (const t of old) if (!keep.has(t)) t.dispose();
         s = r.state;
-        res.outputs.push(r.out.dataSync() as Float32Array);
-        res.spikes.push(r.z.dataSync() as Float32Array);
-        res.modulator.push(r.m.dataSync() as Float32Array);
-        r.out.dispose(); // r.z is the new state's zPrev: disposed when the state moves on
-        r.m.dispose();
+        const out = r.out.dataSync() as Float32Array, z = r.z.dataSync() as Float32Array, m = r.m.dataSync() as Float32Array;
+        for (let k = 0; k < t1 - t0; k++) {
+          res.outputs.push(out.slice(k * batch * nOut, (k + 1) * batch * nOut));
+          res.spikes.push(z.slice(k * batch * nHid, (k + 1) * batch * nHid));
+          res.modulator.push(m.slice(k * batch, (k + 1) * batch));
+        }
+        tf.dispose([r.out, r.z, r.m]);
       }
       const all = new Set<tf.Tensor>();
       collect(s, all);
