@@ -10,17 +10,19 @@ import { mean, std } from "../eprop/stats.ts";
 import type { ReproExperiment } from "./experiment.ts";
 
 const SEEDS = 3;
-const EPISODES = 200;
-const EVAL_EVERY = 50;
+const EPISODES = 400;
+const EVAL_EVERY = 100;
 const EVAL_SEEDS = [100001, 100002, 100003];
 const ENV_OPTIONS: EnvOptions = {
   maxSteps: 60,
   healthyReward: 0,
-  ctrlCostWeight: 0.05,
+  ctrlCostWeight: 0.02,
   contactCostWeight: 0,
   terminateWhenUnhealthy: false,
 };
-const AGENT = { nRec: 64, lr: 0.003, sigma: 0.4, gamma: 0.95, lambda: 0.9, substeps: 5, dt: 10, clockPeriods: [500] };
+const AGENT = {
+  nRec: 64, lr: 0.003, sigma: 0.3, gamma: 0.95, lambda: 0.9, episodesPerUpdate: 4, substeps: 5, dt: 10, clockPeriods: [500],
+};
 
 interface Score { return: number; distance: number; healthyFraction: number }
 interface SeedRun { seed: number; before: Score; after: Score; curve: Array<Score & { episode: number }> }
@@ -66,7 +68,7 @@ export const experiment: ReproExperiment = {
     const stat = (f: (r: SeedRun) => number) => ({ mean: mean(runs.map(f)), std: std(runs.map(f)) });
     return {
       task:
-        "Ant (env layer, makeEnv('ant')) with its own reward terms reweighted to forward velocity - 0.05 |a|^2: alive bonus 0, " +
+        "Ant (env layer, makeEnv('ant')) with its own reward terms reweighted to forward velocity - 0.02 |a|^2: alive bonus 0, " +
         "contact cost 0, no termination, 60 control steps (3 s) per episode",
       whyFair:
         "the reward is the env layer's physics-computed forward progress, unchanged apart from dropping the constant alive bonus " +
@@ -76,7 +78,7 @@ export const experiment: ReproExperiment = {
       controller:
         `recurrent LIF layer (${AGENT.nRec} neurons, ${AGENT.substeps} x ${AGENT.dt} ms SNN steps per 50 ms control step), tanh-encoded ` +
         "observations + a 2 Hz clock as input currents, 8 leaky action readouts + 1 value readout; Gaussian exploration sigma " +
-        `${AGENT.sigma}; TD(lambda=${AGENT.lambda}) actor-critic with e-prop eligibility traces, symmetric feedback, Adam lr ${AGENT.lr}`,
+        `${AGENT.sigma}; TD(lambda=${AGENT.lambda}) actor-critic with e-prop eligibility traces, symmetric feedback, Adam lr ${AGENT.lr} on the update summed over ${AGENT.episodesPerUpdate} episodes`,
       episodes: EPISODES,
       evalSeeds: EVAL_SEEDS,
       returnBefore: stat((r) => r.before.return),
