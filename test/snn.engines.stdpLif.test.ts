@@ -7,9 +7,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { gradCheck } from "../src/snn/gradcheck.ts";
 import { kernelTensorParity } from "../src/snn/parity.ts";
 import { selectTensorBackend } from "../src/snn/tensor.ts";
+import type { NeuronModel } from "../src/snn/spec.ts";
 import { RULE_VARIANTS, variantName, variantSpec } from "../src/snn/variants.ts";
 
-const MODEL = "stdpLif" as const;
+const MODEL: NeuronModel = "stdpLif";
 
 beforeAll(async () => {
   await selectTensorBackend();
