@@ -10,7 +10,7 @@ import { selectTensorBackend } from "../src/snn/tensor.ts";
 import type { NeuronModel } from "../src/snn/spec.ts";
 import { RULE_VARIANTS, variantName, variantSpec } from "../src/snn/variants.ts";
 
-const MODEL: NeuronModel = "lif";
+const MODEL = "lif" as NeuronModel;
 
 beforeAll(async () => {
   await selectTensorBackend();
