@@ -63,6 +63,23 @@ describe("live simulation", () => {
     expect(moved).toBeGreaterThan(1e-3);
   });
 
+  it("shows the plastic weight change, which stays zero when plasticity is frozen (eval ablation)", () => {
+    const live = sim(envA, 7);
+    const frozen = snnController(fresh, envB, { freezePlasticity: true });
+    const still = new LiveSimulation(envB, frozen, { seed: 7, heatEvery: 1 });
+    expect(still.scene().controller).toMatch(/\[plasticity frozen\]$/);
+    let moving = 0;
+    let stuck = 0;
+    for (let i = 0; i < 30; i++) {
+      const a = live.stepOnce();
+      const b = still.stepOnce();
+      if (a.flags & FRAME_FLAG_HEAT) moving = Math.max(moving, ...Array.from(a.heat, Math.abs));
+      stuck = Math.max(stuck, ...Array.from(b.heat, Math.abs));
+    }
+    expect(moving).toBeGreaterThan(0);
+    expect(stuck).toBe(0);
+  });
+
   it("is deterministic: two simulations with the same seed stream identical bytes", () => {
     const a = sim(envA, 9);
     const b = sim(envB, 9);

@@ -27,8 +27,10 @@ function shownProjection(spec: NetworkSpec): ProjectionName | null {
 }
 
 /** Wrap an SNN policy (normalise -> kernel net -> scaled action) for the live simulation. */
-export function snnController(src: ControllerSource, env: Env): LiveController {
+export function snnController(src: ControllerSource, env: Env, options: { freezePlasticity?: boolean } = {}): LiveController {
   const policy = createPolicy(src.spec, src.params, src.normalizer, env.actionSpace);
+  // Ablation: H stays at its reset value (zero), so the network runs on its fixed weights W.
+  if (options.freezePlasticity) policy.net.freezePlasticity(true);
   if (policy.obsDim !== env.observationSpace.shape[0] || policy.actDim !== env.actionSpace.shape[0]) {
     throw new SpikelocoError(
       `controller expects ${policy.obsDim} observations and ${policy.actDim} actions; env '${env.id}' has ${env.observationSpace.shape[0]} and ${env.actionSpace.shape[0]}`,
@@ -45,7 +47,7 @@ export function snnController(src: ControllerSource, env: Env): LiveController {
   const nHid = net.hiddenSize;
   return {
     info: {
-      label: src.label,
+      label: options.freezePlasticity ? `${src.label} [plasticity frozen]` : src.label,
       untrained: src.untrained,
       hiddenSize: nHid,
       modulators: hasModulator(src.spec) ? 1 : 0,

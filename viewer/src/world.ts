@@ -68,7 +68,8 @@ export class World {
     });
     this.feet = desc.feet;
     this.feetMarkers = desc.feet.map(() => {
-      const m = new THREE.Mesh(new THREE.SphereGeometry(0.05, 12, 8), new THREE.MeshBasicMaterial({ color: 0xff5533 }));
+      // Larger than the foot capsule so the marker shows around the tip.
+      const m = new THREE.Mesh(new THREE.SphereGeometry(0.11, 14, 10), new THREE.MeshBasicMaterial({ color: 0xff3322, transparent: true, opacity: 0.75 }));
       m.visible = false;
       this.root.add(m);
       return m;
