@@ -1,64 +1,74 @@
 /**
- * `spikeloco start` (what `npm start` runs): train the default plastic SNN (nm-hebb) on the Ant with ES,
- * with the browser viewer live at a printed 127.0.0.1 URL showing the newest controller every
- * generation. Running it again resumes the same run directory. After training the viewer keeps
- * showing the final controller until Ctrl-C.
+ * `spikeloco start` (what `npm start` runs): the most complete main job available. Until training is
+ * wired in here, it walks the Ant with the scripted sinusoidal gait on flat and rough ground and streams
+ * progress as text (or one JSON summary with --json).
  */
 import type { Command } from "commander";
-import { action, floatOption, intOption, log } from "../output.ts";
+import { action, floatOption, intOption, log, printResult } from "../output.ts";
 
-interface StartFlags {
-  minutes: number;
-  port: number;
-  host: string;
+interface Opts {
+  env: string;
+  steps: number;
   seed: number;
-  out?: string;
-  workers?: number;
-  watch: boolean;
-  exit?: boolean;
+  frequency: number;
+  json?: boolean;
+}
+
+interface Walk {
+  terrain: string;
+  steps: number;
+  distance_m: number;
+  return: number;
+  fell: boolean;
+  sim_seconds_per_wall_second: number;
 }
 
 export function register(program: Command): void {
   program
     .command("start")
-    .description("the main job: train a plastic SNN on the Ant (ES) with the live viewer at a printed URL")
-    .option("--minutes <m>", "training wall-time budget", floatOption("--minutes", 0.05), 15)
-    .option("--port <n>", "viewer port (the next free one if taken)", intOption("--port", 0, 65535), 8080)
-    .option("--host <addr>", "viewer interface", "127.0.0.1")
-    .option("--seed <n>", "random seed", intOption("--seed", 0, 2 ** 32 - 1), 0)
-    .option("--out <dir>", "run directory (resumed when it already holds a checkpoint)")
-    .option("--workers <n>", "rollout worker threads (default: all cores)", intOption("--workers", 0, 256))
-    .option("--no-watch", "train without the viewer")
-    .option("--exit", "exit when training ends instead of keeping the viewer up")
+    .description("main job (interim): walk the Ant with a scripted sinusoidal gait on flat and rough ground, streaming progress")
+    .option("--env <id>", "ant | hexapod", "ant")
+    .option("--steps <n>", "control steps per episode", intOption("--steps", 1, 1_000_000), 1000)
+    .option("--seed <n>", "episode seed", intOption("--seed", 0, 2 ** 32 - 1), 0)
+    .option("--frequency <hz>", "gait frequency (Hz)", floatOption("--frequency", 0.05, 10), 1)
+    .option("--json", "print exactly one JSON object on stdout")
     .action(
-      action(async (flags: StartFlags) => {
-        const { checkpointExists } = await import("../../run/checkpoint.ts");
-        const { runLocomotionTraining, formatLocomotionSummary, defaultOutDir } = await import("../../run/train-cli.ts");
-        const agent = "nm-hebb";
-        const out = flags.out ?? defaultOutDir("ant", agent, flags.seed);
-        const resume = checkpointExists(out);
-        let viewer: { url: string; close(): Promise<void> } | null = null;
-        if (flags.watch) {
-          const { attachTrainingViewer } = await import("../../serve/watch.ts");
-          viewer = await attachTrainingViewer({ envId: "ant", runDir: out, agent, host: flags.host, port: flags.port, log });
-          process.stdout.write(`viewer: ${viewer.url}  (open it in a browser: the Ant and its spiking controller, live; updated every generation)\n`);
-        }
-        log(`${resume ? "resuming" : "training"} ${agent} on the Ant for ${flags.minutes} min; checkpoint and metrics in ${out}`);
-        try {
-          const summary = await runLocomotionTraining(
-            resume
-              ? { agent, seed: flags.seed, resume: out, minutes: flags.minutes, workers: flags.workers }
-              : { env: "ant", agent, seed: flags.seed, out, minutes: flags.minutes, workers: flags.workers },
-            false,
-          );
-          process.stdout.write(formatLocomotionSummary(summary) + "\n");
-          if (viewer && !flags.exit && summary.stopped_by !== "signal") {
-            log(`training finished; the viewer stays live at ${viewer.url} with the final controller (Ctrl-C to exit)`);
-            await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+      action(async (o: Opts) => {
+        const { makeEnv } = await import("../../env/registry.ts");
+        const { sinusoidalGait } = await import("../../env/gait.ts");
+        const walks: Walk[] = [];
+        for (const terrain of [{ kind: "flat" as const }, { kind: "rough" as const, amplitude: 0.1 }]) {
+          const env = await makeEnv(o.env, { maxSteps: o.steps, conditions: { terrain } });
+          const gait = sinusoidalGait(env.robot, { frequency: o.frequency });
+          const a = new Float32Array(env.actionSpace.shape[0]);
+          env.reset({ seed: o.seed });
+          let r: ReturnType<typeof env.step> | undefined;
+          let ret = 0;
+          const t0 = performance.now();
+          const every = Math.max(1, Math.round(o.steps / 10));
+          for (let t = 0; t < o.steps; t++) {
+            r = env.step(gait.action(t * env.controlDt, a));
+            ret += r.reward;
+            if ((t + 1) % every === 0 || r.terminated)
+              log(`${o.env} ${terrain.kind}: step ${r.info.step}/${o.steps}  x ${r.info.x.toFixed(2)} m  v ${r.info.forwardVelocity.toFixed(2)} m/s  height ${r.info.torsoHeight.toFixed(2)} m  return ${ret.toFixed(1)}`);
+            if (r.terminated || r.truncated) break;
           }
-        } finally {
-          await viewer?.close();
+          const wall = (performance.now() - t0) / 1000;
+          walks.push({
+            terrain: terrain.kind,
+            steps: r!.info.step,
+            distance_m: r!.info.x,
+            return: ret,
+            fell: r!.terminated,
+            sim_seconds_per_wall_second: (r!.info.step * env.controlDt) / wall,
+          });
+          env.close();
         }
+        printResult({ env: o.env, gait: "sinusoidal", frequency_hz: o.frequency, walks }, Boolean(o.json), (res) =>
+          res.walks
+            .map((w) => `${res.env} on ${w.terrain}: ${w.distance_m.toFixed(2)} m in ${w.steps} steps, return ${w.return.toFixed(1)}${w.fell ? " (fell)" : ""}, ${w.sim_seconds_per_wall_second.toFixed(0)} sim s / wall s`)
+            .join("\n"),
+        );
       }),
     );
 }

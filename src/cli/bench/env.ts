@@ -1,0 +1,67 @@
+/** `spikeloco bench env`: env stepping speed vs bare Rapier vs MuJoCo WASM, and shared vs separate worlds. */
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import { action, intOption, log, printResult } from "../output.ts";
+
+const TERRAINS = ["flat", "rough", "slope", "stairs", "gaps"] as const;
+type TerrainKind = (typeof TERRAINS)[number];
+
+interface Opts {
+  env: string;
+  terrain: TerrainKind;
+  steps: number;
+  rounds: number;
+  vec: number;
+  solverIterations?: number;
+  mujoco: boolean;
+  json?: boolean;
+}
+
+export function register(bench: Command): void {
+  bench
+    .command("env")
+    .description("env steps/s (observations included) vs the same Rapier world stepped bare vs MuJoCo WASM on the same robot")
+    .option("--env <id>", "ant | hexapod | all", "ant")
+    .option("--terrain <kind>", `terrain: ${TERRAINS.join(" | ")} (default parameters)`, (v: string) => {
+      if (!(TERRAINS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--terrain must be one of ${TERRAINS.join(", ")}, got '${v}'`);
+      return v as TerrainKind;
+    }, "flat")
+    .option("--steps <n>", "control steps per timed round", intOption("--steps", 10, 10_000_000), 2000)
+    .option("--rounds <n>", "timed rounds (median reported; one extra warm-up round)", intOption("--rounds", 1, 100), 3)
+    .option("--vec <n>", "robots for the shared-world vs separate-worlds comparison (0 = skip)", intOption("--vec", 0, 1024), 16)
+    .option("--solver-iterations <k>", "Rapier solver iterations (default: the env's)", intOption("--solver-iterations", 1, 16))
+    .option("--no-mujoco", "skip the MuJoCo WASM peer")
+    .option("--json", "print exactly one JSON object on stdout")
+    .action(
+      action(async (o: Opts) => {
+        const { benchEnv } = await import("../../env/bench.ts");
+        const { envDefinition } = await import("../../env/registry.ts");
+        const ids = o.env === "all" ? ["ant", "hexapod"] : [o.env];
+        for (const id of ids) envDefinition(id); // unknown ids fail before any work
+        log(`bench env: ${ids.join(", ")} on ${o.terrain}, ${o.steps} control steps x ${o.rounds} rounds (machine may be shared: compare ratios)`);
+        const results: Awaited<ReturnType<typeof benchEnv>>[] = [];
+        for (const id of ids) {
+          results.push(
+            await benchEnv({ env: id, terrain: { kind: o.terrain }, steps: o.steps, rounds: o.rounds, vec: o.vec, mujoco: o.mujoco, solverIterations: o.solverIterations, onProgress: (m) => log(`  ${id}: ${m}`) }),
+          );
+        }
+        const out = results.length === 1 ? results[0] : { envs: Object.fromEntries(results.map((r) => [r.env, r])) };
+        printResult(out, Boolean(o.json), () =>
+          results
+            .map((r) =>
+              [
+                `${r.env} on ${r.terrain} (${r.rapier}, ${r.solver_iterations} solver iterations, ${r.substeps} substeps/control step)`,
+                `  env:    ${r.steps_per_s.toFixed(0)} control steps/s = ${r.physics_steps_per_s.toFixed(0)} physics steps/s`,
+                `  raw:    ${r.raw_physics_steps_per_s.toFixed(0)} physics steps/s  (overhead_ratio ${r.overhead_ratio})`,
+                r.mujoco_wasm_steps_per_s === null ? "  mujoco: n/a" : `  mujoco: ${r.mujoco_wasm_steps_per_s.toFixed(0)} physics steps/s  (vs_mujoco ${r.vs_mujoco})`,
+                r.vec ? `  ${r.vec.robots} robots: shared world ${r.vec.shared_world_robot_steps_per_s.toFixed(0)} vs separate worlds ${r.vec.separate_worlds_robot_steps_per_s.toFixed(0)} robot-steps/s (x${r.vec.shared_over_separate})` : "",
+                ...r.notes.map((n: string) => `  note: ${n}`),
+              ]
+                .filter(Boolean)
+                .join("\n"),
+            )
+            .join("\n"),
+        );
+      }),
+    );
+}
