@@ -87,7 +87,7 @@ describe("evaluation runs", () => {
   it("pairs every controller on identical seeds and identical sampled conditions", async () => {
     const suite = resolveSuite(tinySuite, 4);
     const env = { envId: "ant", envOptions: {} };
-    const jobs = planJobs(suite, [{ checkpoint: plastic, frozen: false }, { checkpoint: fixed, frozen: false }], env, [0, 1], 2);
+    const jobs = planJobs(suite, [{ checkpoint: plastic, generation: 0, frozen: false }, { checkpoint: fixed, generation: 0, frozen: false }], env, [0, 1], 2);
     expect(jobs).toHaveLength(2 * 4 * 4);
     const seedOf = new Map<string, number>();
     for (const j of jobs) {

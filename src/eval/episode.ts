@@ -4,6 +4,7 @@
  * job's conditions from the job's seed, and answer with the episode's numbers (and per-step traces for
  * adaptation suites). Everything is a function of the job, so results do not depend on worker count.
  */
+import { SpikelocoError } from "../core/errors.ts";
 import type { Conditions } from "../env/conditions.ts";
 import { makeEnv } from "../env/registry.ts";
 import type { Env } from "../env/types.ts";
@@ -20,6 +21,8 @@ export interface EpisodeJob {
   unit: number;
   seed: number;
   checkpoint: string;
+  /** Generation the planning process saw; a worker refuses a checkpoint that changed since. */
+  generation: number;
   frozen: boolean;
   envId: string;
   envOptions: Record<string, unknown>;
@@ -53,6 +56,9 @@ export class EpisodeRunner {
     if (!p) {
       p = (async () => {
         const ckpt = await loadCheckpoint(job.checkpoint);
+        if (ckpt.training.generation !== job.generation) {
+          throw new SpikelocoError(`checkpoint changed during evaluation (generation ${job.generation} -> ${ckpt.training.generation}); copy a training run before evaluating it`, job.checkpoint);
+        }
         const spec = parseNetworkSpec(ckpt.spec);
         const norm = ckpt.normalizer ? RunningNormalizer.fromState(ckpt.normalizer) : null;
         const policy = createPolicy(spec, ckpt.params, norm ? { shift: norm.shift, scale: norm.scale, clip: norm.clip } : null, env.actionSpace);

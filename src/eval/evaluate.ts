@@ -62,6 +62,7 @@ export function unitSeeds(seeds: number[], episodesPerSeed: number): number[] {
 
 export interface PlannedController {
   checkpoint: string;
+  generation: number;
   frozen: boolean;
 }
 
@@ -84,6 +85,7 @@ export function planJobs(
           unit: u,
           seed: unitSeed[u],
           checkpoint: c.checkpoint,
+          generation: c.generation,
           frozen: c.frozen,
           envId: env.envId,
           envOptions: env.envOptions,
@@ -125,7 +127,14 @@ export async function runJobs(jobs: EpisodeJob[], workers: number, onProgress?: 
   });
   try {
     return await Promise.all(jobs.map(async (job) => {
-      const r = (await pool.run(job)) as EpisodeRecord;
+      let r: EpisodeRecord;
+      try {
+        r = (await pool.run(job)) as EpisodeRecord;
+      } catch (err) {
+        // Errors cross the thread boundary as plain Errors; keep input errors one-line for the CLI.
+        if ((err as Error)?.name === "SpikelocoError") throw new SpikelocoError((err as Error).message);
+        throw err;
+      }
       tick();
       return r;
     }));
@@ -168,11 +177,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   for (const { dir, ckpt } of loaded) {
     const info = describeController(ckpt, dir, false);
     controllers.push(info);
-    planned.push({ checkpoint: info.checkpoint, frozen: false });
+    planned.push({ checkpoint: info.checkpoint, generation: info.generation, frozen: false });
     if (options.ablation && info.plastic) {
       const frozen = describeController(ckpt, dir, true);
       controllers.push(frozen);
-      planned.push({ checkpoint: frozen.checkpoint, frozen: true });
+      planned.push({ checkpoint: frozen.checkpoint, generation: frozen.generation, frozen: true });
     }
   }
   const ids = new Set<string>();
