@@ -29,15 +29,15 @@ export interface EpisodeResult {
 }
 
 export function runEpisode(env: Env, policy: Policy, options: EpisodeOptions): EpisodeResult {
-  const { obs: first, info: startInfo } = env.reset({ seed: options.seed, conditions: options.conditions });
-  const x0 = startInfo.x;
-  let obs = first;
+  let obs = env.reset({ seed: options.seed, conditions: options.conditions }).obs;
   policy.reset();
   const action = new Float32Array(policy.actDim);
   const terms: Record<string, number> = {};
   let ret = 0;
   let steps = 0;
-  let x = x0;
+  // Distance integrates the per-step forward velocity (x - x_prev)/dt, which telescopes to x_end - x_start
+  // without relying on info.x right after reset.
+  let distance = 0;
   let fell = false;
   const limit = options.maxSteps ?? Infinity;
   while (steps < limit) {
@@ -47,7 +47,7 @@ export function runEpisode(env: Env, policy: Policy, options: EpisodeOptions): E
     steps += 1;
     ret += r.reward;
     for (const k in r.info.terms) terms[k] = (terms[k] ?? 0) + r.info.terms[k];
-    x = r.info.x;
+    distance += r.info.forwardVelocity * env.controlDt;
     options.onStep?.({ t: steps, obs: r.obs, action, reward: r.reward, info: r.info });
     obs = r.obs;
     if (r.terminated) {
@@ -57,5 +57,5 @@ export function runEpisode(env: Env, policy: Policy, options: EpisodeOptions): E
     if (r.truncated) break;
   }
   const simSeconds = steps * env.controlDt;
-  return { return: ret, steps, distance: x - x0, meanForwardVelocity: simSeconds > 0 ? (x - x0) / simSeconds : 0, fell, simSeconds, terms };
+  return { return: ret, steps, distance, meanForwardVelocity: simSeconds > 0 ? distance / simSeconds : 0, fell, simSeconds, terms };
 }

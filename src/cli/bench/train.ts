@@ -1,0 +1,51 @@
+/** `spikeloco bench train`: end-to-end ES training throughput (sim-seconds per wall second), 1 worker vs all cores. */
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import { action, intOption, log, printResult } from "../output.ts";
+
+interface Opts {
+  env: string;
+  agent: string;
+  population: number;
+  maxSteps: number;
+  generations: number;
+  workers?: number;
+  seed: number;
+  json?: boolean;
+}
+
+export function register(bench: Command): void {
+  bench
+    .command("train")
+    .description("end-to-end ES training throughput for a robot + SNN agent: sim-seconds per wall second with 1 worker and all cores")
+    .option("--env <id>", "ant | hexapod", (v: string) => {
+      if (v !== "ant" && v !== "hexapod") throw new InvalidArgumentError(`--env must be one of ant, hexapod, got '${v}'`);
+      return v;
+    }, "ant")
+    .option("--agent <name>", "controller preset (the reference plastic SNN is nm-hebb)", "nm-hebb")
+    .option("--population <P>", "ES population (even)", (v: string) => {
+      const n = intOption("--population", 2, 10_000)(v);
+      if (n % 2) throw new InvalidArgumentError(`--population must be even, got ${n}`);
+      return n;
+    }, 16)
+    .option("--max-steps <n>", "episode length (control steps)", intOption("--max-steps", 10, 100_000), 500)
+    .option("--generations <n>", "timed generations per setting (after one warm-up generation)", intOption("--generations", 1, 1000), 2)
+    .option("--workers <n>", "worker count for the 'all cores' setting (default: all cores)", intOption("--workers", 1, 256))
+    .option("--seed <n>", "random seed", intOption("--seed", 0, 2 ** 32 - 1), 0)
+    .option("--json", "print exactly one JSON object on stdout")
+    .action(
+      action(async (o: Opts) => {
+        const { benchTrain } = await import("../../run/bench-train.ts");
+        log(`bench train: ${o.env} + ${o.agent}, population ${o.population} x ${o.maxSteps} steps, ${o.generations} timed generations per setting (shared machine: compare ratios)`);
+        const r = await benchTrain({ ...o, onProgress: (m) => log(`  ${m}`) });
+        printResult(r, Boolean(o.json), (x) =>
+          [
+            `${x.env} + ${x.agent} (${x.params} parameters), population ${x.population} x ${x.max_steps} steps`,
+            `  1 worker:   ${x.one_worker.sim_seconds_per_wall_second.toFixed(1)} sim-s per wall-s (${x.one_worker.steps_per_s.toFixed(0)} env steps/s)`,
+            `  ${x.cores} workers:  ${x.all_cores.sim_seconds_per_wall_second.toFixed(1)} sim-s per wall-s (${x.all_cores.steps_per_s.toFixed(0)} env steps/s)`,
+            `  speedup x${x.speedup.toFixed(2)}, scaling efficiency ${(100 * x.scaling_efficiency).toFixed(0)}%, target ${x.target_sim_seconds_per_wall_second}: ${x.meets_target ? "met" : "NOT met"}`,
+          ].join("\n"),
+        );
+      }),
+    );
+}
