@@ -41,7 +41,7 @@ export function variantSpec(v: Variant, sizes: { nIn: number; nHid: number; nOut
     encoder: { kind: "direct", size: sizes.nIn, tau: 3 },
     hidden: { size: sizes.nHid, neuron: neuronDefaults[v.model] },
     plasticity: { rule: v.rule, modulated: v.modulated, etaInit: 0.1, tauRate: 10, tauTheta: 30 },
-    surrogate: { kind: v.model === "stdpLif" ? "refractoryNegative" : v.model === "izhikevich" ? "fastSigmoid" : "triangular", scale: v.model === "izhikevich" ? 0.2 : 1, gamma: 0.5 },
+    surrogate: { kind: v.model === "stdpLif" ? "refractoryNegative" : v.model === "izhikevich" ? "fastSigmoid" : "triangular", scale: v.model === "izhikevich" ? 0.2 : 1, gamma: v.model === "izhikevich" ? 1 : 0.5 },
     projections: { input: { initScale: 2 }, recurrent: { initScale: 1 } },
     decoder: { kind: "leaky", size: sizes.nOut, tau: 5 },
     ...extra,
