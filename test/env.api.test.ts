@@ -4,7 +4,7 @@ import { Rng } from "../src/core/rng.ts";
 
 describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
   it("declares named spaces that match the arrays it returns, with finite values", async () => {
-    const env = await makeEnv(id);
+    const env = await makeEnv(id, { terminateWhenUnhealthy: false });
     const { obs, info } = env.reset({ seed: 1 });
     const nObs = env.observationSpace.shape[0];
     const nAct = env.actionSpace.shape[0];

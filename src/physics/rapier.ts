@@ -2,7 +2,7 @@
  * The one place that loads Rapier. The build is pinned exactly in package.json because Rapier is only
  * deterministic for a given build and version (compat and simd-compat trajectories differ).
  */
-import RAPIER from "@dimforge/rapier3d-compat";
+import RAPIER from "@dimforge/rapier3d-simd-compat";
 
 export type Rapier = typeof RAPIER;
 export type World = InstanceType<Rapier["World"]>;
@@ -11,7 +11,7 @@ export type Collider = ReturnType<World["createCollider"]>;
 export type ImpulseJoint = ReturnType<World["createImpulseJoint"]>;
 export type RevoluteImpulseJoint = InstanceType<Rapier["RevoluteImpulseJoint"]>;
 
-export const RAPIER_PACKAGE = "@dimforge/rapier3d-compat";
+export const RAPIER_PACKAGE = "@dimforge/rapier3d-simd-compat";
 
 let ready: Promise<Rapier> | undefined;
 

@@ -26,7 +26,7 @@ export function collectVersions(): Record<string, string> {
   cached = {
     spikeloco: own,
     node: process.version,
-    rapier: installedVersion("@dimforge/rapier3d-compat"),
+    rapier: installedVersion("@dimforge/rapier3d-simd-compat"),
     tfjs: installedVersion("@tensorflow/tfjs"),
   };
   return { ...cached };
