@@ -244,8 +244,8 @@ function adaptationSection(report: EvalReport): string {
     String(r.onsetStep),
     fmtInterval(r.preOnsetSpeed),
     fmtInterval(r.minRelativeSpeed),
-    `${fmt(r.recoveredRate * 100, 0)}% of ${r.defined}`,
-    r.recoverySteps ? fmtInterval(r.recoverySteps, 0) : "not recovered",
+    r.defined === 0 ? "n/a: no forward motion before onset" : `${fmt(r.recoveredRate * 100, 0)}% of ${r.defined}`,
+    r.defined === 0 ? "–" : r.recoverySteps ? fmtInterval(r.recoverySteps, 0) : "not recovered",
     fmt(r.rewardAfterOverBefore),
   ]);
   return `<section><h2>Adaptation</h2>

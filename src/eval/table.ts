@@ -44,6 +44,7 @@ export function renderTable(report: EvalReport): string {
       const row = ids.map((id) => {
         const a = report.results.adaptation.find((x) => x.controller === id && x.condition === cond.name);
         if (!a) return pad("", colW, true);
+        if (a.defined === 0) return pad("n/a (no fwd motion)", colW, true);
         const steps = a.recoverySteps ? fmt(a.recoverySteps.estimate, 0) : "never";
         return pad(`${steps} (${fmt(a.recoveredRate * 100, 0)}%)`, colW, true);
       });
