@@ -20,6 +20,8 @@ describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
     expect([listed.observationSize, listed.actionSize]).toEqual([nObs, nAct]);
     expect(obs.every(Number.isFinite)).toBe(true);
     expect(info.step).toBe(0);
+    expect([info.x, info.y]).toEqual([0, 0]); // the torso starts above the origin
+    expect(info.torsoHeight).toBe(obs[0]);
     const rng = new Rng(5);
     const a = new Float32Array(nAct);
     for (let t = 0; t < 50; t++) {

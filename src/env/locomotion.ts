@@ -186,9 +186,12 @@ export class LocomotionEnv implements Env {
     this.contacts.fill(0);
     this.contactForce.fill(0);
     this.readState();
-    this.torsoX = this.built!.bodies[0].translation().x;
-    this.writeObservation();
+    const start = this.built!.bodies[0].translation();
+    this.torsoX = start.x;
     const info = this.info;
+    info.torsoHeight = this.writeObservation();
+    info.x = start.x;
+    info.y = start.y;
     info.step = 0;
     info.nonFiniteAction = false;
     info.forwardVelocity = 0;
