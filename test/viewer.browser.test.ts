@@ -31,6 +31,8 @@ interface PageState {
   torsoVelocity: number[];
   rasterSpikes: number;
   pushes: { step: number; impulse: number[]; before: number[]; after: number[] }[];
+  pushArrowVisible: boolean;
+  contactMarkers: number;
 }
 
 const pageState = (p: Page) => p.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __spikeloco: { state: unknown } }).__spikeloco.state)) as PageState);
@@ -79,6 +81,8 @@ describe("viewer in headless Chromium", () => {
   it("loads, connects, receives frames, shows spikes and a moving robot", async () => {
     const s = await waitFor(page, (x) => x.connected && x.framesReceived > 10);
     expect(s.mode).toBe("live");
+    // The Ant stands on some of its four feet: contact markers are drawn.
+    expect((await waitFor(page, (x) => x.contactMarkers > 0)).contactMarkers).toBeLessThanOrEqual(4);
     expect(await page.locator("#untrained").isVisible()).toBe(true);
     await page.locator("#follow").uncheck(); // fixed camera: pixel changes come from the robot
     await new Promise((r) => setTimeout(r, 300));
@@ -103,7 +107,7 @@ describe("viewer in headless Chromium", () => {
   it("pressing push changes the torso velocity reported in the stream", async () => {
     await page.locator("#pushSize").fill("1.5");
     await page.locator("#push").click();
-    const s = await waitFor(page, (x) => x.pushes.length > 0);
+    const s = await waitFor(page, (x) => x.pushes.length > 0 && x.pushArrowVisible);
     const push = s.pushes[0];
     expect(push.impulse).toEqual([0, 1.5, 0]);
     // Ant mass is 0.91 kg: 1.5 N·s sideways should add on the order of 1 m/s along +y.

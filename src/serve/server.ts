@@ -38,7 +38,6 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
   let unsubscribe: () => void = () => {};
   const clients = new Map<WebSocket, ClientQueue>();
   let nextClientId = 1;
-  let sourceRevision = 0;
 
   const http: Server = createServer((req, res) => {
     handleHttp(req, res).catch(() => {
@@ -89,7 +88,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
   }
 
   function announceScene(): void {
-    const msg: ServerMessage = { type: "scene", scene: source.scene(), mode: source.mode, frameCount: source.frameCount(), label: `${source.label()}#${sourceRevision}` };
+    const msg: ServerMessage = { type: "scene", scene: source.scene(), mode: source.mode, frameCount: source.frameCount(), label: source.label() };
     for (const q of clients.values()) q.sendJson(msg);
   }
 
@@ -187,7 +186,6 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
       unsubscribe();
       if (next !== source) source.stop();
       source = next;
-      sourceRevision++;
       announceScene();
       attachSource();
     },

@@ -26,6 +26,8 @@ interface ViewerState {
   /** Milliseconds spent in the last second drawing the panels and the 3D view. */
   panelsMs: number;
   sceneMs: number;
+  pushArrowVisible: boolean;
+  contactMarkers: number;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -35,7 +37,7 @@ const world = new World($("canvas3d"), qualityParam === "low" || qualityParam ==
 const panels = new Panels();
 const state: ViewerState = {
   connected: false, mode: null, framesReceived: 0, bytesReceived: 0, renderedFrames: 0, fps: 0, cursor: 0,
-  historyLength: 0, torsoVelocity: [0, 0, 0], rasterSpikes: 0, errors: [], acks: [], settings: null, pushes: [], panelsMs: 0, sceneMs: 0,
+  historyLength: 0, torsoVelocity: [0, 0, 0], rasterSpikes: 0, errors: [], acks: [], settings: null, pushes: [], panelsMs: 0, sceneMs: 0, pushArrowVisible: false, contactMarkers: 0,
 };
 let scene: SceneDescription | null = null;
 let layout: FrameLayout | null = null;
@@ -70,7 +72,7 @@ function applyScene(next: SceneDescription, mode: "live" | "replay", settings: L
   $("mode").textContent = mode === "live" ? "live simulation" : "replay";
   $("controller").textContent = `${next.envId} · ${next.controller}`;
   $("untrained").hidden = !next.untrained;
-  for (const id of ["push", "pushSize", "obsNoise", "actNoise", "leg", "terrain", "reset", "live"]) {
+  for (const id of ["push", "pushDir", "pushSize", "obsNoise", "actNoise", "leg", "terrain", "reset", "live"]) {
     ($(id) as HTMLInputElement).disabled = mode !== "live";
   }
   const leg = $("leg") as HTMLSelectElement;
@@ -117,6 +119,7 @@ function onFrame(data: ArrayBuffer): void {
   if (frame.flags & FRAME_FLAG_PUSH && prev) {
     state.pushes.push({ step: frame.step, impulse: Array.from(frame.push), before: Array.from(prev.torsoVelocity), after: Array.from(frame.torsoVelocity) });
   }
+  if (frame.flags & FRAME_FLAG_PUSH && following) world.showPush(frame.push, performance.now());
   history.push(frame);
   if (history.length > LIVE_HISTORY) {
     history.splice(0, history.length - LIVE_HISTORY);
@@ -134,7 +137,7 @@ function onText(text: string): void {
       break;
     case "scene":
       applyScene(msg.scene, msg.mode, null);
-      setMessage(`now showing ${msg.label}`);
+      $("status").textContent = `${msg.label} · terrain ${msg.scene.terrain.kind}`;
       break;
     case "status":
       applySettings(msg.settings);
@@ -200,8 +203,10 @@ function wireControls(): void {
   };
   $("push").onclick = () => {
     const size = Number(($("pushSize") as HTMLInputElement).value) || 0;
-    // Sideways (+y, the robot's left) push in the z-up simulation frame.
-    send({ type: "push", impulse: [0, size, 0] });
+    // Directions in the z-up simulation frame (x forward, y left).
+    const dirs: Record<string, [number, number, number]> = { left: [0, 1, 0], right: [0, -1, 0], forward: [1, 0, 0], back: [-1, 0, 0] };
+    const d = dirs[($("pushDir") as HTMLSelectElement).value] ?? dirs.left;
+    send({ type: "push", impulse: [d[0] * size, d[1] * size, d[2] * size] });
   };
   $("obsNoise").onchange = () => send({ type: "noise", obs: ($("obsNoise") as HTMLInputElement).checked ? 0.1 : 0 });
   $("actNoise").onchange = () => send({ type: "noise", action: ($("actNoise") as HTMLInputElement).checked ? 0.2 : 0 });
@@ -253,6 +258,8 @@ function tick(now: number): void {
   }
   const r0 = performance.now();
   world.render();
+  state.pushArrowVisible = world.pushArrowVisible();
+  state.contactMarkers = world.visibleContactMarkers();
   sceneMsAcc += performance.now() - r0;
   state.renderedFrames++;
   fpsCount++;

@@ -18,6 +18,7 @@ export class World {
   private terrainGroup = new THREE.Group();
   private readonly pushArrow: THREE.ArrowHelper;
   private pushShownUntil = 0;
+  private readonly pushDir = new THREE.Vector3();
   private readonly sun: THREE.DirectionalLight;
   private readonly lastTorso = new THREE.Vector3();
   follow = true;
@@ -94,15 +95,17 @@ export class World {
     if (this.bodies.length > 0) {
       this.root.updateMatrixWorld();
       const torso = this.bodies[0].getWorldPosition(new THREE.Vector3());
-      if (frame.push[0] !== 0 || frame.push[1] !== 0 || frame.push[2] !== 0) {
-        const dir = new THREE.Vector3(frame.push[0], frame.push[1], frame.push[2]).applyQuaternion(this.root.quaternion);
-        const len = dir.length();
-        this.pushArrow.setDirection(dir.normalize());
-        this.pushArrow.setLength(0.4 + Math.min(1.5, len * 0.02), 0.25, 0.15);
-        this.pushArrow.position.copy(torso).addScaledVector(dir, -(0.4 + Math.min(1.5, len * 0.02)) - 0.2);
+      if (frame.push[0] !== 0 || frame.push[1] !== 0 || frame.push[2] !== 0) this.showPush(frame.push, nowMs);
+      if (nowMs > this.pushShownUntil) this.pushArrow.visible = false;
+      else {
+        // The arrow ends at the torso, pointing along the impulse; its length grows with the impulse.
+        const length = 0.4 + Math.min(1.2, 0.4 * this.pushDir.length());
+        const dir = this.pushDir.clone().normalize();
+        this.pushArrow.setDirection(dir);
+        this.pushArrow.setLength(length, 0.18, 0.12);
+        this.pushArrow.position.copy(torso).addScaledVector(dir, -length - 0.25);
         this.pushArrow.visible = true;
-        this.pushShownUntil = nowMs + 800;
-      } else if (nowMs > this.pushShownUntil) this.pushArrow.visible = false;
+      }
       if (this.follow) {
         const delta = torso.clone().sub(this.lastTorso);
         if (delta.lengthSq() < 25) {
@@ -117,6 +120,20 @@ export class World {
       this.sun.position.copy(torso).add(new THREE.Vector3(4, 8, 3));
       this.sun.target.position.copy(torso);
     }
+  }
+
+  pushArrowVisible(): boolean {
+    return this.pushArrow.visible;
+  }
+
+  visibleContactMarkers(): number {
+    return this.feetMarkers.filter((m) => m.visible).length;
+  }
+
+  /** Show a push arrow for a while (called for every pushed frame, even when rendering skips it). */
+  showPush(impulse: ArrayLike<number>, nowMs: number): void {
+    this.pushDir.set(impulse[0], impulse[1], impulse[2]).applyQuaternion(this.root.quaternion);
+    if (this.pushDir.lengthSq() > 0) this.pushShownUntil = nowMs + 2000;
   }
 
   render(): void {
@@ -207,11 +224,27 @@ function buildTerrain(t: SceneTerrain): THREE.Group {
       const b = (ix + 1) * hf.ny + iy;
       index.push(a, b, a + 1, b, b + 1, a + 1);
     }
+    // Colour by height so small bumps read clearly.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const h of hf.heights) {
+      lo = Math.min(lo, h);
+      hi = Math.max(hi, h);
+    }
+    const colors = new Float32Array(positions.length);
+    const low = new THREE.Color(0x3c4650);
+    const high = new THREE.Color(0x9aa6b2);
+    const c = new THREE.Color();
+    for (let k = 0; k < hf.nx * hf.ny; k++) {
+      c.copy(low).lerp(high, hi > lo ? ((hf.heights[k] ?? 0) - lo) / (hi - lo) : 0.5);
+      colors.set([c.r, c.g, c.b], 3 * k);
+    }
     const geo = new THREE.BufferGeometry();
     geo.setAttribute("position", new THREE.BufferAttribute(positions, 3));
+    geo.setAttribute("color", new THREE.BufferAttribute(colors, 3));
     geo.setIndex(index);
     geo.computeVertexNormals();
-    const mesh = new THREE.Mesh(geo, ground);
+    const mesh = new THREE.Mesh(geo, new THREE.MeshStandardMaterial({ vertexColors: true, roughness: 0.95 }));
     mesh.receiveShadow = true;
     group.add(mesh);
   }
@@ -222,6 +255,7 @@ function buildTerrain(t: SceneTerrain): THREE.Group {
     mesh.receiveShadow = true;
     group.add(mesh);
   }
+  if (t.kind !== "flat") return group;
   // A grid on z = 0 gives a sense of motion on flat ground.
   const grid = new THREE.GridHelper(60, 60, 0x6a7582, 0x626c78);
   grid.rotation.x = Math.PI / 2;
