@@ -13,7 +13,9 @@ import { loadAgent } from "../agents/index.ts";
 import { listEnvs } from "../src/env/registry.ts";
 import { evaluate, planJobs, runJobs, type EvalReport } from "../src/eval/evaluate.ts";
 import { renderHtmlReport } from "../src/eval/report-html.ts";
+import { recordEpisodes } from "../src/eval/record.ts";
 import { parseSuite, resolveSuite } from "../src/eval/suite.ts";
+import { loadRecording } from "../src/serve/recording.ts";
 import { saveCheckpoint } from "../src/run/checkpoint.ts";
 import { initParams } from "../src/snn/layout.ts";
 
@@ -107,6 +109,16 @@ describe("evaluation runs", () => {
       expect(friction).toBeLessThanOrEqual(0.5);
     }
     expect(new Set([...sampled.values()].map((l) => l[0])).size).toBe(4);
+  });
+
+  it("--record writes one decodable viewer recording per live controller and condition", async () => {
+    const out = join(dir, "recordings");
+    const files = await recordEpisodes(first, out);
+    expect(files).toHaveLength(2 * 4); // the frozen ablation is not recorded
+    const { recording } = await loadRecording(files[1]);
+    expect(recording.header.meta).toMatchObject({ controller: first.controllers[0].id, condition: "leg 2 disabled", seed: first.episodeSeeds[0] });
+    expect(recording.header.conditions).toEqual({ disabledLegs: [2], onsetStep: 30 });
+    expect(recording.frames).toHaveLength(60);
   });
 
   it("rejects checkpoints trained in different envs", async () => {
