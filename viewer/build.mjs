@@ -25,14 +25,14 @@ export async function buildViewer({ outDir = join(here, "dist"), minify = true }
   });
   await copyFile(join(here, "src", "index.html"), join(tmp, "index.html"));
   await copyFile(join(here, "src", "style.css"), join(tmp, "style.css"));
-  await rm(outDir, { recursive: true, force: true });
-  try {
-    await rename(tmp, outDir);
-  } catch (err) {
-    // Another process built it at the same moment; its bundle is as good as ours.
-    await rm(tmp, { recursive: true, force: true });
-    if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
-  }
+  // Swap in with two renames so a server reading outDir sees the old or the new bundle, never none
+  // for longer than an instant.
+  const old = `${outDir}.old-${process.pid}`;
+  await rename(outDir, old).catch((err) => {
+    if (err.code !== "ENOENT") throw err;
+  });
+  await rename(tmp, outDir);
+  await rm(old, { recursive: true, force: true });
   return outDir;
 }
 

@@ -1,4 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -25,24 +25,55 @@ async function newestMtime(dir: string): Promise<number> {
 
 let building: Promise<string> | null = null;
 
+async function isStale(): Promise<{ stale: boolean; missing: boolean }> {
+  let builtAt = 0;
+  try {
+    builtAt = (await stat(join(VIEWER_DIST, "app.js"))).mtimeMs;
+  } catch {
+    return { stale: true, missing: true };
+  }
+  let sourcesAt = 0;
+  for (const src of VIEWER_SOURCES) sourcesAt = Math.max(sourcesAt, await newestMtime(src));
+  return { stale: sourcesAt > builtAt, missing: false };
+}
+
+const LOCK = join(repoRoot, "viewer", ".build-lock");
+
+/** Cross-process lock (atomic mkdir) so parallel test workers or commands never swap the bundle under each other. */
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      await mkdir(LOCK);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const age = Date.now() - (await stat(LOCK).then((x) => x.mtimeMs).catch(() => Date.now()));
+      if (age > 120_000) await rm(LOCK, { recursive: true, force: true }); // left by a killed process
+      if (Date.now() - t0 > 180_000) throw new Error(`viewer build lock ${LOCK} held for over 3 minutes`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(LOCK, { recursive: true, force: true });
+  }
+}
+
 /** Build the viewer bundle with esbuild when it is missing or older than its sources (first use). */
 export async function ensureViewerBuilt(log: (msg: string) => void = () => {}): Promise<string> {
   building ??= (async () => {
-    let builtAt = 0;
-    try {
-      builtAt = (await stat(join(VIEWER_DIST, "app.js"))).mtimeMs;
-    } catch {
-      builtAt = 0;
-    }
-    let sourcesAt = 0;
-    for (const dir of VIEWER_SOURCES) sourcesAt = Math.max(sourcesAt, await newestMtime(dir));
-    if (builtAt === 0 || sourcesAt > builtAt) {
-      log(builtAt === 0 ? "building the viewer bundle (first use)..." : "viewer sources changed; rebuilding the bundle...");
+    if (!(await isStale()).stale) return VIEWER_DIST;
+    await withBuildLock(async () => {
+      const { stale, missing } = await isStale(); // another process may have built it meanwhile
+      if (!stale) return;
+      log(missing ? "building the viewer bundle (first use)..." : "viewer sources changed; rebuilding the bundle...");
       const mod = (await import(pathToFileURL(join(repoRoot, "viewer", "build.mjs")).href)) as {
         buildViewer(o: { outDir: string }): Promise<string>;
       };
       await mod.buildViewer({ outDir: VIEWER_DIST });
-    }
+    });
     return VIEWER_DIST;
   })();
   try {
