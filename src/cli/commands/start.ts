@@ -1,74 +1,75 @@
 /**
- * `spikeloco start` (what `npm start` runs): the most complete main job available. Until training is
- * wired in here, it walks the Ant with the scripted sinusoidal gait on flat and rough ground and streams
- * progress as text (or one JSON summary with --json).
+ * `spikeloco start` (what `npm start` runs): the main job on local defaults. Meta-trains the default
+ * plastic SNN (nm-hebb) on the Ant with ES over all cores for --minutes (continuing the run in --out if one
+ * is there), then evaluates the result under the robustness suite and writes an HTML report.
  */
+import { join } from "node:path";
 import type { Command } from "commander";
 import { action, floatOption, intOption, log, printResult } from "../output.ts";
 
 interface Opts {
   env: string;
-  steps: number;
+  agent: string;
+  minutes: number;
+  out: string;
+  workers?: number;
   seed: number;
-  frequency: number;
+  evalSeeds: number;
+  eval: boolean;
   json?: boolean;
-}
-
-interface Walk {
-  terrain: string;
-  steps: number;
-  distance_m: number;
-  return: number;
-  fell: boolean;
-  sim_seconds_per_wall_second: number;
 }
 
 export function register(program: Command): void {
   program
     .command("start")
-    .description("main job (interim): walk the Ant with a scripted sinusoidal gait on flat and rough ground, streaming progress")
+    .description("main job: train the plastic SNN (nm-hebb) on the Ant with ES, then evaluate its robustness")
     .option("--env <id>", "ant | hexapod", "ant")
-    .option("--steps <n>", "control steps per episode", intOption("--steps", 1, 1_000_000), 1000)
-    .option("--seed <n>", "episode seed", intOption("--seed", 0, 2 ** 32 - 1), 0)
-    .option("--frequency <hz>", "gait frequency (Hz)", floatOption("--frequency", 0.05, 10), 1)
+    .option("--agent <name>", "controller preset", "nm-hebb")
+    .option("--minutes <M>", "training wall time", floatOption("--minutes", 0.1, 10_000), 15)
+    .option("--out <dir>", "run directory (continued if it already holds a checkpoint)", join("runs", "start-ant-nm-hebb"))
+    .option("--workers <n>", "rollout worker threads (default: all cores)", intOption("--workers", 0, 256))
+    .option("--seed <n>", "random seed for a new run", intOption("--seed", 0, 2 ** 32 - 1), 0)
+    .option("--eval-seeds <n>", "evaluation seeds", intOption("--eval-seeds", 1, 1000), 3)
+    .option("--no-eval", "skip the evaluation after training")
     .option("--json", "print exactly one JSON object on stdout")
     .action(
       action(async (o: Opts) => {
-        const { makeEnv } = await import("../../env/registry.ts");
-        const { sinusoidalGait } = await import("../../env/gait.ts");
-        const walks: Walk[] = [];
-        for (const terrain of [{ kind: "flat" as const }, { kind: "rough" as const, amplitude: 0.1 }]) {
-          const env = await makeEnv(o.env, { maxSteps: o.steps, conditions: { terrain } });
-          const gait = sinusoidalGait(env.robot, { frequency: o.frequency });
-          const a = new Float32Array(env.actionSpace.shape[0]);
-          env.reset({ seed: o.seed });
-          let r: ReturnType<typeof env.step> | undefined;
-          let ret = 0;
-          const t0 = performance.now();
-          const every = Math.max(1, Math.round(o.steps / 10));
-          for (let t = 0; t < o.steps; t++) {
-            r = env.step(gait.action(t * env.controlDt, a));
-            ret += r.reward;
-            if ((t + 1) % every === 0 || r.terminated)
-              log(`${o.env} ${terrain.kind}: step ${r.info.step}/${o.steps}  x ${r.info.x.toFixed(2)} m  v ${r.info.forwardVelocity.toFixed(2)} m/s  height ${r.info.torsoHeight.toFixed(2)} m  return ${ret.toFixed(1)}`);
-            if (r.terminated || r.truncated) break;
-          }
-          const wall = (performance.now() - t0) / 1000;
-          walks.push({
-            terrain: terrain.kind,
-            steps: r!.info.step,
-            distance_m: r!.info.x,
-            return: ret,
-            fell: r!.terminated,
-            sim_seconds_per_wall_second: (r!.info.step * env.controlDt) / wall,
-          });
-          env.close();
-        }
-        printResult({ env: o.env, gait: "sinusoidal", frequency_hz: o.frequency, walks }, Boolean(o.json), (res) =>
-          res.walks
-            .map((w) => `${res.env} on ${w.terrain}: ${w.distance_m.toFixed(2)} m in ${w.steps} steps, return ${w.return.toFixed(1)}${w.fell ? " (fell)" : ""}, ${w.sim_seconds_per_wall_second.toFixed(0)} sim s / wall s`)
-            .join("\n"),
+        const { checkpointExists } = await import("../../run/checkpoint.ts");
+        const { runLocomotionTraining, formatLocomotionSummary } = await import("../../run/train-cli.ts");
+        const resume = checkpointExists(o.out);
+        log(resume ? `continuing the run in ${o.out} for ${o.minutes} min` : `training ${o.agent} on ${o.env} for ${o.minutes} min into ${o.out}`);
+        const training = await runLocomotionTraining(
+          resume
+            ? { resume: o.out, agent: o.agent, seed: 0, minutes: o.minutes, workers: o.workers }
+            : { env: o.env, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out: o.out },
+          false,
         );
+        log(formatLocomotionSummary(training));
+        let evaluation: Record<string, unknown> | null = null;
+        if (o.eval && training.stopped_by !== "signal") {
+          const { loadSuite } = await import("../../eval/suite.ts");
+          const { evaluate } = await import("../../eval/evaluate.ts");
+          const { renderHtmlReport } = await import("../../eval/report-html.ts");
+          const { renderTable } = await import("../../eval/table.ts");
+          const { writeFileSync } = await import("node:fs");
+          log(`evaluating ${o.out} under the robustness suite (${o.evalSeeds} seeds)`);
+          const report = await evaluate({
+            checkpoints: [o.out],
+            suite: loadSuite("robustness"),
+            seeds: Array.from({ length: o.evalSeeds }, (_, i) => i),
+            episodesPerSeed: 1,
+            ablation: true,
+            workers: o.workers,
+            resamples: 2000,
+          });
+          const html = join(o.out, "eval.html");
+          writeFileSync(html, renderHtmlReport(report));
+          writeFileSync(join(o.out, "eval.json"), JSON.stringify(report));
+          log(renderTable(report));
+          log(`report: ${html}`);
+          evaluation = { report: html, json: join(o.out, "eval.json") };
+        }
+        printResult({ training, evaluation }, !!o.json, (r) => `${formatLocomotionSummary(r.training)}${r.evaluation ? `\nevaluation report: ${r.evaluation.report}` : ""}`);
       }),
     );
 }
