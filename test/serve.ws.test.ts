@@ -9,7 +9,7 @@ import { startViewerServer, type ViewerServer } from "../src/serve/server.ts";
 import type { ServerMessage } from "../src/serve/protocol.ts";
 import { FixtureSource, patternFrame, testScene } from "./serve.fixtures.ts";
 
-const QUEUE = { maxQueuedFrames: 8, highWaterBytes: 64 * 1024, maxPendingMessages: 256 };
+const QUEUE = { maxQueuedFrames: 8, highWaterBytes: 64 * 1024, maxPendingMessages: 256, maxPendingJsonBytes: 1024 * 1024 };
 let server: ViewerServer;
 let source: FixtureSource;
 let wsUrl: string;
@@ -134,6 +134,10 @@ describe("viewer server over WebSocket", () => {
     expect(s.sentFrames + s.droppedFrames + s.queuedFrames).toBe(total);
     // The reading client kept receiving (it may drop a few under load, but gets the stream's end).
     await until(() => reader.frames >= total - QUEUE.maxQueuedFrames * 4, 10_000);
+    // JSON is never dropped, so a client that keeps not reading it is disconnected at the bound.
+    for (let i = 0; i < QUEUE.maxPendingMessages + 10; i++) reader.ws.send(JSON.stringify({ type: "pause", paused: i % 2 === 0 }));
+    await until(() => !server.clientStats().some((x) => x.id === stuckId), 10_000);
+    expect(reader.ws.readyState).toBe(WebSocket.OPEN);
     stuck.destroy();
     reader.ws.close();
     await reader.closed;

@@ -7,9 +7,11 @@ export interface ClientQueueOptions {
   highWaterBytes: number;
   /** JSON messages are never dropped; a client with more than this many pending is disconnected. */
   maxPendingMessages: number;
+  /** ... or with more than this many bytes of pending JSON (scene messages carry terrain heights). */
+  maxPendingJsonBytes?: number;
 }
 
-export const DEFAULT_QUEUE: ClientQueueOptions = { maxQueuedFrames: 8, highWaterBytes: 64 * 1024, maxPendingMessages: 256 };
+export const DEFAULT_QUEUE: ClientQueueOptions = { maxQueuedFrames: 8, highWaterBytes: 64 * 1024, maxPendingMessages: 256, maxPendingJsonBytes: 4 * 1024 * 1024 };
 
 export interface ClientStats {
   id: number;
@@ -23,12 +25,13 @@ export interface ClientStats {
 
 /**
  * Per-client bounded outgoing queue. Memory per client is at most
- * highWaterBytes + one message + maxQueuedFrames frames + pending JSON messages.
+ * highWaterBytes + one message + maxQueuedFrames frames + maxPendingJsonBytes of JSON.
  */
 export class ClientQueue {
   private readonly frames: Uint8Array[] = [];
   private readonly messages: string[] = [];
   private queuedBytes = 0;
+  private jsonBytes = 0;
   sentFrames = 0;
   droppedFrames = 0;
   sentBytes = 0;
@@ -40,13 +43,19 @@ export class ClientQueue {
   ) {}
 
   sendJson(message: object): void {
-    if (this.messages.length >= this.options.maxPendingMessages) {
+    const text = JSON.stringify(message);
+    const maxBytes = this.options.maxPendingJsonBytes ?? Infinity;
+    if (this.messages.length >= this.options.maxPendingMessages || this.jsonBytes + text.length > maxBytes) {
+      // A client this far behind on control traffic is gone or hostile: drop it rather than buffer.
       this.ws.terminate();
+      this.messages.length = 0;
+      this.queuedBytes -= this.jsonBytes;
+      this.jsonBytes = 0;
       return;
     }
-    const text = JSON.stringify(message);
     this.messages.push(text);
     this.queuedBytes += text.length;
+    this.jsonBytes += text.length;
     this.flush();
   }
 
@@ -68,6 +77,7 @@ export class ClientQueue {
       const text = this.messages.shift();
       if (text !== undefined) {
         this.queuedBytes -= text.length;
+        this.jsonBytes -= text.length;
         this.sentBytes += text.length;
         this.ws.send(text, () => this.flush());
         continue;
