@@ -23,8 +23,7 @@ describe(`engines agree: ${MODEL}`, () => {
       const spec = variantSpec(v, { nIn: 3, nHid: 6, nOut: 2 });
       const p = kernelTensorParity(spec, 1000, 1, 5);
       expect(p.spikeRate).toBeGreaterThan(0.02);
-      if (MODEL === "izhikevich") expect(p.firstSpikeMismatch === -1 || p.firstSpikeMismatch >= 60).toBe(true);
-      else expect(p.firstSpikeMismatch).toBe(-1);
+      expect(p.firstSpikeMismatch).toBe(-1);
       expect(p.maxOutputError).toBeLessThan(1e-5);
       expect(p.maxModulatorError).toBeLessThan(1e-5);
       const g = gradCheck(variantSpec(v, { nIn: 2, nHid: 4, nOut: 2 }), { steps: 50, perGroup: 2 });

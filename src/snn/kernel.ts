@@ -107,7 +107,9 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
   const outCount = new Int32Array(decoderCount ? B * nOut : 0);
   const modulator = new Float32Array(B);
   // ---- scratch
-  const current = new Float64Array(nHid);
+  const current = new Float32Array(nHid);
+  const sumW = new Float32Array(nHid);
+  const sumAH = new Float32Array(nHid);
   const Mpost = new Float32Array(nHid).fill(1);
   const phi = new Float32Array(nHid);
   const ltpCoef = new Float32Array(nHid);
@@ -117,6 +119,11 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
   const beta = new Float32Array(nHid);
   const thr = new Float32Array(nHid);
 
+  // constants rounded to float32 exactly as the tensor engine's scalar operands are
+  const iz = neuron.model === "izhikevich" ? neuron : { a: 0, b: 0, c: 0, d: 0, threshold: 0, inputScale: 0 };
+  const IZ_004 = f32(0.04), izScale = f32(iz.inputScale), izDt = f32(spec.dt), izB = f32(iz.b), izDtA = f32(spec.dt * iz.a);
+  const izPeak = f32(iz.threshold), izC = f32(iz.c), izD = f32(iz.d);
+  const adaptBeta = f32(neuron.model === "alif" ? neuron.beta : 0);
   let t = 0;
   let frozen = false;
   let P = params;
@@ -281,12 +288,17 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
     }
   }
 
-  /** current[j] += sum_i x_ij (W_ij + alpha_ij H_ij), skipping rows with nothing delivered. */
+  /**
+   * current[j] += sum_i x_ij (W_ij + alpha_ij H_ij), skipping rows with nothing delivered. The sums run in
+   * float32 in the tensor engine's order (x.W first, then x.(alpha*H), each accumulated over i), so both
+   * engines round alike; that matters for models that amplify rounding (Izhikevich's upstroke).
+   */
   function accumulate(pr: Projection, b: number): void {
     const nPre = pr.nPre;
     const W = pr.W;
     const n = nPre * nHid;
     const hOff = b * n;
+    sumW.fill(0);
     if (pr.delayKind === "synapse") {
       const X = pr.X;
       for (let i = 0; i < nPre; i++) {
@@ -296,15 +308,17 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
           const A = pr.A, H = pr.H;
           for (let j = 0; j < nHid; j++) {
             const xv = X[row + j]!;
-            if (xv !== 0) current[j] += xv * (W[row + j]! + A[row + j]! * H[hOff + row + j]!);
+            if (xv !== 0) sumW[j] += f32(xv * f32(W[row + j]! + f32(A[row + j]! * H[hOff + row + j]!)));
           }
         } else {
-          for (let j = 0; j < nHid; j++) current[j] += X[row + j]! * W[row + j]!;
+          for (let j = 0; j < nHid; j++) sumW[j] += f32(X[row + j]! * W[row + j]!);
         }
       }
+      for (let j = 0; j < nHid; j++) current[j] += sumW[j]!;
       return;
     }
     const x = pr.x;
+    if (pr.plastic) sumAH.fill(0);
     for (let i = 0; i < nPre; i++) {
       const xi = x[i]!;
       if (xi === 0) continue;
@@ -312,14 +326,25 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       if (pr.plastic) {
         const A = pr.A, H = pr.H;
         const hr = hOff + row;
-        if (xi === 1) for (let j = 0; j < nHid; j++) current[j] += W[row + j]! + A[row + j]! * H[hr + j]!;
-        else for (let j = 0; j < nHid; j++) current[j] += xi * (W[row + j]! + A[row + j]! * H[hr + j]!);
+        if (xi === 1) {
+          for (let j = 0; j < nHid; j++) {
+            sumW[j] += W[row + j]!;
+            sumAH[j] += f32(A[row + j]! * H[hr + j]!);
+          }
+        } else {
+          for (let j = 0; j < nHid; j++) {
+            sumW[j] += f32(xi * W[row + j]!);
+            sumAH[j] += f32(xi * f32(A[row + j]! * H[hr + j]!));
+          }
+        }
       } else if (xi === 1) {
-        for (let j = 0; j < nHid; j++) current[j] += W[row + j]!;
+        for (let j = 0; j < nHid; j++) sumW[j] += W[row + j]!;
       } else {
-        for (let j = 0; j < nHid; j++) current[j] += xi * W[row + j]!;
+        for (let j = 0; j < nHid; j++) sumW[j] += f32(xi * W[row + j]!);
       }
     }
+    for (let j = 0; j < nHid; j++) current[j] += sumW[j]!;
+    if (pr.plastic) for (let j = 0; j < nHid; j++) current[j] += sumAH[j]!;
   }
 
   /** Hidden neuron update from `current`; writes z, v, ref for batch b; returns the active count. */
@@ -333,7 +358,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       switch (model) {
         case "lif":
         case "alif": {
-          const threshold = model === "alif" ? f32(thr[j]! + f32((neuron as { beta: number }).beta * adapt[k]!)) : thr[j]!;
+          const threshold = model === "alif" ? f32(thr[j]! + f32(adapt[k]! * adaptBeta)) : thr[j]!;
           if (ref[k]! > 0) {
             ref[k] = ref[k]! - 1;
           } else {
@@ -361,16 +386,14 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
           break;
         }
         case "izhikevich": {
-          const n = neuron as { a: number; b: number; c: number; d: number; threshold: number; inputScale: number };
           const vo = v[k]!;
           const uo = u[k]!;
-          const dt = spec.dt;
-          const vn = f32(vo + f32(f32(f32(f32(f32(f32(f32(0.04 * vo) * vo) + f32(5 * vo)) + 140) - uo) + f32(f32(I) * n.inputScale)) * dt));
-          const un = f32(uo + f32(f32(f32(vo * n.b) - uo) * f32(dt * n.a)));
-          if (vn >= n.threshold) {
+          const vn = f32(vo + f32(f32(f32(f32(f32(f32(f32(IZ_004 * vo) * vo) + f32(5 * vo)) + 140) - uo) + f32(I * izScale)) * izDt));
+          const un = f32(uo + f32(f32(f32(vo * izB) - uo) * izDtA));
+          if (vn >= izPeak) {
             spike = 1;
-            v[k] = n.c;
-            u[k] = f32(un + n.d);
+            v[k] = izC;
+            u[k] = f32(un + izD);
           } else {
             v[k] = vn;
             u[k] = un;
