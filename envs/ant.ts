@@ -64,7 +64,7 @@ export const ant: EnvDefinition = {
     forwardRewardWeight: 1,
     healthyReward: 1,
     ctrlCostWeight: 0.5,
-    contactCostWeight: 5e-4,
+    contactCostWeight: 0,
     healthyZRange: [0.2, 1.0],
     terminateWhenUnhealthy: true,
     resetNoiseScale: 0.1,
@@ -106,7 +106,7 @@ replaced by 0 and \`info.nonFiniteAction\` is set.
 | 8-10 | angvel | torso angular velocity in the torso frame (rad/s) |
 | 11-18 | jointPos | joint angles relative to rest (rad), action order |
 | 19-26 | jointVel | joint velocities (rad/s) |
-| 27-30 | contacts | foot contact flags (0/1), leg order front_left, front_right, back_left, back_right |
+| 27-30 | contacts | foot contact flags (0/1; on flat/rough/slope: the foot's end cap within 6 mm of the surface; on stairs/gaps, or with the contact cost on: a Rapier contact point within 5 mm), leg order front_left, front_right, back_left, back_right |
 
 ### Reward (Gymnasium Ant-v5 terms; every term in \`info.terms\`, weights are options)
 
@@ -115,7 +115,7 @@ replaced by 0 and \`info.nonFiniteAction\` is set.
 | forward | forwardRewardWeight · (x_t − x_{t−1}) / controlDt | 1 |
 | healthy | healthyReward while healthy (v5 semantics: 0 on the terminating step) | 1 |
 | ctrl | −ctrlCostWeight · ‖a‖² (clipped action) | 0.5 |
-| contact | −contactCostWeight · Σ_feet min(F_normal, 1)² (F from the contact impulses of the last substep) | 5e-4 |
+| contact | −contactCostWeight · Σ_feet min(F_normal, 1)² (F from the contact impulses of the last substep) | 0 (optional: Gymnasium v5 uses 5e-4, v4 and Brax 0; enabling it reads Rapier's contact manifolds, ~30 µs per control step) |
 
 ### Start state
 Torso at the origin with the lowest foot resting on the ground; joint angles U(±resetNoiseScale) rad

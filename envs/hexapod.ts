@@ -48,7 +48,7 @@ export const hexapod: EnvDefinition = {
     forwardRewardWeight: 1,
     healthyReward: 1,
     ctrlCostWeight: 0.5,
-    contactCostWeight: 5e-4,
+    contactCostWeight: 0,
     healthyZRange: [0.12, 1.0],
     terminateWhenUnhealthy: true,
     resetNoiseScale: 0.1,
@@ -75,7 +75,7 @@ jointPos, jointVel, contacts.
 
 ### Reward
 Same terms and default weights as ant: forward (1 · dx/dt), healthy (1), ctrl (−0.5 · ‖a‖²),
-contact (−5e-4 · Σ min(F,1)²), each in \`info.terms\`.
+contact (optional, default 0; −w · Σ min(F,1)²), each in \`info.terms\`.
 
 ### Start state / episode end
 As ant, with healthyZRange [0.12, 1.0] m; truncation at maxSteps (1000).

@@ -116,3 +116,48 @@ describe("episode flags and reward terms", () => {
     await expect(makeEnv("ant", { controlDt: 0.05, physicsDt: 0.03 })).rejects.toThrow(/whole multiple of physicsDt/);
   });
 });
+
+describe("foot contacts", () => {
+  it("geometric contact flags agree with Rapier's contact manifolds under the gait, and the optional contact cost reads them", async () => {
+    const { sinusoidalGait } = await import("../src/env/gait.ts");
+    // geometric flags on flat and rough (the rough collider's triangles differ from our bilinear surface by mm);
+    // manifold flags on stairs and whenever the contact cost is on
+    const cases = [
+      [{ kind: "flat" as const }, 0, 0.98],
+      [{ kind: "rough" as const }, 0, 0.93],
+      [{ kind: "stairs" as const, stepHeight: 0.04, stepWidth: 0.3 }, 0, 1],
+      [{ kind: "flat" as const }, 0.01, 1],
+    ] as const;
+    for (const [terrain, weight, expectedAgreement] of cases) {
+      const env = await makeEnv("ant", { contactCostWeight: weight, conditions: { terrain } });
+      env.reset({ seed: 2 });
+      const gait = sinusoidalGait(env.robot);
+      const a = new Float32Array(8);
+      const { world } = env.physics;
+      let agree = 0;
+      let total = 0;
+      let touching = 0;
+      for (let t = 0; t < 300; t++) {
+        const r = env.step(gait.action(t * env.controlDt, a));
+        expect(r.info.terms.contact).toBeLessThanOrEqual(0);
+        expect(r.info.terms.contact).toBeGreaterThanOrEqual(-weight * 4);
+        if (weight === 0) expect(r.info.terms.contact).toBe(0);
+        const flags = env.footContacts();
+        env.physics.robot.footColliders.forEach((foot, i) => {
+          let manifold = 0;
+          world.contactPairsWith(foot, (other) => {
+            world.contactPair(foot, other, (m) => {
+              for (let k = 0; k < m.numContacts(); k++) if (m.contactDist(k) <= 0.005) manifold = 1;
+            });
+          });
+          agree += manifold === flags[i] ? 1 : 0;
+          touching += flags[i];
+          total++;
+        });
+      }
+      expect(touching / total).toBeGreaterThan(0.3);
+      expect(touching / total).toBeLessThan(0.99);
+      expect(agree / total).toBeGreaterThanOrEqual(expectedAgreement);
+    }
+  });
+});

@@ -46,6 +46,8 @@ export interface TerrainDescription {
 }
 
 export const FEATURE_START = 1.0;
+/** Top of the catch floor below the stepping stones. */
+export const GAP_FLOOR = -2;
 const IDENTITY: Quat = [0, 0, 0, 1];
 const HF_X: [number, number] = [-4, 36];
 const HF_Y: [number, number] = [-6, 6];
@@ -98,7 +100,7 @@ export function describeTerrain(spec: TerrainSpec, seed: number): TerrainDescrip
         const x0 = FEATURE_START + spec.gapWidth + k * pitch;
         boxes.push({ center: [x0 + spec.stoneLength / 2, 0, -0.5], halfExtents: [spec.stoneLength / 2, 50, 0.5], rotation: IDENTITY });
       }
-      boxes.push({ center: [0, 0, -2.5], halfExtents: [100, 100, 0.5], rotation: IDENTITY });
+      boxes.push({ center: [0, 0, GAP_FLOOR - 0.5], halfExtents: [100, 100, 0.5], rotation: IDENTITY });
       return base;
     }
   }
@@ -175,6 +177,23 @@ export function terrainHeightAt(t: TerrainDescription, x: number, y: number): nu
       return (spec.direction === "up" ? 1 : -1) * (i + 1) * spec.stepHeight;
     }
   }
+}
+
+/**
+ * The actual collider surface height under (x, y): like terrainHeightAt, except that in a gap it is the
+ * catch floor, and at a slope's or step's edge it is the higher of the two surfaces.
+ */
+export function terrainSurfaceAt(t: TerrainDescription, x: number, y: number): number {
+  const spec = t.spec;
+  if (spec.kind === "gaps") {
+    if (x <= FEATURE_START) return 0;
+    const pitch = spec.gapWidth + spec.stoneLength;
+    const u = x - FEATURE_START - spec.gapWidth;
+    if (u < 0) return GAP_FLOOR;
+    return u - Math.floor(u / pitch) * pitch <= spec.stoneLength ? 0 : GAP_FLOOR;
+  }
+  if (spec.kind === "slope") return Math.max(terrainHeightAt(t, x, y), x <= FEATURE_START + 1e-9 ? 0 : -Infinity);
+  return terrainHeightAt(t, x, y);
 }
 
 /** Maximum nominal height within `radius` of (x, y), sampled on a small grid (for spawning). */
