@@ -111,10 +111,12 @@ describe("evaluation runs", () => {
     expect(new Set([...sampled.values()].map((l) => l[0])).size).toBe(4);
   });
 
-  it("--record writes one decodable viewer recording per live controller and condition", async () => {
+  it("--record writes one decodable viewer recording per controller and condition", async () => {
     const out = join(dir, "recordings");
     const files = await recordEpisodes(first, out);
-    expect(files).toHaveLength(2 * 4); // the frozen ablation is not recorded
+    expect(files).toHaveLength(3 * 4);
+    const frozen = (await loadRecording(files[4])).recording;
+    expect(frozen.header.meta).toMatchObject({ controller: first.controllers[1].id, condition: "nominal" });
     const { recording } = await loadRecording(files[1]);
     expect(recording.header.meta).toMatchObject({ controller: first.controllers[0].id, condition: "leg 2 disabled", seed: first.episodeSeeds[0] });
     expect(recording.header.conditions).toEqual({ disabledLegs: [2], onsetStep: 30 });

@@ -1,8 +1,8 @@
 /**
  * `eval --record DIR`: replayable recordings (the viewer's .spkrec format from src/serve) of the first
- * paired episode of every condition for every controller whose plasticity is live. Episodes use the
+ * paired episode of every condition for every evaluated controller. Episodes use the
  * same seed and conditions as the evaluation's unit 0, so a recording shows an evaluated episode.
- * Frozen-plasticity ablations are not recorded (the viewer's controller wrapper has no freeze switch).
+ * Frozen-plasticity ablations are recorded with plasticity frozen, as evaluated.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -23,12 +23,11 @@ export async function recordEpisodes(report: EvalReport, dir: string, onFile?: (
   const written: string[] = [];
   const seed = report.episodeSeeds[0];
   for (const c of report.controllers) {
-    if (c.frozen) continue;
     const source = await checkpointController(c.checkpoint);
     for (const cond of report.suite.conditions) {
       const env = await makeEnv(report.env.envId, { ...report.env.envOptions, maxSteps: report.suite.maxSteps });
       try {
-        const controller = snnController(source, env);
+        const controller = snnController(source, env, { freezePlasticity: c.frozen });
         const live = new LiveSimulation(env, controller, { seed, conditions: cond.conditions });
         const writer = new RecordingWriter(live.scene(), live.conditions(), {
           controller: c.id, checkpoint: c.checkpoint, condition: cond.name, seed, suite: report.suite.name, env: report.env.envId,
