@@ -59,6 +59,8 @@ interface Projection {
   aMinus: Float32Array;
   delay: Float32Array;
   H: Float32Array;
+  /** cached effective weights W + alpha*H per batch element, updated with every write to H. */
+  WE: Float32Array;
   /** lazily decayed eligibility: E = gScale[b] * G. */
   G: Float32Array;
   gScale: Float64Array;
@@ -109,7 +111,6 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
   // ---- scratch
   const current = new Float32Array(nHid);
   const sumW = new Float32Array(nHid);
-  const sumAH = new Float32Array(nHid);
   const Mpost = new Float32Array(nHid).fill(1);
   const phi = new Float32Array(nHid);
   const ltpCoef = new Float32Array(nHid);
@@ -153,6 +154,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       dmax: c.delayMax[name],
       W: empty, A: empty, eta: empty, etaPerSyn: spec.plasticity.eta === "synapse", aPlus: empty, aMinus: empty, delay: empty,
       H: new Float32Array(plastic ? B * n : 0),
+      WE: new Float32Array(plastic ? B * n : 0),
       G: new Float32Array(plastic && elig ? B * n : 0),
       gScale: new Float64Array(B).fill(1),
       preTrace: new Float32Array(plastic && rule === "stdp" ? B * nPre : 0),
@@ -198,6 +200,11 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
     }
     if (layout.has("hidden.threshold")) thr.set(layout.view(P, "hidden.threshold"));
     else thr.fill(neuron.threshold);
+    for (const pr of projections) {
+      if (!pr.plastic) continue;
+      const n = pr.nPre * nHid;
+      for (let b = 0; b < B; b++) for (let k = 0; k < n; k++) pr.WE[b * n + k] = f32(pr.W[k]! + f32(pr.A[k]! * pr.H[b * n + k]!));
+    }
   }
 
   function reset(batchIndex?: number): void {
@@ -228,7 +235,10 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       modulator[b] = 0;
       for (const pr of projections) {
         const n = pr.nPre * nHid;
-        if (pr.plastic) pr.H.fill(0, b * n, (b + 1) * n);
+        if (pr.plastic) {
+          pr.H.fill(0, b * n, (b + 1) * n);
+          pr.WE.set(pr.W, b * n);
+        }
         if (pr.G.length) pr.G.fill(0, b * n, (b + 1) * n);
         pr.gScale[b] = 1;
         if (pr.preTrace.length) pr.preTrace.fill(0, b * pr.nPre, (b + 1) * pr.nPre);
@@ -290,61 +300,37 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
 
   /**
    * current[j] += sum_i x_ij (W_ij + alpha_ij H_ij), skipping rows with nothing delivered. The sums run in
-   * float32 in the tensor engine's order (x.W first, then x.(alpha*H), each accumulated over i), so both
-   * engines round alike; that matters for models that amplify rounding (Izhikevich's upstroke).
+   * float32 over i in the tensor engine's order, so both engines round alike; that matters for models that
+   * amplify rounding (Izhikevich's upstroke).
    */
   function accumulate(pr: Projection, b: number): void {
     const nPre = pr.nPre;
-    const W = pr.W;
     const n = nPre * nHid;
-    const hOff = b * n;
+    // plastic projections read the cached W + alpha*H of this batch element
+    const Wv = pr.plastic ? pr.WE : pr.W;
+    const off = pr.plastic ? b * n : 0;
     sumW.fill(0);
     if (pr.delayKind === "synapse") {
       const X = pr.X;
       for (let i = 0; i < nPre; i++) {
         if (!pr.rowActive[i]) continue;
         const row = i * nHid;
-        if (pr.plastic) {
-          const A = pr.A, H = pr.H;
-          for (let j = 0; j < nHid; j++) {
-            const xv = X[row + j]!;
-            if (xv !== 0) sumW[j] += f32(xv * f32(W[row + j]! + f32(A[row + j]! * H[hOff + row + j]!)));
-          }
-        } else {
-          for (let j = 0; j < nHid; j++) sumW[j] += f32(X[row + j]! * W[row + j]!);
+        for (let j = 0; j < nHid; j++) {
+          const xv = X[row + j]!;
+          if (xv !== 0) sumW[j] += f32(xv * Wv[off + row + j]!);
         }
       }
-      for (let j = 0; j < nHid; j++) current[j] += sumW[j]!;
-      return;
-    }
-    const x = pr.x;
-    if (pr.plastic) sumAH.fill(0);
-    for (let i = 0; i < nPre; i++) {
-      const xi = x[i]!;
-      if (xi === 0) continue;
-      const row = i * nHid;
-      if (pr.plastic) {
-        const A = pr.A, H = pr.H;
-        const hr = hOff + row;
-        if (xi === 1) {
-          for (let j = 0; j < nHid; j++) {
-            sumW[j] += W[row + j]!;
-            sumAH[j] += f32(A[row + j]! * H[hr + j]!);
-          }
-        } else {
-          for (let j = 0; j < nHid; j++) {
-            sumW[j] += f32(xi * W[row + j]!);
-            sumAH[j] += f32(xi * f32(A[row + j]! * H[hr + j]!));
-          }
-        }
-      } else if (xi === 1) {
-        for (let j = 0; j < nHid; j++) sumW[j] += W[row + j]!;
-      } else {
-        for (let j = 0; j < nHid; j++) sumW[j] += f32(xi * W[row + j]!);
+    } else {
+      const x = pr.x;
+      for (let i = 0; i < nPre; i++) {
+        const xi = x[i]!;
+        if (xi === 0) continue;
+        const r = off + i * nHid;
+        if (xi === 1) for (let j = 0; j < nHid; j++) sumW[j] += Wv[r + j]!;
+        else for (let j = 0; j < nHid; j++) sumW[j] += f32(xi * Wv[r + j]!);
       }
     }
     for (let j = 0; j < nHid; j++) current[j] += sumW[j]!;
-    if (pr.plastic) for (let j = 0; j < nHid; j++) current[j] += sumAH[j]!;
   }
 
   /** Hidden neuron update from `current`; writes z, v, ref for batch b; returns the active count. */
@@ -412,6 +398,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
     const n = nPre * nHid;
     const hOff = b * n;
     const H = pr.H;
+    const WE = pr.WE, Wm = pr.W, Am = pr.A;
     const etaArr = pr.eta;
     const perSyn = pr.etaPerSyn;
     const eta0 = etaArr[0]!;
@@ -431,7 +418,9 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
               const j = active[a]!;
               const k = row + j;
               const h = H[hOff + k]! + (perSyn ? etaArr[k]! : e0) * Mpost[j]! * (synapse ? X[k]! : xi);
-              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+              const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
+              H[hOff + k] = hc;
+              WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
             }
           }
           return;
@@ -444,7 +433,9 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
               const xi = synapse ? (rowActive[i] ? X[k]! : 0) : x[i]!;
               const ho = H[hOff + k]!;
               const h = ho + (perSyn ? etaArr[k]! * mj : mj) * (xi - ho);
-              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+              const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
+              H[hOff + k] = hc;
+              WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
             }
           }
           return;
@@ -461,13 +452,17 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
             if (!perSyn && !synapse) {
               for (let j = 0; j < nHid; j++) {
                 const h = H[hr + j]! + xi * phi[j]!;
-                H[hr + j] = h > clip ? clip : h < -clip ? -clip : h;
+                const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
+                H[hr + j] = hc;
+                WE[hr + j] = f32(Wm[row + j]! + f32(Am[row + j]! * hc));
               }
             } else {
               for (let j = 0; j < nHid; j++) {
                 const k = row + j;
                 const h = H[hOff + k]! + (perSyn ? etaArr[k]! : 1) * (synapse ? X[k]! : xi) * phi[j]!;
-                H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+                const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
+                H[hOff + k] = hc;
+                WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
               }
             }
           }
@@ -492,7 +487,9 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
               const d = ltpCoef[j]! * tr - ltdCoef[j]! * xi;
               if (d === 0) continue;
               const h = H[hr + j]! + (perSyn ? etaArr[row + j]! * d : d);
-              H[hr + j] = h > clip ? clip : h < -clip ? -clip : h;
+              const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
+              H[hr + j] = hc;
+              WE[hr + j] = f32(Wm[row + j]! + f32(Am[row + j]! * hc));
             }
           }
           // ... the others only potentiate through an active postsynaptic neuron.
@@ -505,7 +502,9 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
               if (tr === 0) continue;
               const k = i * nHid + j;
               const h = H[hOff + k]! + (perSyn ? etaArr[k]! : 1) * cj * tr;
-              H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+              const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
+              H[hOff + k] = hc;
+              WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
             }
           }
           return;
@@ -578,7 +577,9 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
         const g = G[hOff + k]!;
         if (g === 0) continue;
         const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * Mpost[j]! * (s * g);
-        H[hOff + k] = h > clip ? clip : h < -clip ? -clip : h;
+        const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
+        H[hOff + k] = hc;
+        WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
       }
     }
   }

@@ -274,8 +274,8 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
         const weff = pr.plastic ? tf.add(pr.W, tf.mul(pr.A!, ps.H!)) : pr.W;
         I = tf.add(I, tf.sum(tf.mul(xd, weff), 1));
       } else {
-        I = tf.add(I, tf.matMul(xd as tf.Tensor2D, pr.W));
-        if (pr.plastic) I = tf.add(I, tf.squeeze(tf.matMul(tf.expandDims(xd, 1) as tf.Tensor3D, tf.mul(pr.A!, ps.H!) as tf.Tensor3D), [1]));
+        if (pr.plastic) I = tf.add(I, tf.squeeze(tf.matMul(tf.expandDims(xd, 1) as tf.Tensor3D, tf.add(pr.W, tf.mul(pr.A!, ps.H!)) as tf.Tensor3D), [1]));
+        else I = tf.add(I, tf.matMul(xd as tf.Tensor2D, pr.W));
       }
       newProj.push({ H: ps.H, E: ps.E, pre: ps.pre, hist: hist as tf.Tensor2D[] });
     });
