@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RAPIER_PACKAGE } from "../physics/rapier.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -26,7 +27,7 @@ export function collectVersions(): Record<string, string> {
   cached = {
     spikeloco: own,
     node: process.version,
-    rapier: installedVersion("@dimforge/rapier3d-simd-compat"),
+    rapier: `${RAPIER_PACKAGE}@${installedVersion(RAPIER_PACKAGE)}`,
     tfjs: installedVersion("@tensorflow/tfjs"),
   };
   return { ...cached };
