@@ -12,8 +12,34 @@ interface BenchOptions {
   seed: number;
 }
 
-/** `spikeloco bench snn`: kernel vs tensor engine on the reference network, and BPTT cost, in one run. */
+/** `spikeloco bench snn`: kernel vs tensor engine on the reference network, and BPTT cost, in one run.
+ *  `spikeloco bench snn-gradcheck`: tensor-engine gradients vs float64 finite differences for every model x rule. */
 export function register(bench: Command): void {
+  bench
+    .command("snn-gradcheck")
+    .description("tensor-engine gradients (W, alpha, eta, rule constants, modulator weights, delays) against float64 central finite differences for every neuron model x rule; relative errors per parameter group")
+    .option("--json", "print one JSON object")
+    .option("--steps <n>", "episode length", intOption("--steps", 1, 1000), 100)
+    .option("--per-group <n>", "entries checked per parameter group (largest |gradient|)", intOption("--per-group", 1, 100), 3)
+    .option("--seed <n>", "seed", intOption("--seed", 0), 1)
+    .action(action(async (opts: { json?: boolean; steps: number; perGroup: number; seed: number }) => {
+      const { selectTensorBackend } = await import("../../snn/tensor.ts");
+      const { gradCheck } = await import("../../snn/gradcheck.ts");
+      const { allVariants, variantName, variantSpec } = await import("../../snn/variants.ts");
+      const backend = await selectTensorBackend();
+      const rows: Array<{ variant: string; max_rel_error: number; groups: Record<string, number> }> = [];
+      for (const v of allVariants()) {
+        log(`gradcheck ${variantName(v)}`);
+        const r = gradCheck(variantSpec(v, { nIn: 2, nHid: 4, nOut: 2 }), { steps: opts.steps, perGroup: opts.perGroup, seed: opts.seed });
+        rows.push({ variant: variantName(v), max_rel_error: r.maxRelError, groups: r.groups });
+      }
+      const worst = Math.max(...rows.map((r) => r.max_rel_error));
+      const result = { tensor_backend: backend, steps: opts.steps, method: "relaxed spikes (forward = surrogate CDF), tfjs float32 autodiff vs float64 reference central differences", worst_rel_error: worst, variants: rows };
+      printResult(result, opts.json === true, (r) =>
+        [`backend ${r.tensor_backend}, ${r.steps} steps; worst relative error ${r.worst_rel_error.toExponential(2)}`,
+          ...r.variants.map((v) => `${v.variant.padEnd(22)} ${v.max_rel_error.toExponential(2)}  ` + Object.entries(v.groups).map(([k, e]) => `${k} ${e.toExponential(1)}`).join(", "))].join("\n"));
+    }));
+
   bench
     .command("snn")
     .description("SNN engines on the reference network (32 in, 128 recurrent hidden, 8 out, plastic synapses into the hidden layer): ns per plastic synapse per step for the kernel and tensor engines at B=1 and B=64, and BPTT ms per 200-step episode with peak memory")
