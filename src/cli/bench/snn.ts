@@ -45,7 +45,7 @@ export function register(bench: Command): void {
     .description("SNN engines on the reference network (32 in, 128 recurrent hidden, 8 out, plastic synapses into the hidden layer): ns per plastic synapse per step for the kernel and tensor engines at B=1 and B=64, and BPTT ms per 200-step episode with peak memory")
     .option("--json", "print one JSON object")
     .option("--agent <name>", "preset for the reference network", "nm-hebb")
-    .option("--kernel-steps <n>", "timed kernel steps at B=1 (B=64 runs n/16)", intOption("--kernel-steps", 10), 4000)
+    .option("--kernel-steps <n>", "timed kernel steps at B=1 (B=64 runs n/16)", intOption("--kernel-steps", 10), 20000)
     .option("--tensor-steps <n>", "timed tensor-engine steps at B=1 (B=64 runs n/4)", intOption("--tensor-steps", 2), 100)
     .option("--bptt-steps <n>", "episode length for BPTT", intOption("--bptt-steps", 1), 200)
     .option("--bptt-batches <list>", "comma-separated batch sizes for BPTT (empty to skip)", "1,16")
