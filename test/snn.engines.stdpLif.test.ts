@@ -1,36 +1,3 @@
-/**
- * Tensor engine vs kernel engine (1000 steps, identical hidden spike trains, actions and modulator within 1e-5)
- * and tensor-engine gradients vs float64 central finite differences (relaxed spikes, 50 steps,
- * relative error < 1e-2 for W, alpha, eta, rule constants and modulator weights) for every rule on model 'stdpLif'.
- */
-import { beforeAll, describe, expect, it } from "vitest";
-import { gradCheck } from "../src/snn/gradcheck.ts";
-import { kernelTensorParity } from "../src/snn/parity.ts";
-import { selectTensorBackend } from "../src/snn/tensor.ts";
-import type { NeuronModel } from "../src/snn/spec.ts";
-import { RULE_VARIANTS, variantName, variantSpec } from "../src/snn/variants.ts";
+import { defineEngineAgreementSuite } from "./snn.engines.shared.ts";
 
-const MODEL = "stdpLif" as NeuronModel;
-
-beforeAll(async () => {
-  await selectTensorBackend();
-});
-
-describe(`engines agree: ${MODEL}`, () => {
-  for (const r of RULE_VARIANTS) {
-    const v = { model: MODEL, ...r };
-    it(`${variantName(v)}: 1000-step parity and gradient check`, () => {
-      const spec = variantSpec(v, { nIn: 3, nHid: 6, nOut: 2 });
-      const p = kernelTensorParity(spec, 1000, 1, 5);
-      expect(p.spikeRate).toBeGreaterThan(0.02);
-      expect(p.firstSpikeMismatch).toBe(-1);
-      expect(p.maxOutputError).toBeLessThan(1e-5);
-      expect(p.maxModulatorError).toBeLessThan(1e-5);
-      const g = gradCheck(variantSpec(v, { nIn: 2, nHid: 4, nOut: 2 }), { steps: 50, perGroup: 2 });
-      expect(Object.keys(g.groups)).toContain("input.W");
-      if (r.rule !== "none") expect(Object.keys(g.groups)).toEqual(expect.arrayContaining(["input.alpha", "input.eta", "recurrent.alpha", "recurrent.eta"]));
-      if (r.modulated) expect(Object.keys(g.groups)).toEqual(expect.arrayContaining(["modulator.w", "modulator.b", "modulator.fanout"]));
-      expect(g.maxRelError).toBeLessThan(1e-2);
-    });
-  }
-});
+defineEngineAgreementSuite("stdpLif");
