@@ -89,7 +89,7 @@ describe("e-prop eligibility vectors vs finite differences (exact where spikes d
     expect(r.maxRel).toBeLessThan(2e-3);
   });
   it("STDP-LIF: eps = dv/dW with the wipe at the spike and at refractory end", () => {
-    const r = finiteDifferenceCheck("stdp-lif", 3, 0.15, 2e-3, false);
+    const r = finiteDifferenceCheck("stdpLif", 3, 0.15, 2e-3, false);
     expect(r.maxRel).toBeLessThan(2e-3);
   });
   it("Izhikevich: both components eps^v = dv/dW and eps^u = du/dW", () => {
@@ -145,7 +145,7 @@ describe("e-prop eligibility recursions vs analytic cases", () => {
   });
 
   it("STDP-LIF: refractory steps give psi = -gamma, and the trace is wiped at the spike and at refractory end", () => {
-    const c = config("stdp-lif", 2, 1);
+    const c = config("stdpLif", 2, 1);
     const p = initEpropParams(c, 1);
     p.wIn[0] = 0.3; // weak, observed synapse
     p.wIn[1] = 1; // driver forces a spike near threshold (psi > 0)

@@ -12,7 +12,7 @@ describe("order-swap: STDP-aware eligibility", () => {
     for (let k = 1; k < r.cumulative.length; k++) expect(r.cumulative[k]).toBeGreaterThanOrEqual(r.cumulative[k - 1]);
     expect(r.signChanges).toBe(false);
   });
-  for (const model of ["stdp-lif", "izhikevich"] as const) {
+  for (const model of ["stdpLif", "izhikevich"] as const) {
     it(`${model}: positive in the causal phase, negative in the anti-causal phase`, () => {
       const r = runOrderSwap({ model, seed: 1, cycles: 8 });
       expect(r.postSpikes).toBe(16);

@@ -8,7 +8,7 @@ describe("spike timing with e-prop", () => {
     expect(timingMetrics([10, 11, 12], [10], 0.5, 0).countError).toBe(2);
   });
 
-  for (const model of ["lif", "stdp-lif"] as const) {
+  for (const model of ["lif", "stdpLif"] as const) {
     it(`${model}: a single neuron moves its spikes to the targets`, () => {
       const r = trainSpikeTiming({ model, seed: 1, network: "single", epochs: 120 });
       expect(r.before.timingErrorMs).toBeGreaterThan(10);

@@ -145,7 +145,7 @@ export class EpropNetwork {
     this.gain = inputGain(neuron);
     this.betaE = neuron.model === "alif" ? neuron.beta : 0;
     this.surrogate = {
-      kind: neuron.model === "stdp-lif" ? "refractoryNegative" : "triangular",
+      kind: neuron.model === "stdpLif" ? "refractoryNegative" : "triangular",
       scale: 1 / neuron.threshold,
       gamma: neuron.gamma / neuron.threshold,
     };
@@ -209,7 +209,7 @@ export class EpropNetwork {
           u[j] = model === "alif" ? rho * u[j] + zj : 0;
           break;
         }
-        case "stdp-lif": {
+        case "stdpLif": {
           // Membrane cleared at the spike and again when refractoriness ends.
           const refractoryEnd = refractory[j] === 1 ? 1 : 0;
           const keep = 1 - zj - refractoryEnd;
@@ -289,7 +289,7 @@ export class EpropNetwork {
           psi[j] = surrogateGrad(this.surrogate, v[j] - thrNow, refr);
           break;
         }
-        case "stdp-lif": {
+        case "stdpLif": {
           z[j] = allowSpikes && !refr && v[j] >= neuron.threshold ? 1 : 0;
           psi[j] = surrogateGrad(this.surrogate, v[j] - neuron.threshold, refr);
           break;

@@ -10,8 +10,8 @@
  */
 import { SpikelocoError } from "../../core/errors.ts";
 
-export type NeuronModel = "lif" | "alif" | "stdp-lif" | "izhikevich";
-export const NEURON_MODELS: readonly NeuronModel[] = ["lif", "alif", "stdp-lif", "izhikevich"];
+export type NeuronModel = "lif" | "alif" | "stdpLif" | "izhikevich";
+export const NEURON_MODELS: readonly NeuronModel[] = ["lif", "alif", "stdpLif", "izhikevich"];
 
 export interface NeuronParams {
   model: NeuronModel;
@@ -46,7 +46,7 @@ export function defaultNeuronParams(model: NeuronModel, overrides: Partial<Neuro
     tauMem: 20,
     threshold: 1,
     gamma: 0.3,
-    refractorySteps: model === "stdp-lif" ? 3 : 0,
+    refractorySteps: model === "stdpLif" ? 3 : 0,
     tauAdapt: 200,
     beta: model === "alif" ? 0.5 : 0,
     izhA: 0.02,

@@ -54,7 +54,7 @@ export function driveFor(model: NeuronModel): { kick: number; kickMs: number; we
 export function runOrderSwap(options: OrderSwapOptions): OrderSwapResult {
   const model = options.model;
   const neuron = defaultNeuronParams(model, {
-    refractorySteps: model === "stdp-lif" || model === "lif" ? 10 : 0,
+    refractorySteps: model === "stdpLif" || model === "lif" ? 10 : 0,
     ...options.neuron,
   });
   const periodMs = options.periodMs ?? 50;

@@ -71,7 +71,7 @@ export function trainSpikeTiming(options: SpikeTimingOptions): SpikeTimingResult
   const nHidden = network === "small" ? (options.nHidden ?? 10) : 0;
   const nRec = nHidden + 1;
   const out = nHidden; // the output neuron is the last one
-  const neuron = defaultNeuronParams(model, model === "stdp-lif" ? { refractorySteps: 5 } : {});
+  const neuron = defaultNeuronParams(model, model === "stdpLif" ? { refractorySteps: 5 } : {});
   const dt = neuron.dt;
   const steps = options.steps ?? Math.round(200 / dt);
   const rng = new Rng(seed).fork("spike-timing");

@@ -40,7 +40,7 @@ export const experiment: ReproExperiment = {
     const results: Record<string, Record<string, ReturnType<typeof summarize>>> = {};
     for (const network of ["single", "small"] as const) {
       results[network] = {};
-      for (const model of ["lif", "stdp-lif"] as const) {
+      for (const model of ["lif", "stdpLif"] as const) {
         log(`spike-timing: ${network} ${model}`);
         const runs = Array.from({ length: SEEDS }, (_, k) => trainSpikeTiming({ model, seed: seed + k, network, epochs: EPOCHS, lr: LR }));
         results[network][model] = summarize(runs);
