@@ -39,11 +39,20 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | 
   };
 }
 
+/** "must be >= 1" for one-sided bounds, "must be in [a, b]" for two-sided ones. */
+function rangeMessage(name: string, n: number, min: number, max: number): string {
+  const lowOpen = min <= Number.MIN_SAFE_INTEGER || min === -Infinity;
+  const highOpen = max >= Number.MAX_SAFE_INTEGER || max === Infinity;
+  if (lowOpen && !highOpen) return `${name} must be <= ${max}, got ${n}`;
+  if (highOpen && !lowOpen) return `${name} must be >= ${min}, got ${n}`;
+  return `${name} must be in [${min}, ${max}], got ${n}`;
+}
+
 export function intOption(name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${value}'`);
-    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be in [${min}, ${max}], got ${n}`);
+    if (value.trim() === "" || !Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${value}'`);
+    if (n < min || n > max) throw new InvalidArgumentError(rangeMessage(name, n, min, max));
     return n;
   };
 }
@@ -52,7 +61,7 @@ export function floatOption(name: string, min = -Infinity, max = Infinity) {
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${value}'`);
-    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be in [${min}, ${max}], got ${n}`);
+    if (n < min || n > max) throw new InvalidArgumentError(rangeMessage(name, n, min, max));
     return n;
   };
 }
