@@ -13,6 +13,7 @@ import { freshController, snnController, type ControllerSource } from "../src/se
 import { LiveSimulation } from "../src/serve/live.ts";
 import { FRAME_FLAG_DONE, FRAME_FLAG_HEAT, FRAME_FLAG_PUSH, FRAME_FLAG_RESET, type SceneDescription, type ServerMessage } from "../src/serve/protocol.ts";
 import { decodeRecording } from "../src/serve/recording.ts";
+import { parseControlMessage } from "../src/serve/validate.ts";
 import { recordEpisode, startWatchServer } from "../src/serve/watch.ts";
 
 let envA: Env;
@@ -138,6 +139,19 @@ describe("live simulation", () => {
     expect(first.episode).toBe(1);
     live.control({ type: "reset", seed: 99 });
     expect(live.stepOnce().episode).toBe(2);
+  });
+
+  it("'step' pauses the simulation and streams exactly one more control step", () => {
+    const live = sim(envA, 19);
+    const steps: number[] = [];
+    live.onFrame(() => steps.push(live.episodeInfo().step));
+    live.tickOnce();
+    live.control({ type: "step" });
+    expect(live.settings().paused).toBe(true);
+    live.control({ type: "step" });
+    expect(steps).toEqual([1, 2, 3]);
+    expect(parseControlMessage('{"type":"step","id":3}')).toEqual({ ok: true, message: { type: "step", id: 3 } });
+    expect(parseControlMessage('{"type":"step","n":2}')).toMatchObject({ ok: false, code: "invalid" });
   });
 
   it("records an episode headless into a recording that decodes back", () => {

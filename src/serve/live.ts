@@ -143,6 +143,10 @@ export class LiveSimulation implements StreamSource {
         this.lastTick = performance.now();
         this.due = 0;
         return;
+      case "step":
+        this.live.paused = true;
+        this.tickOnce();
+        return;
       case "speed":
         this.live.speed = message.speed;
         return;

@@ -83,6 +83,8 @@ export type ControlMessage =
   | { type: "hello"; version: number; id?: number }
   | { type: "ping"; id?: number }
   | { type: "pause"; paused: boolean; id?: number }
+  /** Pause (if running) and advance exactly one control step. */
+  | { type: "step"; id?: number }
   | { type: "reset"; seed?: number; id?: number }
   | { type: "speed"; speed: number; id?: number }
   | { type: "push"; impulse: [number, number, number]; id?: number }
@@ -90,7 +92,7 @@ export type ControlMessage =
   | { type: "disableLeg"; leg: number | null; id?: number }
   | { type: "terrain"; kind: string; id?: number };
 
-export const CONTROL_TYPES = ["hello", "ping", "pause", "reset", "speed", "push", "noise", "disableLeg", "terrain"] as const;
+export const CONTROL_TYPES = ["hello", "ping", "pause", "step", "reset", "speed", "push", "noise", "disableLeg", "terrain"] as const;
 
 /** Decoded binary frame (one control step). */
 export interface Frame {

@@ -8,6 +8,7 @@ const controlSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("hello"), version: z.number().int(), id }).strict(),
   z.object({ type: z.literal("ping"), id }).strict(),
   z.object({ type: z.literal("pause"), paused: z.boolean(), id }).strict(),
+  z.object({ type: z.literal("step"), id }).strict(),
   z.object({ type: z.literal("reset"), seed: z.number().int().min(0).max(0xffffffff).optional(), id }).strict(),
   z.object({ type: z.literal("speed"), speed: finite.min(0.05).max(16), id }).strict(),
   z.object({ type: z.literal("push"), impulse: z.tuple([finite.min(-1e3).max(1e3), finite.min(-1e3).max(1e3), finite.min(-1e3).max(1e3)]), id }).strict(),

@@ -182,6 +182,12 @@ function wireControls(): void {
   $("step").onclick = () => {
     if (history.length === 0) return;
     playing = false;
+    if (state.mode === "live" && cursor >= history.length - 1) {
+      // At the live edge: ask the server for one more control step (it pauses first).
+      following = true;
+      send({ type: "step" });
+      return;
+    }
     following = false;
     if (state.mode === "live") send({ type: "pause", paused: true });
     cursor = Math.min(history.length - 1, cursor + 1);
