@@ -137,7 +137,8 @@ function onText(text: string): void {
       break;
     case "scene":
       applyScene(msg.scene, msg.mode, null);
-      $("status").textContent = `${msg.label} · terrain ${msg.scene.terrain.kind}`;
+      // The controller pill already names the controller; say only what changed.
+      $("status").textContent = `${msg.label === msg.scene.controller ? "" : `${msg.label} · `}terrain ${msg.scene.terrain.kind}`;
       break;
     case "status":
       applySettings(msg.settings);

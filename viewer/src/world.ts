@@ -248,13 +248,29 @@ function buildTerrain(t: SceneTerrain): THREE.Group {
     mesh.receiveShadow = true;
     group.add(mesh);
   }
+  // Boxes (stairs, gaps, slopes): shade each by its top height and alternate the shade, and outline the edges,
+  // so that centimetre steps of one grey material remain visible under top-down light.
+  let topLo = Infinity;
+  let topHi = -Infinity;
   for (const b of t.boxes) {
-    const mesh = new THREE.Mesh(new THREE.BoxGeometry(2 * b.halfExtents[0], 2 * b.halfExtents[1], 2 * b.halfExtents[2]), ground);
+    topLo = Math.min(topLo, b.center[2] + b.halfExtents[2]);
+    topHi = Math.max(topHi, b.center[2] + b.halfExtents[2]);
+  }
+  const edgeMaterial = new THREE.LineBasicMaterial({ color: 0x2a3038 });
+  const boxLow = new THREE.Color(0x4a5560);
+  const boxHigh = new THREE.Color(0x8f9ba8);
+  t.boxes.forEach((b, i) => {
+    const top = b.center[2] + b.halfExtents[2];
+    const shade = new THREE.Color().copy(boxLow).lerp(boxHigh, topHi > topLo ? (top - topLo) / (topHi - topLo) : 0.3);
+    if (t.boxes.length > 1 && i % 2 === 1) shade.multiplyScalar(0.88);
+    const geo = new THREE.BoxGeometry(2 * b.halfExtents[0], 2 * b.halfExtents[1], 2 * b.halfExtents[2]);
+    const mesh = new THREE.Mesh(geo, t.boxes.length > 1 ? new THREE.MeshStandardMaterial({ color: shade, roughness: 0.95 }) : ground);
     mesh.position.set(b.center[0], b.center[1], b.center[2]);
     mesh.quaternion.set(b.rotation[0], b.rotation[1], b.rotation[2], b.rotation[3]);
     mesh.receiveShadow = true;
+    if (t.boxes.length > 1) mesh.add(new THREE.LineSegments(new THREE.EdgesGeometry(geo), edgeMaterial));
     group.add(mesh);
-  }
+  });
   if (t.kind !== "flat") return group;
   // A grid on z = 0 gives a sense of motion on flat ground.
   const grid = new THREE.GridHelper(60, 60, 0x6a7582, 0x626c78);
