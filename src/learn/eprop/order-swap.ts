@@ -26,7 +26,7 @@ export interface OrderSwapOptions {
 }
 
 export interface OrderSwapResult {
-  model: NeuronModel;
+  model: string;
   eligibilityCausal: number;
   eligibilityAntiCausal: number;
   signChanges: boolean;
@@ -51,16 +51,44 @@ export function driveFor(model: NeuronModel): { kick: number; kickMs: number; we
   return model === "izhikevich" ? { kick: 10, kickMs: 10, weight: 1 } : { kick: 0.4, kickMs: 4, weight: 0.05 };
 }
 
+/**
+ * Kick pulses per step for [pre, post] (kicks[t * 2 + n] = 1 while neuron n is kicked): causal half first,
+ * then anti-causal, each kick time jittered by U(-jitter, jitter) ms drawn from `rng`.
+ */
+export function kickSchedule(
+  options: Pick<OrderSwapOptions, "periodMs" | "lagMs" | "cycles" | "jitterMs">,
+  dt: number,
+  kickSteps: number,
+  rng: Rng,
+): { kicks: Int32Array; totalSteps: number; stepsPerPeriod: number } {
+  const periodMs = options.periodMs ?? 50;
+  const lagMs = options.lagMs ?? 4;
+  const cycles = options.cycles ?? 20;
+  const jitterMs = options.jitterMs ?? 1;
+  const stepsPerPeriod = Math.round(periodMs / dt);
+  const totalCycles = 2 * cycles;
+  const totalSteps = totalCycles * stepsPerPeriod;
+  const kicks = new Int32Array(totalSteps * 2).fill(0);
+  for (let c = 0; c < totalCycles; c++) {
+    const causal = c < cycles;
+    const base = c * stepsPerPeriod + Math.round(periodMs / (2 * dt));
+    const preAt = base + Math.round(((causal ? 0 : lagMs) + rng.range(-jitterMs, jitterMs)) / dt);
+    const postAt = base + Math.round(((causal ? lagMs : 0) + rng.range(-jitterMs, jitterMs)) / dt);
+    for (let k = 0; k < kickSteps; k++) {
+      kicks[(preAt + k) * 2 + 0] = 1;
+      kicks[(postAt + k) * 2 + 1] = 1;
+    }
+  }
+
+  return { kicks, totalSteps, stepsPerPeriod };
+}
+
 export function runOrderSwap(options: OrderSwapOptions): OrderSwapResult {
   const model = options.model;
   const neuron = defaultNeuronParams(model, {
     refractorySteps: model === "stdpLif" || model === "lif" ? 10 : 0,
     ...options.neuron,
   });
-  const periodMs = options.periodMs ?? 50;
-  const lagMs = options.lagMs ?? 4;
-  const cycles = options.cycles ?? 20;
-  const jitterMs = options.jitterMs ?? 1;
   const dt = neuron.dt;
   const rng = new Rng(options.seed).fork("order-swap", model);
 
@@ -78,46 +106,50 @@ export function runOrderSwap(options: OrderSwapOptions): OrderSwapResult {
   net.recMask[POST * 2 + PRE] = 1;
   net.reset();
 
-  const stepsPerPeriod = Math.round(periodMs / dt);
-  const totalCycles = 2 * cycles;
-  const totalSteps = totalCycles * stepsPerPeriod;
-  const kicks = new Int32Array(totalSteps * 2).fill(0);
-  for (let c = 0; c < totalCycles; c++) {
-    const causal = c < cycles;
-    const base = c * stepsPerPeriod + Math.round(periodMs / (2 * dt));
-    const preAt = base + Math.round(((causal ? 0 : lagMs) + rng.range(-jitterMs, jitterMs)) / dt);
-    const postAt = base + Math.round(((causal ? lagMs : 0) + rng.range(-jitterMs, jitterMs)) / dt);
-    for (let k = 0; k < kickSteps; k++) {
-      kicks[(preAt + k) * 2 + 0] = 1;
-      kicks[(postAt + k) * 2 + 1] = 1;
-    }
-  }
+  const { kicks, totalSteps, stepsPerPeriod } = kickSchedule(options, dt, kickSteps, rng);
 
   const synapse = POST * 2 + PRE;
   const x = new Float32Array(2);
-  const points = options.curvePoints ?? 40;
+  return measureOrderSwap(model, { totalSteps, stepsPerPeriod, dt, points: options.curvePoints ?? 40 }, (t, spikes) => {
+    x[0] = kicks[t * 2];
+    x[1] = kicks[t * 2 + 1];
+    net.step(x);
+    spikes[0] = net.z[PRE];
+    spikes[1] = net.z[POST];
+    return net.eRec[synapse];
+  });
+}
+
+/**
+ * Runs `advance(t, spikes)` for every step (it steps the network, writes [pre, post] spikes and returns the
+ * synapse's eligibility trace e^t) and sums e per phase, with the measured lags and a cumulative curve.
+ */
+export function measureOrderSwap(
+  model: string,
+  run: { totalSteps: number; stepsPerPeriod: number; dt: number; points: number },
+  advance: (t: number, spikes: Uint8Array) => number,
+): OrderSwapResult {
+  const { totalSteps, stepsPerPeriod, dt, points } = run;
+  const spikes = new Uint8Array(2);
   const cumulative: number[] = [];
   let sumCausal = 0, sumAnti = 0, cum = 0;
   let lastPre = -Infinity, lastPost = -Infinity;
   const lags: [number[], number[]] = [[], []];
   let preSpikes = 0, postSpikes = 0;
   for (let t = 0; t < totalSteps; t++) {
-    x[0] = kicks[t * 2];
-    x[1] = kicks[t * 2 + 1];
-    net.step(x);
-    const e = net.eRec[synapse];
+    const e = advance(t, spikes);
     const causal = t < totalSteps / 2;
     if (causal) sumCausal += e;
     else sumAnti += e;
     cum += e;
     if ((t + 1) % Math.max(1, Math.floor(totalSteps / points)) === 0) cumulative.push(cum);
     const phase = causal ? 0 : 1;
-    if (net.z[PRE]) {
+    if (spikes[0]) {
       preSpikes++;
       lastPre = t;
       if (t - lastPost < stepsPerPeriod / 2) lags[phase].push((lastPost - t) * dt);
     }
-    if (net.z[POST]) {
+    if (spikes[1]) {
       postSpikes++;
       lastPost = t;
       if (t - lastPre < stepsPerPeriod / 2) lags[phase].push((t - lastPre) * dt);

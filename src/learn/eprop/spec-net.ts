@@ -52,6 +52,8 @@ interface EligGroup {
   pre: Float32Array;
   A: Float64Array;
   C: Float64Array;
+  /** eligibility trace e of this step (unfiltered). */
+  e: Float64Array;
   ebar: Float64Array;
 }
 
@@ -157,7 +159,7 @@ export class SpecEpropNet {
     this.nA = d(nHid); this.nC = d(nHid); this.gIn = d(nHid); this.eC = d(nHid);
     this.rN = d(nHid); this.rE = d(nHid); this.cC = d(nHid); this.cA = d(nHid); this.cE = d(nHid);
     const group = (name: string, nPre: number, pre: Float32Array): EligGroup => ({
-      name, nPre, offset: this.layout.entry(name).offset, pre, A: d(nPre * nHid), C: d(nPre * nHid), ebar: d(nPre * nHid),
+      name, nPre, offset: this.layout.entry(name).offset, pre, A: d(nPre * nHid), C: d(nPre * nHid), e: d(nPre * nHid), ebar: d(nPre * nHid),
     });
     this.groups = [];
     if (spec.projections.input.enabled) this.groups.push(group("input.W", nEnc, f(nEnc)));
@@ -188,7 +190,7 @@ export class SpecEpropNet {
     this.hiddenSpikes.fill(0); this.zPrev.fill(0); this.vPre.fill(0); this.ref.fill(0); this.adapt.fill(0);
     this.y.fill(0); this.output.fill(0); this.psi.fill(0); this.learningSignal.fill(0);
     this.zbar.fill(0); this.delta.fill(0);
-    for (const g of this.groups) { g.A.fill(0); g.C.fill(0); g.ebar.fill(0); }
+    for (const g of this.groups) { g.A.fill(0); g.C.fill(0); g.e.fill(0); g.ebar.fill(0); }
     this.loss = 0;
     this.steps = 0;
   }
@@ -355,7 +357,7 @@ export class SpecEpropNet {
     const { nHid, psi, nA, nC, gIn, eC, rN, rE, cC, cA, cE } = this;
     const kappa = this.c.lambdaOut;
     for (const g of this.groups) {
-      const { A, C, ebar, pre, nPre } = g;
+      const { A, C, e: eNow, ebar, pre, nPre } = g;
       for (let i = 0; i < nPre; i++) {
         const p = pre[i]!;
         const row = i * nHid;
@@ -366,6 +368,7 @@ export class SpecEpropNet {
           const e = psi[j]! * (n - eC[j]! * cc);
           A[k] = rN[j]! * n + rE[j]! * e;
           C[k] = cC[j]! * cc + cA[j]! * a + cE[j]! * e;
+          eNow[k] = e;
           ebar[k] = kappa * ebar[k]! + e;
         }
       }
@@ -426,11 +429,14 @@ export class SpecEpropNet {
     }
   }
 
-  /** The filtered eligibility trace of a group ("input.W" | "recurrent.W" | "hidden.bias"), [nPre * nHid]. */
-  eligibility(name: string): Float64Array {
+  /**
+   * Eligibility of a group ("input.W" | "recurrent.W" | "hidden.bias"), [nPre * nHid] in the layout's order:
+   * the readout-filtered trace ebar (default) or this step's trace e.
+   */
+  eligibility(name: string, which: "filtered" | "step" = "filtered"): Float64Array {
     const g = this.groups.find((x) => x.name === name);
     if (!g) throw new SpikelocoError(`no e-prop eligibility for '${name}' in this network`, "name");
-    return g.ebar;
+    return which === "step" ? g.e : g.ebar;
   }
 
   /** The low-pass filtered hidden spikes (1 - l_o) sum l_o^k z(t-k): d y / d decoder.W. */
