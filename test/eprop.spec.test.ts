@@ -3,6 +3,9 @@
  * gradients (reset path kept) equal the tfjs tensor engine's BPTT gradients, and learned weights written
  * into the flat vector run on the kernel engine.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../src/core/rng.ts";
 import { SpecEpropNet } from "../src/learn/eprop/spec-net.ts";
@@ -131,7 +134,7 @@ describe("spec-built e-prop gradient vs the tensor engine's BPTT", () => {
 });
 
 describe("e-prop learning writes back into the flat parameter vector", () => {
-  it("trained spec runs on the kernel engine with the same outputs, and the loss went down", () => {
+  it("trained spec is checkpointed, reloaded and run on the kernel engine with the same outputs; the loss went down", async () => {
     const spec = makeSpec({ model: "lif" }, true, { nIn: 4, nHid: 16, nOut: 2 });
     const params = initParams(spec, 2);
     const before = params.slice();
@@ -155,13 +158,22 @@ describe("e-prop learning writes back into the flat parameter vector", () => {
     const enc = net.layout.entry("encoder.gain");
     expect(Array.from(params.subarray(enc.offset, enc.offset + enc.length))).toEqual(Array.from(before.subarray(enc.offset, enc.offset + enc.length)));
     expect(params).not.toEqual(before);
-    const kernel = createKernelNet(spec, params, 1);
-    net.reset();
-    const out = new Float32Array(2);
-    for (let t = 0; t < steps; t++) {
-      kernel.step(xs[t]!, out);
-      net.step(xs[t]!);
-      expect(Array.from(out)).toEqual(Array.from(net.output));
+    // checkpoint like any other learner's result, reload, run on the kernel engine
+    const { saveCheckpoint, loadCheckpoint } = await import("../src/run/checkpoint.ts");
+    const dir = mkdtempSync(join(tmpdir(), "eprop-ckpt-"));
+    try {
+      saveCheckpoint(dir, { spec, params, config: { learner: "eprop" }, normalizer: null, seed: 2, training: { generation: 30 } });
+      const ck = await loadCheckpoint(dir);
+      const kernel = createKernelNet(parseNetworkSpec(ck.spec), ck.params, 1);
+      net.reset();
+      const out = new Float32Array(2);
+      for (let t = 0; t < steps; t++) {
+        kernel.step(xs[t]!, out);
+        net.step(xs[t]!);
+        expect(Array.from(out)).toEqual(Array.from(net.output));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
