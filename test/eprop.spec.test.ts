@@ -67,6 +67,36 @@ describe("spec-built e-prop network: forward equals the kernel engine", () => {
   }
 });
 
+describe("spec-built e-prop network: GRF encoder, learned thresholds and time constants", () => {
+  it("alif with grf encoding and per-neuron tau/threshold: identical to the kernel engine", () => {
+    const spec = parseNetworkSpec({
+      encoder: { kind: "grf", size: 3, centers: 4, sigma: 0.5 },
+      hidden: { size: 10, neuron: { model: "alif", beta: 0.2 }, learnThreshold: true, learnTau: true },
+      projections: { input: { initScale: 3 } },
+      decoder: { kind: "leaky", size: 2 },
+    });
+    const params = initParams(spec, 4);
+    const rng = new Rng(8);
+    const layout = new SpecEpropNet(spec, params).layout;
+    for (const v of [layout.view(params, "hidden.tau"), layout.view(params, "hidden.threshold")]) {
+      for (let j = 0; j < v.length; j++) v[j] = v[j]! * rng.range(0.6, 1.4);
+    }
+    const kernel = createKernelNet(spec, params, 1);
+    const net = new SpecEpropNet(spec, params);
+    const out = new Float32Array(2);
+    let spikes = 0;
+    for (let t = 0; t < 400; t++) {
+      const x = Float32Array.from({ length: 3 }, () => rng.range(-2, 2));
+      kernel.step(x, out);
+      net.step(x);
+      expect(Array.from(net.hiddenSpikes)).toEqual(Array.from(kernel.hiddenSpikes));
+      expect(Array.from(net.output)).toEqual(Array.from(out));
+      for (const z of net.hiddenSpikes) spikes += z;
+    }
+    expect(spikes).toBeGreaterThan(100);
+  });
+});
+
 describe("spec-built e-prop gradient vs the tensor engine's BPTT", () => {
   beforeAll(async () => {
     await selectTensorBackend();
