@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sampleConditions } from "../src/env/conditions.ts";
 import { Rng } from "../src/core/rng.ts";
-import { loadSuite, onsetOf, parseSuite, resolveSuite } from "../src/eval/suite.ts";
+import { inertConditionWarnings, loadSuite, onsetOf, parseSuite, resolveSuite } from "../src/eval/suite.ts";
 
 const minimal = () => ({
   name: "mine",
@@ -93,5 +93,22 @@ describe("user suites", () => {
     expect(() => loadSuite(malformed)).toThrow(new RegExp(`^${malformed}: suite\\.maxSteps: must be an integer`));
     expect(() => loadSuite(join(dir, "absent.json"))).toThrow(/absent\.json: cannot read suite file \(ENOENT\)/);
     expect(() => loadSuite("robustnes")).toThrow(/--suite: unknown suite 'robustnes'/);
+  });
+});
+
+describe("conditions that cannot act within the episode", () => {
+  it("the built-in robustness suite at full length has none; shortened to 100 steps its pushes never land", () => {
+    const full = resolveSuite(loadSuite("robustness"), 4);
+    expect(inertConditionWarnings(full)).toEqual([]);
+    const short = inertConditionWarnings({ ...full, maxSteps: 100 });
+    expect(short.map((w) => w.match(/'([^']+)'/)?.[1])).toEqual(["push 0.5", "push 1.0", "push 2.0"]);
+    expect(short[0]).toContain("pushes first at step 100, but episodes last 100 steps");
+    expect(inertConditionWarnings({ ...full, maxSteps: 101 })).toEqual([]);
+  });
+
+  it("flags an onset at or after the last step", () => {
+    const s = resolveSuite(parseSuite({ ...minimal(), conditions: [{ name: "base", conditions: {} }, { name: "late", conditions: { friction: 0.3, onsetStep: 199 } }] }), 4);
+    expect(inertConditionWarnings(s)).toEqual(["condition 'late' starts at step 199, but episodes last 200 steps: it cannot act"]);
+    expect(inertConditionWarnings({ ...s, maxSteps: 400 })).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ import { collectVersions } from "../run/versions.ts";
 import { aggregate, type Aggregate, type ControllerInfo, type EpisodeRecord } from "./aggregate.ts";
 import { checkpointEnv, describeController, type CheckpointEnv } from "./controller.ts";
 import { EpisodeRunner, type EpisodeJob } from "./episode.ts";
-import { resolveSuite, type ResolvedSuite, type Suite } from "./suite.ts";
+import { inertConditionWarnings, resolveSuite, type ResolvedSuite, type Suite } from "./suite.ts";
 
 export interface EvaluateOptions {
   checkpoints: string[];
@@ -35,6 +35,8 @@ export interface EvaluateOptions {
   only?: string[];
   resamples?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Called before any episode runs, once per warning (also kept in the report's `warnings`). */
+  onWarning?: (message: string) => void;
 }
 
 export interface EvalReport {
@@ -51,6 +53,8 @@ export interface EvalReport {
   results: Aggregate;
   timing: { seconds: number; episodes: number; steps: number; workers: number; stepsPerSecond: number };
   versions: Record<string, string>;
+  /** Problems with the plan a reader must know about (e.g. conditions that could not act). */
+  warnings: string[];
 }
 
 /** The seed of unit u (same for every controller and condition). */
@@ -172,6 +176,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     suite = { ...suite, conditions: suite.conditions.filter((c) => c.name === suite.nominal || options.only!.includes(c.name)) };
   }
 
+  for (const w of inertConditionWarnings(suite)) options.onWarning?.(w);
+
   const controllers: ControllerInfo[] = [];
   const planned: PlannedController[] = [];
   for (const { dir, ckpt } of loaded) {
@@ -213,5 +219,6 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     results,
     timing: { seconds, episodes: records.length, steps, workers, stepsPerSecond: steps / seconds },
     versions: collectVersions(),
+    warnings: inertConditionWarnings(suite),
   };
 }

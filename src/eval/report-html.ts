@@ -17,6 +17,7 @@ export function escapeHtml(s: string): string {
 function fmt(x: number, digits = 2): string {
   if (!Number.isFinite(x)) return "–";
   const a = Math.abs(x);
+  if (a < 0.5 * 10 ** -digits) x = 0; // no "-0.00"
   if (a >= 1000) return x.toFixed(0);
   if (a >= 100) return x.toFixed(1);
   return x.toFixed(digits);
@@ -310,7 +311,7 @@ th{background:#f5f5f5}table.num td{font-variant-numeric:tabular-nums}.pos{color:
 svg.chart{background:#fff;max-width:100%;height:auto}svg .label{font-size:11px;fill:#222}svg .tick{font-size:10px;fill:#555}svg .axis{font-size:11px;fill:#333}svg .cell{font-size:10px;fill:#111}
 .legend span{display:inline-block;margin-right:14px}.legend i,.sw{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-1px}
 .grid{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0;border:1px solid #eee}pre{background:#f7f7f7;padding:8px;overflow:auto;max-height:320px;font-size:12px}
-code{font-size:12px}
+code{font-size:12px}.warn{background:#fff4d6;border-left:4px solid #e0a800;padding:4px 8px;margin:4px 0}
 </style></head><body>
 <h1>spikeloco evaluation: ${escapeHtml(report.suite.name)}</h1>
 <p class="meta">${escapeHtml(report.suite.description ?? "")}</p>
@@ -319,6 +320,7 @@ ${report.units} paired episodes per cell (seeds ${escapeHtml(report.seeds.join("
 ${t.episodes} episodes in ${fmt(t.seconds, 1)} s on ${t.workers} worker${t.workers === 1 ? "" : "s"} · ${escapeHtml(report.createdAt)}</p>
 <p class="meta">Paired design: every controller and condition ran the same episode seeds, so initial states and sampled condition values are identical across controllers.
 Intervals are 95% expanded-percentile bootstrap intervals over those paired episodes.</p>
+${(report.warnings ?? []).map((w) => `<p class="warn">warning: ${escapeHtml(w)}</p>`).join("\n")}
 <h2>Summary</h2>
 ${table(["controller", "kind", `nominal return [95% CI]`, "mean retention (return)", "mean retention (distance)", "fall rate"], summaryRows, "num")}
 <h2>Retention per condition</h2>

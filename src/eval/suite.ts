@@ -197,3 +197,25 @@ export function loadSuite(nameOrFile: string): Suite {
   }
   return parseSuite(readJsonFile(nameOrFile), nameOrFile);
 }
+
+/**
+ * Conditions that cannot act within the suite's episode length (e.g. after `--max-steps 100`, a push
+ * every 100 steps or an onset at step 500): their results would silently equal nominal.
+ */
+export function inertConditionWarnings(suite: ResolvedSuite): string[] {
+  const out: string[] = [];
+  for (const c of suite.conditions) {
+    if (c.name === suite.nominal) continue;
+    const raw = c.conditions as { onsetStep?: unknown; pushes?: { interval?: unknown; impulse?: unknown } };
+    const onset = typeof raw.onsetStep === "number" ? raw.onsetStep : 0;
+    if (onset >= suite.maxSteps - 1) {
+      out.push(`condition '${c.name}' starts at step ${onset}, but episodes last ${suite.maxSteps} steps: it cannot act`);
+      continue;
+    }
+    const p = raw.pushes;
+    if (p && typeof p.interval === "number" && onset + p.interval >= suite.maxSteps) {
+      out.push(`condition '${c.name}' pushes first at step ${onset + p.interval}, but episodes last ${suite.maxSteps} steps: no push lands (use --max-steps > ${onset + p.interval})`);
+    }
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ export function renderTable(report: EvalReport): string {
   const nameW = Math.max(12, ...report.suite.conditions.map((c) => c.name.length)) + 1;
   const lines: string[] = [];
   lines.push(`suite ${report.suite.name} · env ${report.env.version} · ${report.units} paired episodes/cell · ${report.timing.episodes} episodes in ${report.timing.seconds.toFixed(1)} s (${report.timing.workers} workers)`);
+  for (const w of report.warnings ?? []) lines.push(`warning: ${w}`);
   lines.push("cells: mean return (retention vs nominal); * = retention differs from the first controller (95% CI excludes 0)");
   lines.push(pad("condition", nameW) + ids.map((id) => pad(id, colW, true)).join(""));
   for (const cond of report.suite.conditions) {

@@ -79,6 +79,7 @@ Examples:
           maxSteps: flags.maxSteps,
           only: flags.only,
           resamples: flags.resamples,
+          onWarning: (message) => log(`warning: ${message}`),
           onProgress: (done, total) => {
             progress ??= createEvalProgress(total, `eval ${suite.name}`);
             progress.update(done);
