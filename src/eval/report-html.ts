@@ -129,8 +129,14 @@ export function heatmapSvg(report: EvalReport): string {
   const width = left + C * cw + 10;
   const height = top + conds.length * ch + 10;
   const parts: string[] = [`<svg class="chart" data-chart="heatmap" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="retention heatmap">`];
+  // Column headers on up to two level lines ("run:" then "agent#frozen"), each cut to the column width.
+  const fit = (s: string) => (s.length > 20 ? s.slice(0, 19) + "…" : s);
   report.controllers.forEach((c, i) => {
-    parts.push(`<text x="${left + i * cw + cw / 2}" y="${top - 8}" text-anchor="middle" class="label" transform="rotate(-12 ${left + i * cw + cw / 2} ${top - 8})">${escapeHtml(c.id.length > 18 ? c.id.slice(0, 17) + "…" : c.id)}</text>`);
+    const x = left + i * cw + cw / 2;
+    const colon = c.id.lastIndexOf(":");
+    const lines = colon > 0 ? [c.id.slice(0, colon + 1), c.id.slice(colon + 1)] : [c.id];
+    const spans = lines.map((l, k) => `<tspan x="${x}" dy="${k === 0 ? 0 : 13}">${escapeHtml(fit(l))}</tspan>`).join("");
+    parts.push(`<text x="${x}" y="${top - 8 - 13 * (lines.length - 1)}" text-anchor="middle" class="label"><title>${escapeHtml(c.id)}</title>${spans}</text>`);
   });
   conds.forEach((cond, r) => {
     const y = top + r * ch;
