@@ -21,7 +21,7 @@ describe("spikeloco train: input errors", () => {
   const cases: Array<[string[], RegExp]> = [
     [["--env", "dog"], /--env must be one of ant, hexapod, got 'dog'/],
     [["--env", "ant", "--population", "5"], /--population must be even \(antithetic pairs\), got 5/],
-    [["--env", "ant", "--generations", "0"], /--generations must be in \[1, /],
+    [["--env", "ant", "--generations", "0"], /--generations must be >= 1, got 0/],
     [["--env", "ant", "--algo", "cma"], /--algo must be one of es, pgpe, got 'cma'/],
     [["--env", "ant", "--task", "cue-association"], /give either --env or --task, not both/],
     [[], /give --env <ant\|hexapod> or --task <name>/],

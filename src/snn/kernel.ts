@@ -30,6 +30,11 @@ export interface KernelNet {
   /** modulator m(t) = tanh(w . z + b) of the last step, [B] (0 when the network has no modulator). */
   readonly modulator: Float32Array;
   readonly plasticityFrozen: boolean;
+  /**
+   * Non-finite input values (NaN, ±Infinity) read as 0 since creation. Without this, one NaN observation
+   * would leave an encoder membrane NaN (never spiking again) and an infinite one spiking forever.
+   */
+  readonly nonFiniteInputs: number;
   /** Clear the episode state (membranes, traces, H, delays' history) of one or all batch elements. */
   reset(batchIndex?: number): void;
   /** Advance one step: input [B * inputSize] -> output [B * outputSize] (actions in [-1, 1]). */
@@ -92,6 +97,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
   const resetZero = neuron.model === "stdpLif" || ((neuron.model === "lif" || neuron.model === "alif") && neuron.reset === "zero");
 
   // ---- state
+  let nonFiniteInputs = 0;
   const vIn = new Float32Array(B * nEnc);
   const sIn = new Uint8Array(B * nEnc);
   const v = new Float32Array(B * nHid);
@@ -593,7 +599,12 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       const eo = b * nEnc;
       if (enc.kind === "direct") {
         for (let e = 0; e < nEnc; e++) {
-          const cur = f32(f32(encGain[e]! * input[b * nIn + e]!) + encBias[e]!);
+          let x = input[b * nIn + e]!;
+          if (!Number.isFinite(x)) {
+            x = 0;
+            nonFiniteInputs++;
+          }
+          const cur = f32(f32(encGain[e]! * x) + encBias[e]!);
           let vv = f32(f32(c.lambdaIn * vIn[eo + e]!) + cur);
           const s = vv >= 1 ? 1 : 0;
           if (s) vv = f32(vv - 1);
@@ -603,7 +614,11 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       } else {
         const K = enc.centers;
         for (let d = 0; d < nIn; d++) {
-          const xd = input[b * nIn + d]!;
+          let xd = input[b * nIn + d]!;
+          if (!Number.isFinite(xd)) {
+            xd = 0;
+            nonFiniteInputs++;
+          }
           for (let q = 0; q < K; q++) {
             const e = d * K + q;
             const diff = f32(xd - c.grfCenters[q]!);
@@ -709,6 +724,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
     hiddenVoltage: v,
     modulator,
     get plasticityFrozen() { return frozen; },
+    get nonFiniteInputs() { return nonFiniteInputs; },
     reset,
     step,
     setParams: bindParams,

@@ -380,6 +380,9 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
     if (!Number.isInteger(batch) || batch < 1) throw new SpikelocoError(`must be an integer >= 1, got ${batch}`, "batch");
     inputs.forEach((x, t) => {
       if (x.length !== batch * nIn) throw new SpikelocoError(`expected ${batch * nIn} values (batch ${batch} x ${nIn}), got ${x.length}`, `inputs[${t}]`);
+      // The kernel engine reads non-finite observations as 0 (a rollout must go on); here they are a data bug.
+      const bad = x.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new SpikelocoError(`must be finite, got ${x[bad]}`, `inputs[${t}][${bad}]`);
     });
   }
 
