@@ -3,6 +3,7 @@
  */
 import type { EnvDefinition } from "../src/env/config.ts";
 import type { BodyDescription, FootDescription, JointDescription, LegDescription, RobotDescription } from "../src/physics/robot.ts";
+import { optionsTable } from "./docs.ts";
 import { addLeg, restHeight } from "./legs.ts";
 
 const DENSITY = 5; // ant.xml <geom density="5.0">
@@ -52,31 +53,33 @@ function antRobot(): RobotDescription {
   return { name: "ant", bodies, joints, feet, legs, spawnHeight: restHeight({ ...LEG, hip: [0, 0, 0] }) };
 }
 
+const DEFAULTS: EnvDefinition["defaults"] = {
+  maxSteps: 1000,
+  controlDt: 0.05,
+  physicsDt: 0.01,
+  forwardRewardWeight: 1,
+  healthyReward: 1,
+  ctrlCostWeight: 0.5,
+  contactCostWeight: 0,
+  healthyZRange: [0.2, 1.0],
+  terminateWhenUnhealthy: true,
+  resetNoiseScale: 0.1,
+  solverIterations: 4,
+  gravity: -9.81,
+};
+
 export const ant: EnvDefinition = {
   id: "ant",
   version: "ant-v1",
   summary: "Ant-like quadruped (torso + 4 legs x 2 hinges), Gymnasium Ant-v5 reward terms",
   robot: antRobot(),
-  defaults: {
-    maxSteps: 1000,
-    controlDt: 0.05,
-    physicsDt: 0.01,
-    forwardRewardWeight: 1,
-    healthyReward: 1,
-    ctrlCostWeight: 0.5,
-    contactCostWeight: 0,
-    healthyZRange: [0.2, 1.0],
-    terminateWhenUnhealthy: true,
-    resetNoiseScale: 0.1,
-    solverIterations: 4,
-    gravity: -9.81,
-  },
+  defaults: DEFAULTS,
   docs: `
 ## ant (ant-v1)
 
 Ant-like quadruped after Gymnasium's MuJoCo Ant: a sphere torso (r 0.25 m) with four legs, each a hip
 (yaw, ±30°) and an ankle/knee (pitch, ±20° around a 50° downward rest bend), capsules r 0.08 m, density 5
-(total ≈ 0.89 kg). z is up, the robot faces +x. Physics: Rapier impulse joints, dt 0.01 s, 5 substeps
+(total ≈ 0.91 kg). z is up, the robot faces +x. Physics: Rapier impulse joints, dt 0.01 s, 5 substeps
 per 0.05 s control step (20 Hz), 4 solver iterations.
 
 ### Action space: Box(-1, 1, (8,), float32) — PD position targets
@@ -88,13 +91,16 @@ per 0.05 s control step (20 Hz), 4 solver iterations.
 
 Actions are **PD position targets**, not torques: each joint has a Rapier ForceBased position motor
 (kp 200 N·m/rad, kd 2 N·m·s/rad, torque limit 30 N·m; Rapier's iterative solver leaves
-visible tracking error under load with softer gains). Why: (1) at a 20 Hz control rate a torque
-held for 50 ms on 0.04 kg links is unstable and makes the robot collapse (measured in
-reference/feasibility.md), while the implicit PD in the solver is stable at any gain; (2) a spiking
-controller's rate-decoded output maps naturally to a posture, and "action 0 = stand" gives
-every controller a safe default; (3) motor-strength and disabled-leg conditions become exact: they
-scale (or zero) kp, kd and the torque limit. Inputs are clipped to [-1, 1]; NaN/Inf entries are
-replaced by 0 and \`info.nonFiniteAction\` is set.
+visible tracking error under load with softer gains). Why: (1) at a 20 Hz control rate torques
+held for a 50 ms control step on 0.04–0.07 kg links leave the Ant collapsed (random torques: torso
+z ≈ 0.25 m vs 0.44 m with position motors, reference/feasibility.md), while the implicit PD in the
+solver is stable at any gain; (2) a spiking controller's rate-decoded output maps naturally to a
+posture, and "action 0 = stand" gives every controller a safe default; (3) motor-strength and
+disabled-leg conditions become exact: they scale (or zero) kp, kd and the torque limit, and a
+disabled leg is limp. Caveat (measured): the gains are stiff for these light links, so the scripted
+gait covers about the same distance down to motorStrength 0.1; only scales below ~0.05 weaken it
+clearly. Inputs are clipped to [-1, 1]; NaN/Inf entries are replaced by 0 and
+\`info.nonFiniteAction\` is set.
 
 ### Observation space: Box(-inf, inf, (31,), float32)
 
@@ -126,8 +132,8 @@ All drawn from the reset seed.
 terminated: torso height outside healthyZRange [0.2, 1.0] m (when terminateWhenUnhealthy) or any
 non-finite state. truncated: maxSteps (1000) reached. Call reset() after either.
 
-### Options
-maxSteps, controlDt, physicsDt, forwardRewardWeight, healthyReward, ctrlCostWeight, contactCostWeight,
-healthyZRange, terminateWhenUnhealthy, resetNoiseScale, conditions, seed, solverIterations, gravity.
+### Options (\`makeEnv("ant", options)\`)
+
+${optionsTable(DEFAULTS)}
 `,
 };

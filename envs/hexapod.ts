@@ -1,6 +1,7 @@
 /** `hexapod`: a six-legged walker with the same API as `ant`. */
 import type { EnvDefinition } from "../src/env/config.ts";
 import type { BodyDescription, FootDescription, JointDescription, LegDescription, RobotDescription } from "../src/physics/robot.ts";
+import { optionsTable } from "./docs.ts";
 import { addLeg, restHeight } from "./legs.ts";
 
 const LEG = {
@@ -36,51 +37,79 @@ function hexapodRobot(): RobotDescription {
   return { name: "hexapod", bodies, joints, feet, legs, spawnHeight: restHeight({ ...LEG, hip: [0, 0, 0] }) };
 }
 
+const DEFAULTS: EnvDefinition["defaults"] = {
+  maxSteps: 1000,
+  controlDt: 0.05,
+  physicsDt: 0.01,
+  forwardRewardWeight: 1,
+  healthyReward: 1,
+  ctrlCostWeight: 0.5,
+  contactCostWeight: 0,
+  healthyZRange: [0.12, 1.0],
+  terminateWhenUnhealthy: true,
+  resetNoiseScale: 0.1,
+  solverIterations: 4,
+  gravity: -9.81,
+};
+
 export const hexapod: EnvDefinition = {
   id: "hexapod",
   version: "hexapod-v1",
   summary: "six-legged walker (box torso + 6 legs x 2 hinges)",
   robot: hexapodRobot(),
-  defaults: {
-    maxSteps: 1000,
-    controlDt: 0.05,
-    physicsDt: 0.01,
-    forwardRewardWeight: 1,
-    healthyReward: 1,
-    ctrlCostWeight: 0.5,
-    contactCostWeight: 0,
-    healthyZRange: [0.12, 1.0],
-    terminateWhenUnhealthy: true,
-    resetNoiseScale: 0.1,
-    solverIterations: 4,
-    gravity: -9.81,
-  },
+  defaults: DEFAULTS,
   docs: `
 ## hexapod (hexapod-v1)
 
 Six-legged walker: a box torso (0.7 × 0.3 × 0.1 m) with three legs per side at x = 0.25, 0, −0.25 m.
 Each leg: hip (yaw, ±25°) with a 0.15 m thigh, knee (pitch, ±25° around a 60° downward rest bend) with a
-0.3 m shin; capsules r 0.04 m; density 20 everywhere (total ≈ 1.0 kg). Same physics and control timing
-as ant (dt 0.01 s, 5 substeps, 20 Hz control).
+0.3 m shin; capsules r 0.04 m; density 20 everywhere (total ≈ 0.76 kg). z is up, the robot faces +x.
+Same physics and control timing as ant (Rapier impulse joints, dt 0.01 s, 5 substeps per 0.05 s
+control step, 20 Hz, 4 solver iterations).
 
 ### Action space: Box(-1, 1, (12,), float32) — PD position targets
-Order: for each leg front_left, front_right, middle_left, middle_right, back_left, back_right:
-hip_<leg>, knee_<leg>. Target = action · limit (kp 60, kd 2, torque limit 20 N·m). Same clipping and
-non-finite handling as ant (see ant docs for why targets rather than torques).
+
+| index | name | meaning |
+|---|---|---|
+| 0,2,4,6,8,10 | hip_front_left, hip_front_right, hip_middle_left, hip_middle_right, hip_back_left, hip_back_right | hip yaw target, -1..1 -> -25..25° |
+| 1,3,5,7,9,11 | knee_front_left, ... (same leg order) | knee pitch target, -1..1 -> -25..25° around rest (positive lifts the foot) |
+
+PD position targets, not torques (kp 60 N·m/rad, kd 2 N·m·s/rad, torque limit 20 N·m), for the
+reasons given in the ant docs. Inputs are clipped to [-1, 1]; NaN/Inf entries are replaced by 0 and
+\`info.nonFiniteAction\` is set.
 
 ### Observation space: Box(-inf, inf, (41,), float32)
-torso_height (1), torso quaternion w,x,y,z (4), torso-frame linear (3) and angular (3) velocity,
-12 joint angles, 12 joint velocities, 6 foot contacts — groups height, orientation, linvel, angvel,
-jointPos, jointVel, contacts.
 
-### Reward
-Same terms and default weights as ant: forward (1 · dx/dt), healthy (1), ctrl (−0.5 · ‖a‖²),
-contact (optional, default 0; −w · Σ min(F,1)²), each in \`info.terms\`.
+| index | group | names |
+|---|---|---|
+| 0 | height | torso_height: torso z above the nominal ground under it (m) |
+| 1-4 | orientation | torso_quat_w, _x, _y, _z (world frame) |
+| 5-7 | linvel | torso linear velocity in the torso frame (m/s) |
+| 8-10 | angvel | torso angular velocity in the torso frame (rad/s) |
+| 11-22 | jointPos | joint angles relative to rest (rad), action order |
+| 23-34 | jointVel | joint velocities (rad/s) |
+| 35-40 | contacts | foot contact flags (0/1, as in ant), leg order front_left, front_right, middle_left, middle_right, back_left, back_right |
 
-### Start state / episode end
-As ant, with healthyZRange [0.12, 1.0] m; truncation at maxSteps (1000).
+### Reward (Gymnasium Ant-v5 terms; every term in \`info.terms\`, weights are options)
 
-### Options
-Same as ant.
+| term | formula | default weight |
+|---|---|---|
+| forward | forwardRewardWeight · (x_t − x_{t−1}) / controlDt | 1 |
+| healthy | healthyReward while healthy (0 on the terminating step) | 1 |
+| ctrl | −ctrlCostWeight · ‖a‖² (clipped action) | 0.5 |
+| contact | −contactCostWeight · Σ_feet min(F_normal, 1)² | 0 (optional) |
+
+### Start state
+Torso above the origin with the lowest foot resting on the ground; joint angles U(±resetNoiseScale) rad
+(clipped to limits), torso linear and angular velocity resetNoiseScale·N(0, 1); resetNoiseScale 0.1.
+All drawn from the reset seed.
+
+### Episode end
+terminated: torso height outside healthyZRange [0.12, 1.0] m (when terminateWhenUnhealthy) or any
+non-finite state. truncated: maxSteps (1000) reached. Call reset() after either.
+
+### Options (\`makeEnv("hexapod", options)\`)
+
+${optionsTable(DEFAULTS)}
 `,
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { listEnvs, makeEnv } from "../src/index.ts";
+import { envDefinition, listEnvs, makeEnv } from "../src/index.ts";
+import { EnvOptionsSchema } from "../src/env/options.ts";
 import { Rng } from "../src/core/rng.ts";
 
 describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
@@ -71,6 +72,31 @@ describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
 });
 
 describe("episode flags and reward terms", () => {
+  it("defaults: 0.05 s control period of 5 physics steps of 0.01 s, truncation at 1000 steps", async () => {
+    const env = await makeEnv("ant");
+    expect(env.controlDt).toBeCloseTo(0.05, 12);
+    env.reset({ seed: 1 });
+    expect(env.physics.world.timestep).toBeCloseTo(0.01, 6);
+    const a = new Float32Array(8);
+    for (let t = 1; t < 1000; t++) {
+      const r = env.step(a);
+      if (r.truncated || r.terminated) throw new Error(`episode ended early at step ${t}`);
+    }
+    const last = env.step(a);
+    expect([last.info.step, last.truncated, last.terminated]).toEqual([1000, true, false]);
+    // 5 substeps per control step: the same episode with controlDt = physicsDt and 5x the steps is identical
+    const fine = await makeEnv("ant", { controlDt: 0.01 });
+    const coarse = await makeEnv("ant");
+    fine.reset({ seed: 2 });
+    coarse.reset({ seed: 2 });
+    const b = new Float32Array([0.3, -0.2, 0.1, 0.5, -0.4, 0, 0.2, -0.1]);
+    for (let t = 0; t < 4; t++) {
+      let o = fine.step(b).obs;
+      for (let k = 1; k < 5; k++) o = fine.step(b).obs;
+      expect(Array.from(coarse.step(b).obs)).toEqual(Array.from(o));
+    }
+  });
+
   it("truncates at maxSteps (not terminated) and refuses to step past the end", async () => {
     const env = await makeEnv("ant", { maxSteps: 5 });
     env.reset({ seed: 1 });
@@ -117,6 +143,71 @@ describe("episode flags and reward terms", () => {
   });
 });
 
+/** v rotated by the unit quaternion q = [w, x, y, z] (written out here, independent of src/physics/math.ts). */
+function rotate(q: number[], v: number[]): number[] {
+  const [w, x, y, z] = q;
+  const tx = 2 * (y * v[2] - z * v[1]), ty = 2 * (z * v[0] - x * v[2]), tz = 2 * (x * v[1] - y * v[0]);
+  return [v[0] + w * tx + (y * tz - z * ty), v[1] + w * ty + (z * tx - x * tz), v[2] + w * tz + (x * ty - y * tx)];
+}
+
+describe("observation channels", () => {
+  it("torso linear and angular velocities are in the torso frame (rotating them by the torso quaternion gives Rapier's world-frame values)", async () => {
+    const env = await makeEnv("ant", { resetNoiseScale: 0, terminateWhenUnhealthy: false, gravity: 0 });
+    env.reset({ seed: 1 });
+    const torso = env.physics.robot.bodies[0];
+    env.applyPush([0, 0, 0.3]); // float off the ground
+    torso.applyTorqueImpulse({ x: 0.08, y: 0.04, z: 0.12 }, true); // tumble, so that torso and world frames differ
+    const a = new Float32Array(8);
+    for (let t = 0; t < 20; t++) env.step(a);
+    env.applyPush([0.5, 0, 0]);
+    const o = env.step(a).obs;
+    const g = env.observationGroups;
+    const q = g.orientation.map((i) => o[i]);
+    expect(Math.acos(Math.min(1, Math.abs(q[0]))) * 2).toBeGreaterThan(0.5); // rotated by more than 0.5 rad
+    const lv = torso.linvel();
+    const av = torso.angvel();
+    const pairs: Array<[number[], number[]]> = [
+      [g.linvel.map((i) => o[i]), [lv.x, lv.y, lv.z]],
+      [g.angvel.map((i) => o[i]), [av.x, av.y, av.z]],
+    ];
+    for (const [body, world] of pairs) {
+      const back = rotate(q, body);
+      for (let k = 0; k < 3; k++) expect(back[k]).toBeCloseTo(world[k], 5);
+      expect(Math.hypot(...body.map((b, k) => b - world[k]))).toBeGreaterThan(0.1); // the frame matters here
+    }
+  });
+
+  it("joint velocities are the time derivative of joint angles (rad/s, same sign and axis)", async () => {
+    // one physics step per control step, zero gravity, no contacts: the backward difference of the angle
+    // observation tracks the velocity observation (up to the solver's position corrections)
+    const env = await makeEnv("ant", { resetNoiseScale: 0, terminateWhenUnhealthy: false, gravity: 0, controlDt: 0.01, physicsDt: 0.01 });
+    env.reset({ seed: 2 });
+    env.applyPush([0, 0, 0.3]);
+    const a = new Float32Array(8);
+    const { jointPos, jointVel } = env.observationGroups;
+    let prev = jointPos.map(() => 0);
+    const err = new Array(8).fill(0);
+    const norm = new Array(8).fill(0);
+    for (let t = 0; t < 300; t++) {
+      for (let j = 0; j < 8; j++) a[j] = 0.5 * Math.sin(2 * Math.PI * t * 0.01 + j);
+      const o = env.step(a).obs;
+      const q = jointPos.map((i) => o[i]);
+      if (t >= 20) {
+        for (let j = 0; j < 8; j++) {
+          const v = o[jointVel[j]];
+          err[j] += ((q[j] - prev[j]) / 0.01 - v) ** 2;
+          norm[j] += v * v;
+        }
+      }
+      prev = q;
+    }
+    for (let j = 0; j < 8; j++) {
+      expect(norm[j] / 280).toBeGreaterThan(0.1); // the joint really moves (rms > 0.3 rad/s)
+      expect(Math.sqrt(err[j] / norm[j])).toBeLessThan(0.4); // a wrong sign, axis or unit gives >= 1
+    }
+  });
+});
+
 describe("foot contacts", () => {
   it("geometric contact flags agree with Rapier's contact manifolds under the gait, and the optional contact cost reads them", async () => {
     const { sinusoidalGait } = await import("../src/env/gait.ts");
@@ -159,5 +250,45 @@ describe("foot contacts", () => {
       expect(touching / total).toBeLessThan(0.99);
       expect(agree / total).toBeGreaterThanOrEqual(expectedAgreement);
     }
+  });
+});
+
+describe.each(["ant", "hexapod"])("%s docs block", (id) => {
+  it("documents the spaces (indices match the env), reward terms with their default weights, start state, episode end and every option", async () => {
+    const def = envDefinition(id);
+    const docs = def.docs;
+    const env = await makeEnv(id);
+    const nObs = env.observationSpace.shape[0];
+    const nAct = env.actionSpace.shape[0];
+    expect(docs).toContain(`### Action space: Box(-1, 1, (${nAct},), float32) — PD position targets`);
+    expect(docs).toMatch(/PD position targets(\*\*)?, not torques/);
+    expect(docs).toContain("info.nonFiniteAction");
+    expect(docs).toContain(`### Observation space: Box(-inf, inf, (${nObs},), float32)`);
+    // every observation group has a table row whose index range is the group's channels
+    for (const [group, idx] of Object.entries(env.observationGroups)) {
+      const row = new RegExp(`^\\| (\\d+)(?:-(\\d+))? \\| ${group} \\|`, "m").exec(docs);
+      expect(row, `row for ${group}`).not.toBeNull();
+      const lo = Number(row![1]);
+      const hi = row![2] === undefined ? lo : Number(row![2]);
+      expect([lo, hi]).toEqual([idx[0], idx[idx.length - 1]]);
+    }
+    // one reward row per info.terms entry, with the default weight in the last column
+    const weights: Record<string, number> = {
+      forward: def.defaults.forwardRewardWeight,
+      healthy: def.defaults.healthyReward,
+      ctrl: def.defaults.ctrlCostWeight,
+      contact: def.defaults.contactCostWeight,
+    };
+    const { info } = env.reset({ seed: 0 });
+    expect(Object.keys(info.terms).sort()).toEqual(Object.keys(weights).sort());
+    for (const [term, w] of Object.entries(weights)) {
+      const row = new RegExp(`^\\| ${term} \\|.*\\| ([^|]+) \\|$`, "m").exec(docs);
+      expect(row, `row for ${term}`).not.toBeNull();
+      expect(row![1].split(" ")[0]).toBe(String(w));
+    }
+    for (const heading of ["### Start state", "### Episode end", "### Options"]) expect(docs).toContain(heading);
+    expect(docs).toContain(`healthyZRange [${def.defaults.healthyZRange.join(", ")}`);
+    for (const option of Object.keys(EnvOptionsSchema.shape)) expect(docs).toMatch(new RegExp(`^\\| ${option} \\| `, "m"));
+    env.close();
   });
 });

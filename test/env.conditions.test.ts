@@ -38,6 +38,34 @@ describe("conditions have the effect they claim (measured)", () => {
     expect(disabled.strengths).toEqual([1, 1, 0, 0, 1, 1, 1, 1]);
   });
 
+  it("a disabled leg is limp, not locked: nudged, it keeps drifting, while an enabled leg is pulled back to its target", async () => {
+    const nudge = async (disabledLegs: number[]) => {
+      const env = await makeEnv("ant", { ...still, gravity: 0, conditions: { disabledLegs } });
+      env.reset({ seed: 1 });
+      const a = new Float32Array(8);
+      env.step(a);
+      const [hip, knee] = env.robot.legs[1].joints.map((j) => env.robot.joints[j]);
+      const bodies = env.physics.robot.bodies;
+      // small angular impulses about the hip (z) and knee axes; the robot is still in its rest pose
+      bodies[hip.child].applyTorqueImpulse({ x: 0, y: 0, z: 0.002 }, true);
+      bodies[knee.child].applyTorqueImpulse({ x: 0.001 * knee.axis[0], y: 0.001 * knee.axis[1], z: 0 }, true);
+      const q: number[][] = [];
+      for (let t = 0; t < 20; t++) {
+        env.step(a);
+        const angles = env.jointAngles();
+        q.push([angles[2], angles[3]]);
+      }
+      return q;
+    };
+    const limp = await nudge([1]);
+    const held = await nudge([]);
+    for (const j of [0, 1]) {
+      expect(limp[19][j]).toBeGreaterThan(0.08); // no restoring torque: the leg coasts away from its target 0
+      expect(limp[19][j] - limp[9][j]).toBeGreaterThan(0.03); // and is still moving
+      expect(Math.abs(held[19][j])).toBeLessThan(1e-3);
+    }
+  });
+
   it("observation noise has the configured std (within 5%) on the selected groups only", async () => {
     const sigma = 0.1;
     const clean = await makeEnv("ant", { ...still });
@@ -111,6 +139,15 @@ describe("conditions have the effect they claim (measured)", () => {
     expect(v1.y - v0.y).toBeCloseTo(-0.2 / m, 4);
     expect(v1.z - v0.z).toBeCloseTo(0.1 / m, 4);
 
+    // the mass condition is in effect at once: a push right after reset sees the scaled mass
+    const heavy = await makeEnv("ant", { ...still, gravity: 0, conditions: { mass: 2 } });
+    heavy.reset({ seed: 1 });
+    const heavyTorso = heavy.physics.robot.bodies[0];
+    const u0 = heavyTorso.linvel().x;
+    heavy.applyPush([0.3, 0, 0]);
+    expect(heavyTorso.mass()).toBeCloseTo(2 * m, 5);
+    expect(heavyTorso.linvel().x - u0).toBeCloseTo(0.3 / (2 * m), 4);
+
     // scheduled pushes from conditions: momentum of the whole (free-floating) robot jumps by the impulse
     const pushed = await makeEnv("ant", { ...still, gravity: 0, conditions: { pushes: { interval: 10, impulse: 0.4, direction: "left" } } });
     pushed.reset({ seed: 1 });
@@ -125,40 +162,49 @@ describe("conditions have the effect they claim (measured)", () => {
     expect(Math.abs(after[0] - before[0])).toBeLessThan(0.01);
   });
 
-  it("low friction increases slip: after a sideways push, feet slide farther over the ground", async () => {
-    const footXY = (env: LocomotionEnv): number[] => {
+  it("low friction increases slip: after a sideways push the feet slide farther, about v0^2 / (2 mu g) when mu is low", async () => {
+    const footY = (env: LocomotionEnv): number[] => {
       const poses = env.bodyPoses();
-      return env.robot.feet.flatMap((f) => {
+      return env.robot.feet.map((f) => {
         const o = f.body * 7;
         const [qx, qy, qz, qw] = [poses[o + 3], poses[o + 4], poses[o + 5], poses[o + 6]];
         const [px, py, pz] = f.point;
-        const tx = 2 * (qy * pz - qz * py), ty = 2 * (qz * px - qx * pz), tz = 2 * (qx * py - qy * px);
-        return [poses[o] + px + qw * tx + (qy * tz - qz * ty), poses[o + 1] + py + qw * ty + (qz * tx - qx * tz)];
+        const tx = 2 * (qy * pz - qz * py), tz = 2 * (qx * py - qy * px);
+        const ty = 2 * (qz * px - qx * pz);
+        return poses[o + 1] + py + qw * ty + (qz * tx - qx * tz);
       });
     };
+    const impulse = 0.8;
     const slide = async (friction: number) => {
       const env = await makeEnv("ant", { ...still, conditions: { friction } });
       env.reset({ seed: 5 });
       const a = new Float32Array(8);
       for (let t = 0; t < 21; t++) env.step(a); // settle
-      const before = footXY(env);
-      env.applyPush([0, 0.4, 0]);
+      const before = footY(env);
+      env.applyPush([0, impulse, 0]);
       let contactSteps = 0;
       for (let t = 0; t < 30; t++) {
         env.step(a);
         contactSteps += env.footContacts().reduce((s, c) => s + c, 0);
       }
-      const after = footXY(env);
-      let moved = 0;
-      for (let i = 0; i < before.length; i += 2) moved += Math.hypot(after[i] - before[i], after[i + 1] - before[i + 1]);
-      return { moved: moved / env.robot.feet.length, contactSteps };
+      const after = footY(env);
+      const totalMass = env.physics.robot.bodies.reduce((s, b) => s + b.mass(), 0);
+      return { dy: after.reduce((s, y, i) => s + y - before[i], 0) / after.length, contactSteps, totalMass };
     };
-    const normal = await slide(1);
-    const icy = await slide(0.1);
-    // feet stay on the ground in both cases: the displacement is sliding, not stepping
-    expect(icy.contactSteps).toBeGreaterThan(100);
-    expect(normal.contactSteps).toBeGreaterThan(100);
-    expect(icy.moved).toBeGreaterThan(1.5 * normal.moved);
+    const runs = new Map<number, Awaited<ReturnType<typeof slide>>>();
+    for (const mu of [1, 0.2, 0.1]) runs.set(mu, await slide(mu));
+    // feet stay on the ground throughout (>= 110 of 120 foot-steps): the displacement is sliding, not stepping
+    for (const r of runs.values()) expect(r.contactSteps).toBeGreaterThanOrEqual(110);
+    const [normal, low, icy] = [runs.get(1)!, runs.get(0.2)!, runs.get(0.1)!];
+    expect(Math.abs(normal.dy)).toBeLessThan(0.05); // feet mostly stick at mu = 1
+    expect(low.dy).toBeGreaterThan(normal.dy + 0.1);
+    expect(icy.dy).toBeGreaterThan(1.8 * low.dy);
+    // at low friction the robot slides like a block: v0 = J / M, distance v0^2 / (2 mu g)
+    const v0 = impulse / icy.totalMass;
+    for (const [mu, r] of [[0.2, low], [0.1, icy]] as const) {
+      const expected = (v0 * v0) / (2 * mu * 9.81);
+      expect(Math.abs(r.dy / expected - 1)).toBeLessThan(0.25);
+    }
   });
 
   it("latency k delays the action by exactly k steps", async () => {
@@ -175,6 +221,22 @@ describe("conditions have the effect they claim (measured)", () => {
       const o2 = reference.step(t < k ? zeros : acts[t - k]).obs;
       expect(Array.from(o1)).toEqual(Array.from(o2));
     }
+  });
+
+  it("motor strength scales the PD: a weakened hip reaches less of a step target in one control step, monotonically", async () => {
+    const firstStep = async (scale: number) => {
+      const env = await makeEnv("ant", { ...still, gravity: 0, conditions: { weakenedLegs: [{ leg: 1, scale }] } });
+      env.reset({ seed: 1 });
+      const a = new Float32Array(8);
+      a[2] = 1; // leg 1 hip to +30 deg (0.524 rad)
+      env.step(a);
+      return env.jointAngles()[2];
+    };
+    const q = [];
+    for (const scale of [1, 0.1, 0.03, 0.01]) q.push(await firstStep(scale));
+    expect(q[0]).toBeGreaterThan(0.5);
+    for (let i = 1; i < q.length; i++) expect(q[i]).toBeLessThan(q[i - 1] - 0.03);
+    expect(q[3]).toBeLessThan(0.5 * q[0]);
   });
 
   it("mass and friction scales change the physics; motor strength scales the PD; onsetStep delays damage", async () => {

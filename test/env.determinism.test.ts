@@ -34,6 +34,29 @@ describe("determinism", () => {
       for (let t = 500; t < 1000; t++) replay.set(target.step(acts[t]).obs, (t - 500) * 31);
       expect(Buffer.from(replay.buffer).equals(Buffer.from(a.buffer, 500 * 31 * 4))).toBe(true);
     }
+
+    // a snapshot only restores into an env of the same id and options; a refused restore leaves the env usable
+    const hex = await makeEnv("hexapod");
+    hex.reset({ seed: 1 });
+    expect(() => hex.restore(snap)).toThrow("restore: snapshot is of a 'ant' env, cannot restore it into 'hexapod'");
+    const other = await makeEnv("ant", { terminateWhenUnhealthy: false, physicsDt: 0.005 });
+    expect(() => other.restore(snap)).toThrow("restore: snapshot was taken with other env options (physicsDt, substeps); restore it into an env made with the same options");
+    expect(() => other.restore({ world: snap.world, state: "{" })).toThrow(/^restore: snapshot state is not valid JSON/);
+    expect(hex.step(new Float32Array(12)).obs.every(Number.isFinite)).toBe(true);
+  });
+
+  it("snapshot/restore is bitwise on rough terrain for the hexapod too (into a fresh env)", async () => {
+    const options = { terminateWhenUnhealthy: false, conditions: { terrain: { kind: "rough" as const }, obsNoise: { sigma: 0.02 } } };
+    const acts = actionSequence(200, 12, 5);
+    const env = await makeEnv("hexapod", options);
+    env.reset({ seed: 8 });
+    for (let t = 0; t < 100; t++) env.step(acts[t]);
+    const snap = env.snapshot();
+    const tail = acts.slice(100).map((a) => Array.from(env.step(a).obs));
+    const fresh = await makeEnv("hexapod", { terminateWhenUnhealthy: false });
+    fresh.restore(snap);
+    expect(fresh.terrain.kind).toBe("rough");
+    expect(acts.slice(100).map((a) => Array.from(fresh.step(a).obs))).toEqual(tail);
   });
 
   it("an episode does not depend on what ran before it in the same env", async () => {
@@ -58,20 +81,31 @@ describe("determinism", () => {
     const acts = actionSequence(steps, 8 * n, 11);
     const vecObs: number[][] = [];
     const vecRewards: number[][] = [];
+    const vecFlags: number[][] = [];
+    const vecFinal: number[][] = [];
     for (let t = 0; t < steps; t++) {
       const r = vec.step(acts[t]);
       vecObs.push(Array.from(r.obs));
       vecRewards.push(Array.from(r.rewards));
+      vecFlags.push([...Array.from(r.terminated), ...Array.from(r.truncated)]);
+      vecFinal.push(Array.from(r.finalObs));
     }
+    let ends = 0;
     for (let i = 0; i < n; i++) {
       const env = await makeEnv("ant", { maxSteps: 12 });
       let obs = env.reset({ seed: 5 + i }).obs;
       for (let t = 0; t < steps; t++) {
         const r = env.step(acts[t].subarray(i * 8, (i + 1) * 8));
         expect(Math.fround(r.reward)).toBe(vecRewards[t][i]);
-        obs = r.terminated || r.truncated ? env.reset().obs : r.obs;
+        expect([vecFlags[t][i], vecFlags[t][n + i]]).toEqual([r.terminated ? 1 : 0, r.truncated ? 1 : 0]);
+        if (r.terminated || r.truncated) {
+          ends++;
+          expect(vecFinal[t].slice(i * 31, (i + 1) * 31)).toEqual(Array.from(r.obs));
+          obs = env.reset().obs;
+        } else obs = r.obs;
         expect(Array.from(obs)).toEqual(vecObs[t].slice(i * 31, (i + 1) * 31));
       }
     }
+    expect(ends).toBeGreaterThanOrEqual(n * 2); // every copy autoreset at least twice in 30 steps
   });
 });

@@ -290,6 +290,9 @@ export class LocomotionEnv implements Env {
         c.setFriction(g.friction * friction);
         c.setDensity(g.density * mass);
       });
+      // Rapier would only recompute the mass at the next world step; a push applied before it
+      // (applyPush right after reset or setConditions) would otherwise see the unscaled mass
+      built.bodies[bi].recomputeMassPropertiesFromColliders();
     });
     for (const c of this.groundColliders) c.setFriction(friction);
 
@@ -688,6 +691,8 @@ export class LocomotionEnv implements Env {
   snapshot(): EnvSnapshot {
     if (!this.world) throw new SpikelocoError("call reset() before snapshot()", "snapshot");
     const state = {
+      envId: this.id,
+      settings: this.dynamicsSettings(),
       episodeSeed: this.episodeSeed,
       nextSeed: this.nextSeed,
       stepCount: this.stepCount,
@@ -711,13 +716,31 @@ export class LocomotionEnv implements Env {
     return { world: this.world.takeSnapshot(), state: JSON.stringify(state) };
   }
 
+  /** The options an episode's dynamics and flags depend on (everything but default conditions and seed). */
+  private dynamicsSettings(): Record<string, unknown> {
+    const { conditions: _c, seed: _s, ...rest } = this.settings;
+    return rest;
+  }
+
   restore(snap: EnvSnapshot): void {
-    const s = JSON.parse(snap.state) as {
+    let s: {
+      envId: string; settings: Record<string, unknown>;
       episodeSeed: number; nextSeed: number; stepCount: number; done: boolean; onsetApplied: boolean; torsoX: number;
       latencySteps: number; latencyBuf: number[]; applied: number[]; strength: number[]; obsSigma: number[];
       contacts: number[]; contactForce: number[]; obs: number[]; resolved: ResolvedConditions; conditions: Conditions;
       terrainSpec: TerrainSpec; terrainSeed: number; handles: Handles;
     };
+    try {
+      s = JSON.parse(snap.state) as typeof s;
+    } catch {
+      throw new SpikelocoError("snapshot state is not valid JSON (not made by snapshot()?)", "restore");
+    }
+    if (s.envId !== this.id) throw new SpikelocoError(`snapshot is of a '${String(s.envId)}' env, cannot restore it into '${this.id}'`, "restore");
+    const mine = this.dynamicsSettings();
+    const differ = Object.keys(mine).filter((k) => JSON.stringify(mine[k]) !== JSON.stringify(s.settings?.[k]));
+    if (differ.length > 0) {
+      throw new SpikelocoError(`snapshot was taken with other env options (${differ.join(", ")}); restore it into an env made with the same options`, "restore");
+    }
     this.world?.free();
     const world = this.R.World.restoreSnapshot(snap.world);
     const h = s.handles;

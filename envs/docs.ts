@@ -1,0 +1,33 @@
+/** Shared pieces of the env docs blocks, generated from the definitions so defaults cannot drift. */
+import type { EnvDefinition } from "../src/env/config.ts";
+
+type Defaults = EnvDefinition["defaults"];
+
+const MEANING: Record<keyof Defaults, string> = {
+  maxSteps: "truncation horizon (control steps)",
+  controlDt: "control period (s); a whole multiple of physicsDt",
+  physicsDt: "physics step (s)",
+  forwardRewardWeight: "weight of the forward term",
+  healthyReward: "healthy term per step while healthy",
+  ctrlCostWeight: "weight of the control cost",
+  contactCostWeight: "weight of the contact cost (0 = off)",
+  healthyZRange: "torso height above the nominal ground that counts as healthy (m)",
+  terminateWhenUnhealthy: "end the episode (terminated) when unhealthy",
+  resetNoiseScale: "reset noise: joint angles U(±scale) rad, torso velocity scale·N(0, 1)",
+  solverIterations: "Rapier solver iterations per physics step (1..16)",
+  gravity: "gravity along z (m/s²)",
+};
+
+/** Markdown table of every option with its default for this env. */
+export function optionsTable(defaults: Defaults): string {
+  const rows = (Object.keys(MEANING) as Array<keyof Defaults>).map((k) => `| ${k} | ${JSON.stringify(defaults[k])} | ${MEANING[k]} |`);
+  return [
+    "| option | default | meaning |",
+    "|---|---|---|",
+    ...rows,
+    "| conditions | {} | default conditions for every reset that passes none (see src/env/conditions.ts) |",
+    "| seed | 0 | seed of the first reset() without a seed (later ones continue from it) |",
+    "",
+    "Unknown options are rejected by name.",
+  ].join("\n");
+}
