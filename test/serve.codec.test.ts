@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { decodeFrame, encodeFrame, frameBytes, frameLayout } from "../src/serve/codec.ts";
-import { FRAME_FLAG_HEAT } from "../src/serve/protocol.ts";
+import { FRAME_FLAG_HEAT, PROTOCOL_VERSION } from "../src/serve/protocol.ts";
 import { RecordingWriter, decodeRecording, loadRecording } from "../src/serve/recording.ts";
 import { parseControlMessage } from "../src/serve/validate.ts";
 import { patternFrame, testScene } from "./serve.fixtures.ts";
@@ -44,6 +44,11 @@ describe("binary frame codec", () => {
     expect(frameBytes(layout, true) - bytes.byteLength).toBe(4 + 12);
     expect(() => decodeFrame(bytes.subarray(0, bytes.byteLength - 1), layout)).toThrow(/layout expects/);
     expect(() => decodeFrame(bytes, frameLayout(testScene(40)))).toThrow(/layout expects/);
+    // Every frame carries the protocol version; a frame of another version is refused, not misread.
+    expect(bytes[1]).toBe(PROTOCOL_VERSION);
+    const other = bytes.slice();
+    other[1] = PROTOCOL_VERSION + 1;
+    expect(() => decodeFrame(other, layout)).toThrow(`frame of protocol version ${PROTOCOL_VERSION + 1}, this build reads ${PROTOCOL_VERSION}`);
   });
 
   it("an Ant-sized frame with a 128-neuron raster stays far below 50 KB/s at 20 Hz", () => {

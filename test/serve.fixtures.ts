@@ -83,7 +83,15 @@ export class FixtureSource implements StreamSource {
   emitFrame(i: number): void {
     this.emit(encodeFrame(patternFrame(this.sceneDescription, i), frameLayout(this.sceneDescription)));
   }
+  /** The next control throws this (a bug inside a source, not a client error). */
+  failNext: Error | null = null;
+
   control(message: ControlMessage): void {
+    if (this.failNext) {
+      const err = this.failNext;
+      this.failNext = null;
+      throw err;
+    }
     this.controls.push(message);
     if (message.type === "pause") this.live = { ...this.live, paused: message.paused };
   }

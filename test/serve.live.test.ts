@@ -194,6 +194,9 @@ describe("watch server for training", () => {
       expect(scene && scene.type === "scene" && scene.scene.untrained).toBe(false);
       expect(scene && scene.type === "scene" && scene.scene.controller).toMatch(/nm-hebb from .*run \(generation 3\)/);
       expect(w.generation()).toBe(3);
+      // ... followed by the new simulation's settings, so the page's toggles match it.
+      await until(() => texts.findIndex((m) => m.type === "status") > texts.findIndex((m) => m.type === "scene"));
+      expect(texts.find((m) => m.type === "status")).toMatchObject({ settings: { paused: false, obsNoise: 0, disabledLeg: null, terrain: "flat" } });
       const before = frames;
       await until(() => frames > before + 3);
     } finally {

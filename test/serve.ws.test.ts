@@ -1,11 +1,18 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
+import { networkInterfaces, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { ensureViewerBuilt } from "../src/serve/bundle.ts";
+import { ClientQueue } from "../src/serve/client-queue.ts";
 import { RecordingWriter } from "../src/serve/recording.ts";
 import { RecordingSource } from "../src/serve/source.ts";
 import { startViewerServer, type ViewerServer } from "../src/serve/server.ts";
+import { resolveStaticPath } from "../src/serve/static-files.ts";
 import type { ServerMessage } from "../src/serve/protocol.ts";
 import { FixtureSource, patternFrame, testScene } from "./serve.fixtures.ts";
 
@@ -22,6 +29,32 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// A real garbage collection, so memory retained by the server can be told apart from garbage.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+/** Bytes of live ArrayBuffers (frames, socket buffers) in this process after a full collection. */
+function liveArrayBufferBytes(): number {
+  gc();
+  gc();
+  return process.memoryUsage().arrayBuffers;
+}
+
+/** Resolves with the socket error code of a TCP connect (or "connected"). */
+function tcpConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect(port, host);
+    sock.setTimeout(2000, () => {
+      sock.destroy();
+      resolve("timeout");
+    });
+    sock.once("connect", () => {
+      sock.destroy();
+      resolve("connected");
+    });
+    sock.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? String(err)));
+  });
+}
 
 interface TestClient {
   ws: WebSocket;
@@ -72,6 +105,10 @@ describe("viewer server over WebSocket", () => {
     expect(index.status).toBe(200);
     expect(index.body).toContain('<script type="module" src="app.js">');
     expect((await httpGet("/app.js")).status).toBe(200);
+    // Only the loopback address is bound: other local addresses refuse the connection.
+    const others = ["127.0.0.2", ...Object.values(networkInterfaces()).flatMap((l) => (l ?? []).filter((a) => a.family === "IPv4" && !a.internal).map((a) => a.address))];
+    for (const addr of others) expect(await tcpConnect(addr, server.port), addr).toBe("ECONNREFUSED");
+    expect(await tcpConnect("127.0.0.1", server.port)).toBe("connected");
   });
 
   it("refuses paths outside the viewer bundle", async () => {
@@ -83,6 +120,22 @@ describe("viewer server over WebSocket", () => {
     expect((await httpGet("/../package.json")).status).toBe(403);
     expect((await httpGet("/nope.js")).status).toBe(404);
     expect((await httpGet("/api/recording")).status).toBe(404);
+    // A symlink inside the bundle that points outside it is not followed.
+    const tmp = mkdtempSync(join(tmpdir(), "spikeloco-static-"));
+    try {
+      mkdirSync(join(tmp, "root"));
+      mkdirSync(join(tmp, "outside"));
+      writeFileSync(join(tmp, "root", "index.html"), "ok");
+      writeFileSync(join(tmp, "outside", "secret.txt"), "secret");
+      symlinkSync(join(tmp, "outside"), join(tmp, "root", "link"));
+      symlinkSync(join(tmp, "outside", "secret.txt"), join(tmp, "root", "secret.txt"));
+      expect(await resolveStaticPath(join(tmp, "root"), "/")).toBe(join(tmp, "root", "index.html"));
+      expect(await resolveStaticPath(join(tmp, "root"), "/link/secret.txt")).toBe(null);
+      expect(await resolveStaticPath(join(tmp, "root"), "/secret.txt")).toBe(null);
+      expect(await resolveStaticPath(join(tmp, "root"), "/%2e%2e/outside/secret.txt")).toBe(null);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it("streams every frame to 20 concurrent clients, each greeted with the scene", async () => {
@@ -117,6 +170,7 @@ describe("viewer server over WebSocket", () => {
     const reader = await client();
     await until(() => server.clientStats().length >= before.size + 2);
     const stuckId = Math.min(...server.clientStats().filter((s) => !before.has(s.id)).map((s) => s.id));
+    const heldBefore = liveArrayBufferBytes();
     let peak = 0;
     const total = 500; // 32 MB offered in total
     for (let i = 0; i < total; i++) {
@@ -134,6 +188,13 @@ describe("viewer server over WebSocket", () => {
     expect(s.sentFrames + s.droppedFrames + s.queuedFrames).toBe(total);
     // The reading client kept receiving (it may drop a few under load, but gets the stream's end).
     await until(() => reader.frames >= total - QUEUE.maxQueuedFrames * 4, 10_000);
+    // Not just the queue's own accounting: the process really holds no more than the bound for the
+    // stuck client (32 MB were offered; an unbounded queue would keep nearly all of it).
+    await sleep(100);
+    const held = liveArrayBufferBytes() - heldBefore;
+    console.log(`[serve] never-reading client: peak queued+buffered ${(peak / 1024).toFixed(0)} KB (bound ${(bound / 1024).toFixed(0)} KB); live ArrayBuffer growth ${(held / 1024).toFixed(0)} KB`);
+    expect(server.clientStats().some((x) => x.id === stuckId)).toBe(true); // still connected, still not reading
+    expect(held).toBeLessThan(bound + 1024 * 1024);
     // JSON is never dropped, so a client that keeps not reading it is disconnected at the bound.
     for (let i = 0; i < QUEUE.maxPendingMessages + 10; i++) reader.ws.send(JSON.stringify({ type: "pause", paused: i % 2 === 0 }));
     await until(() => !server.clientStats().some((x) => x.id === stuckId), 10_000);
@@ -156,6 +217,11 @@ describe("viewer server over WebSocket", () => {
     expect(errors().map((e) => e.code)).toEqual(["malformed", "unknown-type", "too-large", "unsupported", "invalid", "version"]);
     expect(errors()[1]).toMatchObject({ id: 4, message: "unknown message type 'teleport'" });
     expect(errors()[4].message).toMatch(/^push\.impulse\.1:/);
+    // A valid control that fails inside the source is reported, not fatal to the server.
+    source.failNext = new Error("simulation exploded");
+    c.ws.send(JSON.stringify({ type: "reset", id: 6 }));
+    await until(() => errors().length === 7);
+    expect(errors()[6]).toMatchObject({ id: 6, code: "internal", message: "'reset' failed: simulation exploded" });
     // Still connected and served.
     c.ws.send(JSON.stringify({ type: "ping", id: 77 }));
     await until(() => c.texts.some((m) => m.type === "pong" && m.id === 77));
@@ -171,6 +237,34 @@ describe("viewer server over WebSocket", () => {
     const d = await client();
     await until(() => d.texts.some((m) => m.type === "hello"));
     d.ws.close();
+  });
+
+  it("the per-client queue drops the oldest frames, keeps the newest in order, and sends JSON first", () => {
+    const sent: (string | number)[] = [];
+    const fake = {
+      OPEN: 1,
+      readyState: 1,
+      bufferedAmount: Number.MAX_SAFE_INTEGER, // a socket that cannot take anything yet
+      send(data: string | Uint8Array) {
+        sent.push(typeof data === "string" ? (JSON.parse(data) as { n: number }).n : data[0]);
+      },
+      terminate() {
+        this.readyState = 3;
+      },
+    };
+    const q = new ClientQueue(1, fake as unknown as WebSocket, { maxQueuedFrames: 4, highWaterBytes: 1024, maxPendingMessages: 3 });
+    for (let i = 0; i < 10; i++) q.sendFrame(new Uint8Array([i, 0, 0, 0]));
+    q.sendJson({ n: -1 });
+    expect(q.stats()).toMatchObject({ queuedFrames: 4, droppedFrames: 6, sentFrames: 0, queuedBytes: 16 + JSON.stringify({ n: -1 }).length });
+    fake.bufferedAmount = 0;
+    q.flush();
+    expect(sent).toEqual([-1, 6, 7, 8, 9]);
+    expect(q.stats()).toMatchObject({ queuedFrames: 0, queuedBytes: 0, sentFrames: 4, droppedFrames: 6 });
+    // JSON is never dropped: past maxPendingMessages the client is cut off instead.
+    fake.bufferedAmount = Number.MAX_SAFE_INTEGER;
+    for (let i = 0; i < 4; i++) q.sendJson({ n: i });
+    expect(fake.readyState).toBe(3);
+    expect(q.stats().queuedBytes).toBe(0);
   });
 
   it("replay sources serve the recording and refuse live controls", async () => {

@@ -122,6 +122,7 @@ export function encodeFrame(frame: Frame, l: FrameLayout): Uint8Array {
 export function decodeFrame(data: Uint8Array, l: FrameLayout, out: Frame = allocFrame(l)): Frame {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (data.byteLength < HEADER_BYTES || view.getUint8(0) !== FRAME_KIND) throw new Error("not a frame");
+  if (view.getUint8(1) !== PROTOCOL_VERSION) throw new Error(`frame of protocol version ${view.getUint8(1)}, this build reads ${PROTOCOL_VERSION}`);
   const flags = view.getUint16(2, true);
   const withHeat = (flags & FRAME_FLAG_HEAT) !== 0;
   if (data.byteLength !== frameBytes(l, withHeat)) {

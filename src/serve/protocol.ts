@@ -77,7 +77,8 @@ export type ServerMessage =
   | { type: "error"; id: number | null; code: ErrorCode; message: string }
   | { type: "pong"; id: number | null; serverTime: number };
 
-export type ErrorCode = "malformed" | "too-large" | "unknown-type" | "invalid" | "unsupported" | "version";
+/** "internal": a valid control failed inside the simulation; the connection and the server stay up. */
+export type ErrorCode = "malformed" | "too-large" | "unknown-type" | "invalid" | "unsupported" | "version" | "internal";
 
 export type ControlMessage =
   | { type: "hello"; version: number; id?: number }

@@ -17,6 +17,8 @@ export interface ViewerServerOptions {
   queue?: Partial<ClientQueueOptions>;
   /** Frames above this size close the connection at the protocol level (ws maxPayload). */
   maxPayloadBytes?: number;
+  /** Unexpected errors from the source while applying a control (the client gets an "internal" error). */
+  onError?: (err: unknown) => void;
 }
 
 export interface ViewerServer {
@@ -155,7 +157,11 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
         reply(queue, { type: "error", id, code: "invalid", message: (err as Error).message });
         return;
       }
-      throw err;
+      // Anything else is a bug in the source, not the client's fault; rethrowing from a socket
+      // listener would take the whole server (and a training run with --watch) down.
+      options.onError?.(err);
+      reply(queue, { type: "error", id, code: "internal", message: `'${msg.type}' failed: ${err instanceof Error ? err.message : String(err)}` });
+      return;
     }
     reply(queue, { type: "ack", id, of: msg.type });
     const settings = source.settings();
@@ -187,6 +193,13 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
       if (next !== source) source.stop();
       source = next;
       announceScene();
+      // The `scene` message carries no settings: tell clients the new source's toggles (all off on a
+      // fresh simulation) so the page does not keep showing the previous source's.
+      const settings = source.settings();
+      if (settings) {
+        const status: ServerMessage = { type: "status", settings, ...source.episodeInfo() };
+        for (const q of clients.values()) q.sendJson(status);
+      }
       attachSource();
     },
     async close() {

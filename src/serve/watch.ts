@@ -32,7 +32,13 @@ async function listen(source: LiveSimulation | RecordingSource, o: ListenOptions
   const attempts = o.portFallback && first !== 0 ? 20 : 1;
   for (let i = 0; ; i++) {
     try {
-      return await startViewerServer({ source, staticDir, host: o.host, port: first === 0 ? 0 : first + i });
+      return await startViewerServer({
+        source,
+        staticDir,
+        host: o.host,
+        port: first === 0 ? 0 : first + i,
+        onError: (err) => o.log?.(`viewer: a control failed: ${(err as Error).stack ?? String(err)}`),
+      });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE" && i + 1 < attempts) continue;

@@ -3,7 +3,7 @@ import { allocFrame, cloneFrame, decodeFrame, frameLayout, type FrameLayout } fr
 import { FRAME_FLAG_PUSH, PROTOCOL_VERSION, type ControlMessage, type Frame, type LiveSettings, type SceneDescription, type ServerMessage } from "../../src/serve/protocol.ts";
 import { parseRecordingBody } from "../../src/serve/recording-format.ts";
 import { Panels } from "./panels.ts";
-import { World } from "./world.ts";
+import { World, type WorldInfo } from "./world.ts";
 
 const LIVE_HISTORY = 3000;
 
@@ -28,6 +28,8 @@ interface ViewerState {
   sceneMs: number;
   pushArrowVisible: boolean;
   contactMarkers: number;
+  /** The 3D scene after the last render: bodies, terrain mesh, shadows, camera and torso positions. */
+  world: WorldInfo | null;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -37,7 +39,7 @@ const world = new World($("canvas3d"), qualityParam === "low" || qualityParam ==
 const panels = new Panels();
 const state: ViewerState = {
   connected: false, mode: null, framesReceived: 0, bytesReceived: 0, renderedFrames: 0, fps: 0, cursor: 0,
-  historyLength: 0, torsoVelocity: [0, 0, 0], rasterSpikes: 0, errors: [], acks: [], settings: null, pushes: [], panelsMs: 0, sceneMs: 0, pushArrowVisible: false, contactMarkers: 0,
+  historyLength: 0, torsoVelocity: [0, 0, 0], rasterSpikes: 0, errors: [], acks: [], settings: null, pushes: [], panelsMs: 0, sceneMs: 0, pushArrowVisible: false, contactMarkers: 0, world: null,
 };
 let scene: SceneDescription | null = null;
 let layout: FrameLayout | null = null;
@@ -267,6 +269,7 @@ function tick(now: number): void {
   world.render();
   state.pushArrowVisible = world.pushArrowVisible();
   state.contactMarkers = world.visibleContactMarkers();
+  state.world = world.describe();
   sceneMsAcc += performance.now() - r0;
   state.renderedFrames++;
   fpsCount++;

@@ -3,6 +3,20 @@ import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
 import type { Frame, SceneBody, SceneDescription, SceneGeom, SceneTerrain } from "../../src/serve/protocol.ts";
 
+/** A summary of the 3D scene, in three.js world coordinates (y up). */
+export interface WorldInfo {
+  bodies: number;
+  terrainKind: string;
+  /** Vertices of the terrain mesh built from the heightfield (0 without one). */
+  heightfieldVertices: number;
+  shadowsEnabled: boolean;
+  /** Robot meshes that cast shadows. */
+  shadowCasters: number;
+  camera: number[];
+  cameraTarget: number[];
+  torso: number[];
+}
+
 const BODY_COLORS = [0xd9a441, 0x4f8fd9, 0x55b37a, 0xc75b7a, 0x8e6fd1, 0x4fb8b8];
 
 export class World {
@@ -22,6 +36,28 @@ export class World {
   private readonly sun: THREE.DirectionalLight;
   private readonly lastTorso = new THREE.Vector3();
   follow = true;
+  private terrainKind = "";
+
+  /** What is in the 3D scene (tests read it through window.__spikeloco.state). */
+  describe(): WorldInfo {
+    let shadowCasters = 0;
+    let heightfieldVertices = 0;
+    for (const b of this.bodies) b.traverse((o) => void (o instanceof THREE.Mesh && o.castShadow && shadowCasters++));
+    this.terrainGroup.traverse((o) => {
+      if (o instanceof THREE.Mesh && o.userData.heightfield === true) heightfieldVertices += (o.geometry as THREE.BufferGeometry).getAttribute("position").count;
+    });
+    const torso = this.bodies.length > 0 ? this.bodies[0].getWorldPosition(new THREE.Vector3()) : new THREE.Vector3();
+    return {
+      bodies: this.bodies.length,
+      terrainKind: this.terrainKind,
+      heightfieldVertices,
+      shadowsEnabled: this.renderer.shadowMap.enabled && this.sun.castShadow,
+      shadowCasters,
+      camera: this.camera.position.toArray(),
+      cameraTarget: this.controls.target.toArray(),
+      torso: torso.toArray(),
+    };
+  }
 
   /** "low" for software GL (SwiftShader, llvmpipe): no MSAA, basic shadows, capped resolution. */
   readonly quality: "low" | "high";
@@ -59,6 +95,7 @@ export class World {
     for (const m of this.feetMarkers) this.root.remove(m);
     this.root.remove(this.terrainGroup);
     this.terrainGroup = buildTerrain(desc.terrain);
+    this.terrainKind = desc.terrain.kind;
     this.root.add(this.terrainGroup);
     // Simulation is z-up: (x, y, z) -> three.js (x, z, -y).
     this.root.rotation.set(-Math.PI / 2, 0, 0);
@@ -246,6 +283,7 @@ function buildTerrain(t: SceneTerrain): THREE.Group {
     geo.computeVertexNormals();
     const mesh = new THREE.Mesh(geo, new THREE.MeshStandardMaterial({ vertexColors: true, roughness: 0.95 }));
     mesh.receiveShadow = true;
+    mesh.userData.heightfield = true;
     group.add(mesh);
   }
   // Boxes (stairs, gaps, slopes): shade each by its top height and alternate the shade, and outline the edges,
