@@ -3,20 +3,24 @@
  * the paired design, the frozen-plasticity ablation, the HTML report in headless Chromium, and the CLI.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import chromium from "@sparticuz/chromium";
 import { chromium as pw } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadAgent } from "../agents/index.ts";
-import { listEnvs } from "../src/env/registry.ts";
+import { listEnvs, makeEnv } from "../src/env/registry.ts";
 import { evaluate, planJobs, runJobs, type EvalReport } from "../src/eval/evaluate.ts";
 import { renderHtmlReport } from "../src/eval/report-html.ts";
+import { renderTable } from "../src/eval/table.ts";
 import { recordEpisodes } from "../src/eval/record.ts";
 import { parseSuite, resolveSuite } from "../src/eval/suite.ts";
 import { loadRecording } from "../src/serve/recording.ts";
-import { saveCheckpoint } from "../src/run/checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "../src/run/checkpoint.ts";
+import { createPolicy } from "../src/run/policy.ts";
+import { runEpisode } from "../src/run/rollout.ts";
+import { parseNetworkSpec } from "../src/snn/spec.ts";
 import { initParams } from "../src/snn/layout.ts";
 
 const bin = new URL("../bin/spikeloco.mjs", import.meta.url).pathname;
@@ -82,8 +86,59 @@ describe("evaluation runs", () => {
   });
 
   it("gives identical numbers when the same controllers are evaluated again (here on 2 worker threads)", async () => {
-    const pooled = await evaluate({ checkpoints: [plastic, fixed], suite: tinySuite, seeds: [0, 1, 2], episodesPerSeed: 1, ablation: true, workers: 2, resamples: 300 });
+    const ticks: Array<[number, number]> = [];
+    const pooled = await evaluate({
+      checkpoints: [plastic, fixed], suite: tinySuite, seeds: [0, 1, 2], episodesPerSeed: 1, ablation: true, workers: 2, resamples: 300,
+      onProgress: (done, total) => ticks.push([done, total]),
+    });
     expect(numbers(pooled)).toEqual(numbers(first));
+    // The pool reports progress once per episode, up to the full plan (3 controllers x 4 conditions x 3 units).
+    expect(pooled.timing).toMatchObject({ workers: 2, episodes: 36 });
+    expect(ticks).toEqual(Array.from({ length: 36 }, (_, i) => [i + 1, 36]));
+  });
+
+  it("the ablation arm is the same checkpoint run with its plastic traces held at zero", async () => {
+    const ckpt = await loadCheckpoint(plastic);
+    const spec = parseNetworkSpec(ckpt.spec);
+    const seed = first.episodeSeeds[0];
+    const env = await makeEnv("ant", { maxSteps: 60 });
+    try {
+      const byHand = (frozen: boolean) => {
+        const policy = createPolicy(spec, ckpt.params, null, env.actionSpace);
+        policy.net.freezePlasticity(frozen);
+        let plasticChange = 0;
+        const ep = runEpisode(env, policy, { seed, conditions: {}, maxSteps: 60, onStep: () => { plasticChange = Math.max(plasticChange, policy.net.plasticDelta(0)); } });
+        return { ret: ep.return, plasticChange };
+      };
+      const live = byHand(false);
+      const frozen = byHand(true);
+      expect(live.plasticChange).toBeGreaterThan(0);
+      expect(frozen.plasticChange).toBe(0);
+      const job = (isFrozen: boolean) => ({
+        controller: isFrozen ? 1 : 0, condition: 0, unit: 0, seed, checkpoint: plastic, generation: 0, frozen: isFrozen,
+        envId: "ant", envOptions: {}, conditions: {}, maxSteps: 60, trace: false,
+      });
+      const [liveRec, frozenRec] = await runJobs([job(false), job(true)], 0);
+      expect(liveRec.return).toBe(live.ret);
+      expect(frozenRec.return).toBe(frozen.ret);
+      expect(frozenRec.return).not.toBe(liveRec.return);
+    } finally {
+      env.close();
+    }
+  });
+
+  it("prints a compact terminal table: one row per condition, a column per controller, recovery rows", () => {
+    const text = renderTable(first);
+    const lines = text.split("\n");
+    const header = lines.find((l) => l.startsWith("condition"))!;
+    for (const c of first.controllers) expect(header).toContain(c.id);
+    for (const cond of tinySuite.entries) expect(lines.some((l) => l.startsWith(cond.name))).toBe(true);
+    const noise = lines.find((l) => l.startsWith("obs noise"))!;
+    const cell = first.results.cells.find((c) => c.controller === first.controllers[2].id && c.condition === "obs noise")!;
+    expect(noise).toContain(`${cell.return.estimate.toFixed(1)} (${cell.retention.estimate.toFixed(2)})`);
+    expect(text).toMatch(/^mean retention/m);
+    expect(text).toMatch(/^fall rate/m);
+    expect(text).toContain("recovery (steps after onset to regain 80% of pre-onset speed");
   });
 
   it("pairs every controller on identical seeds and identical sampled conditions", async () => {
@@ -158,9 +213,23 @@ describe("HTML report", () => {
     expect(charts.filter((c) => c === "heatmap")).toHaveLength(1);
     expect(charts.filter((c) => c === "adaptation").length).toBeGreaterThanOrEqual(4);
     expect(await page.$$eval("svg[data-chart=heatmap] rect", (els) => els.length)).toBe(3 * 4);
+    // Every heatmap cell is coloured by a finite retention (not the grey used for "undefined").
+    expect(await page.$$eval("svg[data-chart=heatmap] rect", (els) => els.filter((e) => /^rgb\(/.test(e.getAttribute("fill") ?? "")).length)).toBe(3 * 4);
     expect(await page.$$eval("svg[data-chart=adaptation] polygon", (els) => els.length)).toBeGreaterThan(0);
     const embedded = await page.$eval("#spikeloco-report", (el) => JSON.parse(el.textContent ?? "{}"));
     expect(embedded.results.summary).toHaveLength(3);
+    // Configs and versions used, and the recovery definition with its stated fraction.
+    const text = await page.evaluate(() => document.body.innerText);
+    expect(text).toContain("Controllers, configs and versions");
+    const rows = await page.$$eval("table tr", (trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent ?? "")));
+    for (const [k, v] of Object.entries(first.versions)) expect(rows).toContainEqual([k, v]);
+    expect(await page.$$eval("details summary", (els) => els.map((e) => e.textContent))).toEqual(
+      expect.arrayContaining(first.controllers.map((c) => `config of ${c.id}`)),
+    );
+    expect(await page.$$eval("details pre", (els) => els.map((e) => e.textContent ?? ""))).toEqual(
+      expect.arrayContaining([expect.stringContaining('"agent": "nm-hebb"'), expect.stringContaining('"agent": "static"')]),
+    );
+    expect(text).toContain("first regains 80% of the mean speed over the 2 windows before onset");
 
     // Screenshot each chart kind and count pixels that are neither background nor near-white.
     for (const kind of ["retention", "heatmap", "adaptation"]) {
@@ -216,5 +285,9 @@ describe("eval CLI", () => {
     expect(out.suite.conditions.map((c: { name: string }) => c.name)).toEqual(["nominal", "friction x0.3"]);
     expect(out.files).toEqual({ report: html, json: html.replace(/\.html$/, ".json") });
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
+    // The same numbers in the JSON file, an HTML report next to it, progress on stderr (not a TTY here).
+    expect(JSON.parse(readFileSync(out.files.json, "utf8")).results).toEqual(out.results);
+    expect(existsSync(html) && readFileSync(html, "utf8")).toContain('data-chart="heatmap"');
+    expect(r.stderr).toMatch(/eval robustness 4\/4 episodes/);
   });
 });

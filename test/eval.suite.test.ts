@@ -36,6 +36,20 @@ describe("built-in suites", () => {
     const slopes = r.conditions.filter((c) => c.conditions.terrain?.kind === "slope").map((c) => (c.conditions.terrain as { direction: string }).direction);
     expect(slopes.sort()).toEqual(["down", "up"]);
     expect(r.conditions.find((c) => c.name === "leg 3 disabled")?.conditions.disabledLegs).toEqual([3]);
+    // The levels themselves, not just how many there are.
+    const values = (group: string, pick: (c: Record<string, unknown>) => unknown) =>
+      r.conditions.filter((c) => c.group === group).map((c) => pick(c.conditions as Record<string, unknown>));
+    const field = (k: string, sub?: string) => (c: Record<string, unknown>) => (sub ? (c[k] as Record<string, unknown>)[sub] : c[k]);
+    expect(values("friction", field("friction"))).toEqual([0.3, 0.6, 1.5]);
+    expect(values("mass", field("mass"))).toEqual([0.7, 1.3]);
+    expect(values("motor strength", field("motorStrength"))).toEqual([0.5, 0.75]);
+    expect(values("latency", field("latency", "steps"))).toEqual([1, 2]);
+    expect(values("damage", field("disabledLegs"))).toEqual([[0], [1], [2], [3]]);
+    expect(new Set(values("observation noise", field("obsNoise", "sigma"))).size).toBe(4);
+    expect(new Set(values("pushes", field("pushes", "impulse"))).size).toBe(3);
+    const rough = r.conditions.filter((c) => c.conditions.terrain?.kind === "rough").map((c) => (c.conditions.terrain as { amplitude: number }).amplitude);
+    expect(new Set(rough).size).toBe(2);
+    expect(r.conditions.find((c) => c.name === r.nominal)?.conditions).toEqual({});
     // Every condition is valid input for the env's sampler.
     for (const c of r.conditions) expect(() => sampleConditions(c.conditions, new Rng(1))).not.toThrow();
   });

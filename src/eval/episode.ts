@@ -76,16 +76,12 @@ export class EpisodeRunner {
     const reward = job.trace ? new Float32Array(job.maxSteps) : null;
     const speed = job.trace ? new Float32Array(job.maxSteps) : null;
     let sampled = "";
-    // Distance from per-step velocities: the env's reset info does not refresh info.x (it keeps the
-    // previous episode's last value), so runEpisode's x - x0 depends on what ran before in this worker.
-    let distance = 0;
     const ep = runEpisode(env, policy, {
       seed: job.seed,
       conditions: job.conditions,
       maxSteps: job.maxSteps,
       onStep: ({ t, reward: r, info }) => {
         if (t === 1) sampled = JSON.stringify(info.conditions);
-        distance += info.forwardVelocity * env.controlDt;
         if (reward && speed) {
           reward[t - 1] = r;
           speed[t - 1] = info.forwardVelocity;
@@ -98,7 +94,8 @@ export class EpisodeRunner {
       unit: job.unit,
       seed: job.seed,
       return: ep.return,
-      distance,
+      // Forward distance integrates per-step forward velocity (telescopes to x_end - x_start).
+      distance: ep.distance,
       steps: ep.steps,
       fell: ep.fell,
       terms: ep.terms,
