@@ -45,3 +45,99 @@ describe("three-factor delay learning", () => {
     expect(learner.trial(sample, false).hiddenSpikes).toBeGreaterThan(0);
   });
 });
+
+describe("three-factor rule: eligibility recursions and the third factor", () => {
+  /** One input, one hidden neuron that never fires, psi == 1 (huge surrogate width): the learning signal is constant. */
+  const flat: ThreeFactorConfig = {
+    nIn: 1, nHidden: 1, nOut: 2, dt: 0.5, tauMem: 4, tauSyn: 2, tauOut: Infinity,
+    threshold: 100, trialEnd: 20, decisionStart: 0, sigma: 1.2, surrogateWidth: 1e9, maxDelay: 20,
+  };
+  const sample = { times: Float64Array.of(3), neurons: Int32Array.of(0), label: 0 };
+  const wOut = Float64Array.of(0.7, -0.4);
+  // y = 0 throughout, so err = softmax(0) - onehot(label) and L = sum_k wOut_k err_k
+  const L = wOut[0]! * (0.5 - 1) + wOut[1]! * 0.5;
+
+  function grads(w: number, d: number) {
+    const learner = new ThreeFactorLearner(flat, { w: Float64Array.of(w), d: Float64Array.of(d), wOut: wOut.slice() });
+    learner.clearGradients();
+    expect(learner.trial(sample, true).hiddenSpikes).toBe(0);
+    return { gw: learner.gw[0]!, gd: learner.gd[0]! };
+  }
+
+  it("weight eligibility: eps^w_n = a eps^w_{n-1} + (1 - a) G_sigma(t_n - d - t_k), summed against L (analytic)", () => {
+    const w = 0.5, d = 2.37;
+    const a = Math.exp(-flat.dt / flat.tauMem);
+    const steps = Math.ceil(flat.trialEnd / flat.dt);
+    const g = new Float64Array(2);
+    let eps = 0, sum = 0;
+    for (let n = 0; n < steps; n++) {
+      gaussianTrace((n + 1) * flat.dt - d, sample.times, sample.neurons, 0, flat.sigma, g);
+      eps = a * eps + (1 - a) * g[0]!;
+      sum += eps;
+    }
+    expect(grads(w, d).gw).toBeCloseTo(L * sum, 10);
+    expect(Math.abs(L * sum)).toBeGreaterThan(1e-2);
+  });
+
+  it("delay eligibility is w times the delay derivative of the weight eligibility (finite differences)", () => {
+    // (delays chosen so that no sample lands exactly on gaussianTrace's 6 sigma cut-off, where the trace jumps by ~1e-8)
+    for (const [w, d] of [[0.5, 2.37], [-0.8, 6.1], [1.2, 0.4]] as const) {
+      const h = 1e-5;
+      const fd = (grads(w, d + h).gw - grads(w, d - h).gw) / (2 * h);
+      const { gd } = grads(w, d);
+      expect(Math.abs(gd)).toBeGreaterThan(1e-4);
+      expect(gd).toBeCloseTo(w * fd, 6);
+    }
+  });
+
+  it("the third factor: no update before decisionStart, and none when the readout already gives zero error", () => {
+    const late = { ...flat, decisionStart: flat.trialEnd + 1 };
+    const learner = new ThreeFactorLearner(late, { w: Float64Array.of(0.5), d: Float64Array.of(1), wOut: wOut.slice() });
+    learner.clearGradients();
+    learner.trial(sample, true);
+    expect([learner.gw[0], learner.gd[0], ...learner.gOut]).toEqual([0, 0, 0, 0]);
+    // readout weights that carry no error back (B = wOut = 0): hidden updates vanish, readout updates remain
+    const silentB = new ThreeFactorLearner(flat, { w: Float64Array.of(0.5), d: Float64Array.of(1), wOut: Float64Array.of(0, 0) });
+    silentB.clearGradients();
+    silentB.trial(sample, true);
+    expect(silentB.gw[0]).toBe(0);
+    expect(silentB.gd[0]).toBe(0);
+  });
+
+  it("the Gaussian surrogate and smoothing act only on learning: the forward pass ignores sigma and surrogateWidth", () => {
+    const data = makeSequenceTask(12, 4);
+    const c: ThreeFactorConfig = {
+      nIn: task.channels, nHidden: 8, nOut: task.orderings.length, dt: 0.5, tauMem: 4, tauSyn: 2, tauOut: Infinity,
+      threshold: 1, trialEnd: sequenceTrialEnd(task), decisionStart: 0, sigma: 1.5, surrogateWidth: 0.3, maxDelay: 60,
+    };
+    const p = initThreeFactor(c, 3, { weightMean: 2.5, weightScale: 1, delayRange: [0, 20] });
+    const a = new ThreeFactorLearner(c, p);
+    const b = new ThreeFactorLearner({ ...c, sigma: 4, surrogateWidth: 2 }, p);
+    let spikes = 0;
+    for (const s of data) {
+      const ra = a.trial(s, true), rb = b.trial(s, false);
+      expect(rb).toEqual(ra);
+      spikes += ra.hiddenSpikes;
+    }
+    expect(spikes).toBeGreaterThan(0);
+  });
+
+  it("online training: weights-only leaves delays untouched; learned delays stay in [0, maxDelay]", () => {
+    const data = makeSequenceTask(16, 6);
+    const c: ThreeFactorConfig = {
+      nIn: task.channels, nHidden: 8, nOut: task.orderings.length, dt: 0.5, tauMem: 4, tauSyn: 2, tauOut: Infinity,
+      threshold: 1, trialEnd: sequenceTrialEnd(task), decisionStart: 0, sigma: 1.5, surrogateWidth: 0.3, maxDelay: 3,
+    };
+    const p = initThreeFactor(c, 5, { weightMean: 2.5, weightScale: 1, delayRange: [0, 3] });
+    const d0 = p.d.slice(), w0 = p.w.slice();
+    trainThreeFactor(new ThreeFactorLearner(c, p), data, { epochs: 1, lrWeights: 0.05, lrDelays: 5, lrReadout: 0.01, learnDelays: false, seed: 1 });
+    expect(Array.from(p.d)).toEqual(Array.from(d0));
+    expect(Array.from(p.w)).not.toEqual(Array.from(w0));
+    trainThreeFactor(new ThreeFactorLearner(c, p), data, { epochs: 2, lrWeights: 0.05, lrDelays: 5, lrReadout: 0.01, learnDelays: true, seed: 1, optimizer: "sgd" });
+    expect(Array.from(p.d)).not.toEqual(Array.from(d0));
+    for (const d of p.d) {
+      expect(d).toBeGreaterThanOrEqual(0);
+      expect(d).toBeLessThanOrEqual(3);
+    }
+  });
+});

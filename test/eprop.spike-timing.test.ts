@@ -16,4 +16,14 @@ describe("spike timing with e-prop", () => {
       expect(r.best.loss).toBeLessThan(0.5 * r.before.loss);
     });
   }
+
+  for (const model of ["lif", "stdpLif"] as const) {
+    it(`${model}: a small network (10 hidden via random feedback -> 1 output) learns the target times`, () => {
+      const r = trainSpikeTiming({ model, seed: 1, network: "small", epochs: 120 });
+      expect(r.before.timingErrorMs).toBeGreaterThan(10);
+      expect(r.after.timingErrorMs).toBeLessThan(4);
+      expect(r.after.countError).toBe(0);
+      expect(r.after.loss).toBeLessThan(0.2 * r.before.loss);
+    });
+  }
 });

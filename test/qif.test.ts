@@ -60,6 +60,60 @@ describe("QIF closed-form dynamics", () => {
   });
 });
 
+/**
+ * Fine RK4 reference for the event-driven QIF with delta inputs: a spike when V passes +Vc, counted at
+ * t + tau/Vc (the remaining time to +inf, to O(tau/Vc^2)); restart at -Vc after tau/Vc (the time from -inf).
+ */
+function qifReference(k: QifConstants, v0: number, inputs: number[], weights: number[], T: number): number[] {
+  const Vc = 2e3;
+  const f = (x: number) => (x * (x - 1) + k.drive) / k.tau;
+  const spikes: number[] = [];
+  let v = v0, t = 0, next = 0;
+  while (t < T) {
+    while (next < inputs.length && inputs[next]! <= t) v += weights[next++]!;
+    const stop = Math.min(T, next < inputs.length ? inputs[next]! : T);
+    const h = Math.min(1e-3, 0.02 * k.tau / (Math.abs(v) + 1), stop - t);
+    const k1 = f(v), k2 = f(v + (h / 2) * k1), k3 = f(v + (h / 2) * k2), k4 = f(v + h * k3);
+    v += (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
+    t += h;
+    if (v >= Vc) {
+      const remaining = k.tau / v; // time from v to +inf
+      spikes.push(t + remaining);
+      v = -Vc;
+      t += remaining + k.tau / Vc; // then from -inf to -Vc
+    }
+  }
+  return spikes.filter((s) => s <= T);
+}
+
+describe("QIF event-driven simulation in every regime", () => {
+  const inputs = [0.5, 1.2, 3, 3.4, 6, 7.5, 9, 11];
+  const weights = [0.6, 0.5, 1.1, -0.4, 1.5, 0.9, 1.3, 0.8];
+  for (const [name, k, v0] of [
+    ["excitable I0 < 1/4 (input pulses push V past the unstable point)", { tau: 1, drive: 0.1 }, 0],
+    ["critical I0 = 1/4", { tau: 1, drive: 0.25 }, 0],
+    ["oscillatory I0 > 1/4", { tau: 1, drive: 0.35 }, -1],
+  ] as const) {
+    it(`spike times match a fine RK4 integration: ${name}`, () => {
+      const exact = qifSimulate(k, v0, inputs, weights, 14);
+      const ref = qifReference(k, v0, inputs, weights, 14);
+      expect(exact.length).toBeGreaterThanOrEqual(2);
+      expect(exact.length).toBe(ref.length);
+      for (let m = 0; m < ref.length; m++) expect(Math.abs(exact[m]! - ref[m]!)).toBeLessThan(2e-3);
+    });
+  }
+
+  it("excitable regime: after a spike V restarts at -inf and settles at the stable point without input", () => {
+    const k = { tau: 1, drive: 0.1 };
+    const s = Math.sqrt(0.25 - 0.1);
+    const spikes = qifSimulate(k, 0.5 + s + 0.2, [], [], 20);
+    expect(spikes.length).toBe(1);
+    expect(spikes[0]).toBeCloseTo(qifTimeToSpike(k, 0.5 + s + 0.2), 12);
+    expect(qifFlow(k, -Infinity, 60)).toBeCloseTo(0.5 - s, 12); // stable fixed point
+    expect(qifTimeToSpike(k, 0.5 - s)).toBe(Infinity);
+  });
+});
+
 describe("theta spike-time gradients and pseudospikes", () => {
   const k = { tau: 1, drive: 0.25 + (Math.PI / 20) ** 2 };
   const inputs = [1, 2.5, 3, 4.2, 6, 7.5, 8.8];

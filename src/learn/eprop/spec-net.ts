@@ -5,7 +5,8 @@
  * neuron update with the spec's reset convention, leaky decoder, action = tanh(y + b)), so the spike
  * trains equal the kernel's. Gradients are accumulated into one vector of the layout's size, and the
  * learner updates `params` in place, so a spec trained by e-prop runs on the kernel engine and is
- * checkpointed like any other.
+ * checkpointed like any other. `step`, `supervise` and `backpropReadout` allocate nothing (parameter views are
+ * cached at construction; `params` is updated in place, never replaced).
  *
  * Eligibility (per synapse i -> j, pre = delivered presynaptic signal: encoder spikes, z(t-1), or 1 for
  * hidden.bias). State per synapse: A = d v_j / dW (membrane after reset), C = d c_j / dW (ALIF adaptation
@@ -127,6 +128,17 @@ export class SpecEpropNet {
   private readonly cC: Float64Array;
   private readonly cA: Float64Array;
   private readonly cE: Float64Array;
+  // views into `params` (same buffer, so in-place updates show through), cached so a step allocates nothing
+  private readonly encGain: Float32Array;
+  private readonly encBias: Float32Array;
+  private readonly hBias: Float32Array;
+  private readonly decW: Float32Array;
+  private readonly decB: Float32Array;
+  /** [input.W or null, recurrent.W or null] */
+  private readonly projW: [Float32Array | null, Float32Array | null];
+  private readonly inputGroup: EligGroup | null;
+  private readonly offDecW: number;
+  private readonly offDecB: number;
 
   constructor(spec: NetworkSpec, params: Float32Array, options: SpecEpropOptions = {}) {
     checkEpropSpec(spec);
@@ -165,6 +177,19 @@ export class SpecEpropNet {
     if (spec.projections.input.enabled) this.groups.push(group("input.W", nEnc, f(nEnc)));
     if (spec.projections.recurrent.enabled) this.groups.push(group("recurrent.W", nHid, this.zPrev));
     this.groups.push(group("hidden.bias", 1, new Float32Array([1])));
+    this.inputGroup = this.groups.find((g) => g.name === "input.W") ?? null;
+    const lay = this.layout;
+    this.encGain = lay.view(params, "encoder.gain");
+    this.encBias = lay.view(params, "encoder.bias");
+    this.hBias = lay.view(params, "hidden.bias");
+    this.decW = lay.view(params, "decoder.W");
+    this.decB = lay.view(params, "decoder.b");
+    this.projW = [
+      spec.projections.input.enabled ? lay.view(params, "input.W") : null,
+      spec.projections.recurrent.enabled ? lay.view(params, "recurrent.W") : null,
+    ];
+    this.offDecW = lay.entry("decoder.W").offset;
+    this.offDecB = lay.entry("decoder.b").offset;
     this.bindParams();
     this.reset();
   }
@@ -202,10 +227,10 @@ export class SpecEpropNet {
   /** Advance one step: observation x (length nIn) -> actions in `output`; eligibilities updated. */
   step(x: ArrayLike<number>): Float32Array {
     if (x.length !== this.nIn) throw new SpikelocoError(`expected ${this.nIn} values, got ${x.length}`, "input");
-    const { spec, layout, params: P, c, nEnc, nHid, nOut } = this;
+    const { spec, c, nEnc, nHid, nOut } = this;
     const sIn = this.inputSpikes, vIn = this.vIn, current = this.current, sumW = this.sumW;
     // 1. encoder population (as the kernel)
-    const encGain = layout.view(P, "encoder.gain"), encBias = layout.view(P, "encoder.bias");
+    const encGain = this.encGain, encBias = this.encBias;
     const enc = spec.encoder;
     for (let e = 0; e < nEnc; e++) {
       let drive: number;
@@ -222,12 +247,12 @@ export class SpecEpropNet {
       sIn[e] = s;
     }
     // 2-3. synaptic current, summed in the kernel's order and rounding
-    const hBias = layout.view(P, "hidden.bias");
+    const hBias = this.hBias;
     for (let j = 0; j < nHid; j++) current[j] = hBias[j]!;
-    for (const name of ["input", "recurrent"] as const) {
-      if (!spec.projections[name].enabled) continue;
-      const W = layout.view(P, `${name}.W`);
-      const src = name === "input" ? sIn : this.zPrev;
+    for (let pi = 0; pi < 2; pi++) {
+      const W = this.projW[pi];
+      if (!W) continue;
+      const src = pi === 0 ? sIn : this.zPrev;
       sumW.fill(0);
       for (let i = 0; i < src.length; i++) {
         if (src[i] === 0) continue;
@@ -239,11 +264,11 @@ export class SpecEpropNet {
     // 4. neurons and the per-neuron eligibility coefficients
     this.updateNeurons();
     // 5. eligibility vectors, traces and their readout-filtered versions
-    const inputGroup = this.groups.find((g) => g.name === "input.W");
+    const inputGroup = this.inputGroup;
     if (inputGroup) for (let i = 0; i < nEnc; i++) inputGroup.pre[i] = sIn[i]!;
     this.updateEligibility();
     // 6. decoder (as the kernel) and the readout's own trace
-    const z = this.hiddenSpikes, decW = layout.view(P, "decoder.W"), decB = layout.view(P, "decoder.b");
+    const z = this.hiddenSpikes, decW = this.decW, decB = this.decB;
     const acc = this.acc, y = this.y, lo = c.lambdaOut, oneMinus = f32(1 - c.lambdaOut);
     acc.fill(0);
     for (let j = 0; j < nHid; j++) {
@@ -397,9 +422,9 @@ export class SpecEpropNet {
    * `dy` (length nOut): readout weights and bias exactly, hidden weights through the learning signal.
    */
   backpropReadout(dy: ArrayLike<number>, scale = 1): void {
-    const { nOut, nHid, layout, params, grad, zbar, learningSignal } = this;
-    const decW = layout.view(params, "decoder.W");
-    const oW = layout.entry("decoder.W").offset, oB = layout.entry("decoder.b").offset;
+    const { nOut, nHid, grad, zbar, learningSignal } = this;
+    const decW = this.decW;
+    const oW = this.offDecW, oB = this.offDecB;
     const oneMinus = 1 - this.c.lambdaOut;
     const symmetric = this.feedback === "symmetric";
     const Bm = symmetric ? decW : this.feedbackMatrix;
