@@ -44,7 +44,12 @@ function refuseOverwrite(dir: string): void {
 }
 
 /** Abort on the first Ctrl-C (the loop saves and returns); a second one exits at once. */
-export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+export interface Interrupt {
+  signal: AbortSignal;
+  dispose: () => void;
+}
+
+export function interruptSignal(): Interrupt {
   const controller = new AbortController();
   const onInt = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -98,7 +103,11 @@ export interface LocomotionSummary {
   sim_seconds_per_wall_second: number;
 }
 
-export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: boolean): Promise<LocomotionSummary> {
+/**
+ * `interrupt`: pass one created before slow setup (a viewer, say) so an early Ctrl-C also stops cleanly;
+ * the caller then disposes it.
+ */
+export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: boolean, interrupt?: Interrupt): Promise<LocomotionSummary> {
   let resume: Checkpoint | undefined;
   let config: LocomotionTrainConfig;
   let seed = flags.seed;
@@ -143,7 +152,8 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
   const total = byTime ? Math.round(flags.minutes! * 60) : generations!;
   const progress = createProgress(total, byTime ? "s" : "gen", `train ${config.env}/${config.agent}`);
   const started = Date.now();
-  const interrupt = interruptSignal();
+  const ownInterrupt = interrupt ? null : interruptSignal();
+  const { signal } = interrupt ?? ownInterrupt!;
   try {
     const result = await trainLocomotion({
       config,
@@ -153,7 +163,7 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
       minutes: flags.minutes,
       workers: flags.workers,
       resume,
-      signal: interrupt.signal,
+      signal,
       onGeneration: (row) => {
         const done = byTime ? (Date.now() - started) / 1000 : row.generation + 1;
         const center = typeof row.center_return === "number" ? ` center ${row.center_return.toFixed(1)}` : "";
@@ -184,7 +194,7 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
     };
   } finally {
     progress.stop();
-    interrupt.dispose();
+    ownInterrupt?.dispose();
   }
 }
 

@@ -59,7 +59,8 @@ export function register(program: Command): void {
           return;
         }
         if (!flags.env && !flags.resume) throw new SpikelocoError("give --env <ant|hexapod> or --task <name> (or --resume DIR)");
-        const { runLocomotionTraining, formatLocomotionSummary, defaultOutDir } = await import("../../run/train-cli.ts");
+        const { runLocomotionTraining, formatLocomotionSummary, defaultOutDir, interruptSignal } = await import("../../run/train-cli.ts");
+        const interrupt = interruptSignal();
         // --watch (viewer helper): stream the run directory's checkpoint to the browser viewer.
         const watch = (flags as { watch?: boolean | string }).watch;
         const viewer = watch
@@ -73,8 +74,9 @@ export function register(program: Command): void {
           : null;
         if (viewer) process.stderr.write(`viewer: ${viewer.url}  (live; shows the newest checkpoint after every generation)\n`);
         try {
-          printResult(await runLocomotionTraining(flags, explicitAgent), !!flags.json, formatLocomotionSummary);
+          printResult(await runLocomotionTraining(flags, explicitAgent, interrupt), !!flags.json, formatLocomotionSummary);
         } finally {
+          interrupt.dispose();
           await viewer?.close();
         }
       }),
