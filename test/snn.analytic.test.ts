@@ -33,7 +33,46 @@ function spikeTimes(n: ReturnType<typeof singleNeuron>, steps: number): number[]
   return times;
 }
 
+/** Voltages and spike flags of a single neuron over `steps` steps (bias current only). */
+function trace(n: ReturnType<typeof singleNeuron>, steps: number): { v: number[]; z: number[] } {
+  const v: number[] = [], z: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    n.step();
+    v.push(n.net.hiddenVoltage[0]!);
+    z.push(n.net.hiddenSpikes[0]!);
+  }
+  return { v, z };
+}
+
+const spikeSteps = (z: number[]): number[] => z.flatMap((s, t) => (s ? [t] : []));
+
 describe("LIF", () => {
+  // tau = 1e9 ms: the leak factor rounds to 1 in float32, so v climbs by the bias (0.3) every step.
+  it("reset to zero clears v; reset by subtraction keeps v - threshold", () => {
+    for (const reset of ["zero", "subtract"] as const) {
+      const n = singleNeuron({ model: "lif", tau: 1e9, threshold: 1, reset }, 1);
+      n.bias[0] = 0.3;
+      const { v, z } = trace(n, 8);
+      expect(spikeSteps(z)).toEqual(reset === "zero" ? [3, 7] : [3, 6]);
+      expect(v[2]).toBeCloseTo(0.9, 6);
+      expect(v[3]).toBeCloseTo(reset === "zero" ? 0 : 0.2, 6);
+      expect(v[4]).toBeCloseTo(reset === "zero" ? 0.3 : 0.5, 6);
+    }
+  });
+
+  it("refractory period: r silent steps with v held after the reset, then integration resumes", () => {
+    for (const [reset, held] of [["zero", 0], ["subtract", 0.2]] as const) {
+      const n = singleNeuron({ model: "lif", tau: 1e9, threshold: 1, reset, refractory: 3 }, 1);
+      n.bias[0] = 0.3;
+      const { v, z } = trace(n, 12);
+      // spike at 3; steps 4-6 refractory; 7.. integrate again
+      expect(spikeSteps(z)[0]).toBe(3);
+      for (const t of [4, 5, 6]) expect(v[t]).toBeCloseTo(held, 6);
+      expect(v[7]).toBeCloseTo(held + 0.3, 6);
+      expect(spikeSteps(z)[1]).toBe(reset === "zero" ? 10 : 9);
+    }
+  });
+
   it("membrane decays as exp(-t/tau) (within 2%)", () => {
     const n = singleNeuron({ model: "lif", tau: 20, threshold: 1 }, 1);
     n.bias[0] = 0.5;
@@ -59,6 +98,59 @@ describe("LIF", () => {
       expect(Math.abs(rate - theory) / theory).toBeLessThan(0.02);
     });
   }
+});
+
+describe("ALIF", () => {
+  /** Non-leaky ALIF (tau 1e9) under bias I: v = I * (steps since the last spike); the threshold is
+   *  A_t = threshold + beta * sum over earlier spikes s of rho^(t-1-s), rho = exp(-dt/tauAdapt). */
+  function predicted(I: number, beta: number, tauAdapt: number, steps: number): number[] {
+    const rho = Math.exp(-1 / tauAdapt);
+    const times: number[] = [];
+    let last = -1;
+    for (let t = 0; t < steps; t++) {
+      const A = 1 + beta * times.reduce((s, k) => s + rho ** (t - 1 - k), 0);
+      if (I * (t - last) >= A) {
+        times.push(t);
+        last = t;
+      }
+    }
+    return times;
+  }
+
+  it("the threshold rises by beta per spike and relaxes with tauAdapt: spike times match the closed form", () => {
+    const n = singleNeuron({ model: "alif", tau: 1e9, threshold: 1, reset: "zero", beta: 0.5, tauAdapt: 20 }, 1);
+    n.bias[0] = 0.3;
+    const times = spikeTimes(n, 300);
+    expect(times).toEqual(predicted(0.3, 0.5, 20, 300));
+    const isi = times.slice(1).map((t, k) => t - times[k]!);
+    expect(times[0]).toBe(3); // the first spike is the LIF one: 0.3 * 4 >= 1
+    expect(isi[0]).toBe(5); // then the threshold is 1 + 0.5 rho^(k-1): the LIF ISI (4) no longer reaches it
+    expect(isi[isi.length - 1]!).toBeGreaterThan(isi[0]!); // spike-frequency adaptation
+    for (let k = 1; k < isi.length; k++) expect(isi[k]!).toBeGreaterThanOrEqual(isi[k - 1]!);
+  });
+
+  it("beta = 0 is exactly LIF", () => {
+    const a = singleNeuron({ model: "alif", tau: 20, threshold: 1, beta: 0, tauAdapt: 50 }, 1);
+    const l = singleNeuron({ model: "lif", tau: 20, threshold: 1 }, 1);
+    a.bias[0] = l.bias[0] = 0.09;
+    const ta = trace(a, 400), tl = trace(l, 400);
+    expect(spikeSteps(ta.z).length).toBeGreaterThan(5);
+    expect(ta).toEqual(tl);
+  });
+});
+
+describe("STDP-aware LIF (stdpLif)", () => {
+  it("clears v at the spike and again when refractoriness ends; integrates but cannot spike in between", () => {
+    const n = singleNeuron({ model: "stdpLif", tau: 1e9, threshold: 1, refractory: 2 }, 1);
+    n.bias[0] = 0.3;
+    const { v, z } = trace(n, 12);
+    // spike at 3 (v = 0); step 4 refractory (v = 0.3, no spike); step 5 last refractory step (v cleared)
+    expect(spikeSteps(z)).toEqual([3, 9]);
+    expect(v[3]).toBe(0);
+    expect(v[4]).toBeCloseTo(0.3, 6);
+    expect(v[5]).toBe(0);
+    expect(v[6]).toBeCloseTo(0.3, 6);
+  });
 });
 
 /** Izhikevich (2003) ODE integrated with RK4 at 1 us: the textbook count the Euler engine must reproduce. */
@@ -186,37 +278,167 @@ describe("pair STDP in the kernel engine", () => {
   });
 });
 
+describe("BCM sliding threshold in the kernel engine", () => {
+  it("rate r and threshold theta follow their low-pass filters; LTP while r > theta, LTD once post activity drops below theta", () => {
+    const { spec, params } = stdpRig({ rule: "bcm", tauRate: 10, tauTheta: 30, clip: 100 });
+    const net = createKernelNet(spec, params, 1);
+    const out = new Float32Array(1);
+    const lr = Math.exp(-1 / 10), lt = Math.exp(-1 / 30);
+    let r = 0, theta = 0, h = 0, hPeak = 0;
+    for (let t = 0; t < 200; t++) {
+      const post = t < 100 ? 1 : 0; // input 1 makes the hidden neuron spike; input 0 (the measured synapse) always spikes
+      net.step(new Float32Array([1, post]), out);
+      expect(net.hiddenSpikes[0]).toBe(post);
+      r = lr * r + (1 - lr) * post;
+      theta = lt * theta + (1 - lt) * r * r;
+      h += r * (r - theta); // eta = 1, x = 1
+      expect(net.plasticTrace("input", 0)![0]!).toBeCloseTo(h, 4);
+      if (t === 99) hPeak = h;
+    }
+    expect(hPeak).toBeGreaterThan(1);
+    expect(h).toBeLessThan(hPeak - 0.5);
+  });
+});
+
 describe("neuromodulation gating", () => {
-  function modulatedRun(m: number) {
+  /** A modulated network whose modulator is the constant m = tanh(b) (modulator.w = 0) and whose H does not
+   *  feed back (alpha = 0), so the spike trains are the same for every m and only the gate differs. */
+  function gatedNet(rule: "hebb" | "oja" | "bcm" | "stdp", m: number, opts: { fanout?: number[]; eligibilityTau?: number } = {}) {
     const spec = parseNetworkSpec({
       encoder: { kind: "direct", size: 3 },
       hidden: { size: 8, neuron: { model: "lif", tau: 10 } },
-      plasticity: { rule: "hebb", modulated: true, fanout: "scalar" },
+      plasticity: {
+        rule, modulated: true, fanout: opts.fanout ? "perPost" : "scalar", etaInit: opts.eligibilityTau ? 0.001 : 0.01, tauRate: 10, tauTheta: 30,
+        eligibilityTau: opts.eligibilityTau ?? null,
+      },
       decoder: { kind: "leaky", size: 2 },
     });
     const params = initParams(spec, 9);
     const lay = buildLayout(spec);
-    lay.view(params, "input.alpha").fill(0); // H must not feed back, so the spike trains are the same for every m
+    lay.view(params, "input.alpha").fill(0);
     lay.view(params, "recurrent.alpha").fill(0);
     lay.view(params, "input.W").forEach((_, k, a) => (a[k] = Math.abs(a[k]!) + 0.3));
     lay.view(params, "modulator.w").fill(0);
     lay.view(params, "modulator.b").fill(Math.atanh(m));
-    const net = createKernelNet(spec, params, 1);
+    if (opts.fanout) lay.view(params, "modulator.fanout").set(opts.fanout);
+    return { net: createKernelNet(spec, params, 1), clip: spec.plasticity.clip };
+  }
+  const input = new Float32Array([1, 0.5, 0.8]);
+  function gatedRun(rule: "hebb" | "oja" | "bcm" | "stdp", m: number, opts: { fanout?: number[]; eligibilityTau?: number } = {}, steps = 150) {
+    const { net, clip } = gatedNet(rule, m, opts);
     const out = new Float32Array(2);
     let spikes = 0;
-    for (let t = 0; t < 200; t++) {
-      net.step(new Float32Array([1, 0.5, 0.8]), out);
+    for (let t = 0; t < steps; t++) {
+      net.step(input, out);
       spikes += net.hiddenSpikes.reduce((s, v) => s + v, 0);
     }
-    return { H: Float32Array.from(net.plasticTrace("input", 0)!), spikes, m: net.modulator[0]! };
+    const H = [...net.plasticTrace("input", 0)!, ...net.plasticTrace("recurrent", 0)!];
+    return { H, spikes, m: net.modulator[0]!, clip };
   }
-  it("M = 0 leaves H unchanged; the sign of M flips the sign of the update", () => {
-    const zero = modulatedRun(0), pos = modulatedRun(0.5), neg = modulatedRun(-0.5);
-    expect(zero.spikes).toBeGreaterThan(50);
-    expect(zero.H.every((h) => h === 0)).toBe(true);
-    expect(pos.m).toBeCloseTo(0.5, 6);
-    const norm = pos.H.reduce((s, h) => s + Math.abs(h), 0);
-    expect(norm).toBeGreaterThan(0.1);
-    pos.H.forEach((h, k) => expect(neg.H[k]).toBeCloseTo(-h, 6));
+  const l1 = (h: number[]) => h.reduce((s, x) => s + Math.abs(x), 0);
+  /** x + 0 maps -0 to +0, so toBe compares values, not the sign of zero. */
+  const z0 = (x: number) => x + 0;
+
+  for (const rule of ["hebb", "bcm", "stdp"] as const) {
+    for (const eligibilityTau of [undefined, 10]) {
+      it(`${rule}${eligibilityTau ? " + eligibility trace" : ""}: M = 0 leaves H unchanged; -M gives exactly -dH`, () => {
+        const zero = gatedRun(rule, 0, { eligibilityTau }), pos = gatedRun(rule, 0.5, { eligibilityTau }), neg = gatedRun(rule, -0.5, { eligibilityTau });
+        expect(zero.spikes).toBeGreaterThan(50);
+        expect(zero.H.every((h) => h === 0)).toBe(true);
+        expect(pos.m).toBeCloseTo(0.5, 6);
+        expect(l1(pos.H)).toBeGreaterThan(0.01);
+        expect(Math.max(...pos.H.map(Math.abs))).toBeLessThan(pos.clip); // linear regime: no clipping
+        pos.H.forEach((h, k) => expect(z0(neg.H[k]!)).toBe(z0(-h)));
+      });
+    }
+    it(`${rule}: per-post fanout M_j = m f_j scales column j by f_j (0 freezes it, -1 flips it)`, () => {
+      const f = [1, 0, -1, 0.5, 2, -0.25, 1, 0];
+      const ones = gatedRun(rule, 0.5, { fanout: new Array(8).fill(1) });
+      const fan = gatedRun(rule, 0.5, { fanout: f });
+      expect(Math.max(...ones.H.map(Math.abs)) * 2).toBeLessThan(ones.clip);
+      let checked = 0;
+      ones.H.forEach((h, k) => {
+        const j = k % 8;
+        expect(z0(fan.H[k]!)).toBe(z0(h * f[j]!)); // powers of two: the scaling is exact in float32
+        if (h !== 0 && f[j] !== 0) checked++;
+      });
+      expect(checked).toBeGreaterThan(10);
+    });
+  }
+
+  it("oja: M = 0 leaves H unchanged; the first update flips sign with M", () => {
+    expect(gatedRun("oja", 0).H.every((h) => h === 0)).toBe(true);
+    const a = gatedNet("oja", 0.5).net, b = gatedNet("oja", -0.5).net;
+    const out = new Float32Array(2);
+    for (let t = 0; t < 50; t++) {
+      a.step(input, out);
+      b.step(input, out);
+      const ha = a.plasticTrace("input", 0)!, hb = b.plasticTrace("input", 0)!;
+      if (ha.some((h) => h !== 0)) {
+        expect(l1([...ha])).toBeGreaterThan(0);
+        ha.forEach((h, k) => expect(z0(hb[k]!)).toBe(z0(-h)));
+        return;
+      }
+    }
+    throw new Error("no Oja update in 50 steps");
+  });
+
+  it("H is clipped to [-clip, clip]", () => {
+    for (const m of [0.9, -0.9]) {
+      const spec = parseNetworkSpec({
+        encoder: { kind: "direct", size: 3 },
+        hidden: { size: 8, neuron: { model: "lif", tau: 10 } },
+        plasticity: { rule: "hebb", modulated: true, fanout: "scalar", etaInit: 0.5, clip: 0.75 },
+        decoder: { kind: "leaky", size: 2 },
+      });
+      const params = initParams(spec, 9);
+      const lay = buildLayout(spec);
+      lay.view(params, "input.W").forEach((_, k, a) => (a[k] = Math.abs(a[k]!) + 0.3));
+      lay.view(params, "modulator.w").fill(0);
+      lay.view(params, "modulator.b").fill(Math.atanh(m));
+      const net = createKernelNet(spec, params, 1);
+      const out = new Float32Array(2);
+      for (let t = 0; t < 200; t++) net.step(input, out);
+      const H = [...net.plasticTrace("input", 0)!];
+      expect(Math.max(...H.map((h) => h * Math.sign(m)))).toBe(0.75);
+      expect(Math.min(...H.map((h) => h * Math.sign(m)))).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
+
+describe("eligibility trace", () => {
+  /** One pre/post coincidence on synapse 0 (the stdp rig with rule hebb): E jumps by 1 at that step and then
+   *  decays by l = exp(-dt/tauE); H accumulates eta * M * E every step: H(n) = eta M (1 - l^(n+1)) / (1 - l). */
+  it("dH = eta * M * E with E a low-pass filtered Hebbian term (retroactive: H keeps growing after the pairing)", () => {
+    for (const m of [null, 0.5, -0.25]) {
+      const spec = parseNetworkSpec({
+        encoder: { kind: "direct", size: 2, tau: 1 },
+        hidden: { size: 1, neuron: { model: "lif", tau: 2, threshold: 1, reset: "zero" } },
+        projections: { recurrent: { enabled: false } },
+        plasticity: { rule: "hebb", eligibilityTau: 10, modulated: m !== null, fanout: "scalar", clip: 100 },
+        decoder: { kind: "leaky", size: 1 },
+      });
+      const params = initParams(spec, 3);
+      const lay = buildLayout(spec);
+      lay.view(params, "encoder.gain").fill(2);
+      lay.view(params, "encoder.bias").fill(0);
+      lay.view(params, "input.W").set([0, 5]);
+      lay.view(params, "input.alpha").fill(0);
+      lay.view(params, "input.eta").fill(0.2);
+      if (m !== null) {
+        lay.view(params, "modulator.w").fill(0);
+        lay.view(params, "modulator.b").fill(Math.atanh(m));
+      }
+      const M = m ?? 1;
+      const net = createKernelNet(spec, params, 1);
+      const out = new Float32Array(1);
+      const l = Math.exp(-1 / 10);
+      for (let t = 0; t < 80; t++) {
+        net.step(new Float32Array([t === 10 ? 1 : 0, t === 10 ? 1 : 0]), out);
+        const h = net.plasticTrace("input", 0)![0]!;
+        if (t < 10) expect(h).toBe(0);
+        else expect(h).toBeCloseTo((0.2 * M * (1 - l ** (t - 9))) / (1 - l), 5);
+      }
+    }
   });
 });

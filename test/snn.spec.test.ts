@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { listAgents, loadAgent } from "../agents/index.ts";
+import { listEnvs } from "../src/env/registry.ts";
 import { createKernelNet } from "../src/snn/kernel.ts";
 import { buildLayout, initParams } from "../src/snn/layout.ts";
 import { parseNetworkSpec } from "../src/snn/spec.ts";
@@ -24,7 +25,7 @@ describe("network description errors name the field", () => {
     expect(errorOf(() => parseNetworkSpec({ ...base, hidden: { size: 4, neuron: { model: "hodgkin" } } }))).toMatch(/^spec\.hidden\.neuron\.model: unknown neuron model/);
   });
   it("unknown rule", () => {
-    expect(errorOf(() => parseNetworkSpec({ ...base, plasticity: { rule: "covariance" } }))).toMatch(/^spec\.plasticity\.rule: /);
+    expect(errorOf(() => parseNetworkSpec({ ...base, plasticity: { rule: "covariance" } }))).toMatch(/^spec\.plasticity\.rule: .*expected one of "none"\|"hebb"\|"oja"\|"bcm"\|"stdp"/);
   });
   it("negative time constant", () => {
     expect(errorOf(() => parseNetworkSpec({ ...base, hidden: { size: 4, neuron: { model: "lif", tau: -5 } } }))).toBe("spec.hidden.neuron.tau: must be > 0");
@@ -84,7 +85,9 @@ describe("agents", () => {
   it("lists the nine presets and sizes them for the env", () => {
     expect(listAgents().map((a) => a.name)).toEqual(["bcm", "hebb", "nm-bcm", "nm-hebb", "nm-oja", "nm-stdp", "oja", "static", "stdp"]);
     for (const { name } of listAgents()) {
-      for (const dims of [{ obsDim: 27, actDim: 8 }, { obsDim: 40, actDim: 18 }]) {
+      const envDims = listEnvs().map((e) => ({ obsDim: e.observationSize, actDim: e.actionSize }));
+      expect(envDims).toEqual([{ obsDim: 31, actDim: 8 }, { obsDim: 41, actDim: 12 }]); // ant, hexapod
+      for (const dims of envDims) {
         const spec = loadAgent(name, dims);
         expect(spec.encoder.size).toBe(dims.obsDim);
         expect(spec.decoder.size).toBe(dims.actDim);
@@ -100,6 +103,61 @@ describe("agents", () => {
   it("unknown agent and bad sizes name the field", () => {
     expect(errorOf(() => loadAgent("hebbian", { obsDim: 3, actDim: 2 }))).toMatch(/^agent: unknown agent 'hebbian'/);
     expect(errorOf(() => loadAgent("hebb", { obsDim: 0, actDim: 2 }))).toBe("obsDim: must be an integer >= 1, got 0");
+  });
+});
+
+describe("row-major, presynaptic index first", () => {
+  it("input.W[i * nHid + j] connects input neuron i to hidden neuron j", () => {
+    const spec = parseNetworkSpec({
+      encoder: { kind: "direct", size: 2, tau: 0.001 },
+      hidden: { size: 3, neuron: { model: "lif", tau: 1, reset: "zero" } },
+      projections: { input: { plastic: false }, recurrent: { enabled: false } },
+      decoder: { kind: "leaky", size: 1 },
+    });
+    const lay = buildLayout(spec);
+    const p = initParams(spec, 1);
+    lay.view(p, "encoder.gain").fill(2);
+    lay.view(p, "encoder.bias").fill(0);
+    const W = lay.view(p, "input.W").fill(0);
+    W[1 * 3 + 2] = 5;
+    const net = createKernelNet(spec, p, 1);
+    const out = new Float32Array(1);
+    net.step(new Float32Array([0, 1]), out);
+    expect([...net.inputSpikes]).toEqual([0, 1]);
+    expect([...net.hiddenSpikes]).toEqual([0, 0, 1]);
+    net.step(new Float32Array([1, 0]), out);
+    expect([...net.hiddenSpikes]).toEqual([0, 0, 0]);
+  });
+});
+
+describe("documented initialisation (src/snn/layout.ts header)", () => {
+  it("Gaussian entries have the stated std, constant entries the stated value", () => {
+    const spec = parseNetworkSpec({
+      encoder: { kind: "direct", size: 400 },
+      hidden: { size: 100, neuron: { model: "alif", threshold: 1.5, tau: 15 }, learnThreshold: true, learnTau: true },
+      projections: { input: { initScale: 2 } },
+      plasticity: { rule: "stdp", modulated: true, etaInit: 0.03 },
+      decoder: { kind: "leaky", size: 50 },
+    });
+    const lay = buildLayout(spec);
+    const p = initParams(spec, 5);
+    const std = (name: string) => {
+      const x = lay.view(p, name);
+      return Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
+    };
+    const gaussians: Record<string, number> = {
+      "input.W": 2 / Math.sqrt(400), "recurrent.W": 0.5 / Math.sqrt(100), "input.alpha": 0.1 / Math.sqrt(400),
+      "recurrent.alpha": 0.1 / Math.sqrt(100), "modulator.w": 1 / Math.sqrt(100), "decoder.W": 1 / Math.sqrt(100),
+    };
+    for (const [name, s] of Object.entries(gaussians)) expect(Math.abs(std(name) / s - 1), name).toBeLessThan(0.15);
+    const constants: Record<string, number> = {
+      "encoder.gain": 1, "encoder.bias": 0.25, "input.eta": 0.03, "recurrent.eta": 0.03, "input.aPlus": 1, "input.aMinus": 1,
+      "hidden.bias": 0, "hidden.threshold": 1.5, "hidden.tau": 15, "modulator.b": 0, "modulator.fanout": 1, "decoder.b": 0,
+    };
+    for (const [name, c] of Object.entries(constants)) expect([...lay.view(p, name)].every((v) => v === Math.fround(c)), name).toBe(true);
+    expect(lay.entry("input.W").shape).toEqual([400, 100]);
+    expect(lay.entry("input.eta").shape).toEqual([1]);
+    expect(lay.entry("decoder.W").shape).toEqual([100, 50]);
   });
 });
 

@@ -12,7 +12,7 @@
  *  6. plastic update of H (clipped to [-clip, clip]) from pre x, post z, traces, M, eta.
  *  7. decoder: leaky y = l_o*y + (1-l_o) Wout.z, action = tanh(y + b); or count: output LIF spikes
  *     counted over a window, action = 2*count/window - 1.
- * See rules.ts for the plasticity terms and neurons.ts for the neuron updates.
+ * See rules.ts for the plasticity terms and reference.ts (float64, dense) for the neuron updates.
  */
 import { z } from "zod";
 import { SpikelocoError } from "../core/errors.ts";
