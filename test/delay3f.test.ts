@@ -141,3 +141,96 @@ describe("three-factor rule: eligibility recursions and the third factor", () =>
     }
   });
 });
+
+describe("three-factor rule with the max-over-time readout (the EventProp network's decision rule)", () => {
+  const base: ThreeFactorConfig = {
+    nIn: task.channels, nHidden: 8, nOut: task.orderings.length, dt: 0.5, tauMem: 4, tauSyn: 2, tauOut: Infinity, readout: "max",
+    threshold: 1, trialEnd: sequenceTrialEnd(task), decisionStart: 0, sigma: 1.5, surrogateWidth: 0.3, maxDelay: 100,
+  };
+
+  it("readout-weight updates are the exact gradient of the trial's cross-entropy on the maxima (finite differences)", () => {
+    const data = makeSequenceTask(6, 8);
+    const p = initThreeFactor(base, 2, { weightMean: 4, weightScale: 1, delayRange: [0, 2], readoutScale: 1 });
+    const learner = new ThreeFactorLearner(base, p);
+    let checked = 0;
+    for (const sample of data) {
+      learner.clearGradients();
+      const r = learner.trial(sample, true);
+      expect(r.hiddenSpikes).toBeGreaterThan(0);
+      const g = learner.gOut.slice();
+      for (let s = 0; s < p.wOut.length; s++) {
+        const orig = p.wOut[s]!;
+        const h = 1e-6;
+        p.wOut[s] = orig + h;
+        const lp = learner.trial(sample, false).loss;
+        p.wOut[s] = orig - h;
+        const lm = learner.trial(sample, false).loss;
+        p.wOut[s] = orig;
+        const fd = (lp - lm) / (2 * h);
+        expect(g[s]).toBeCloseTo(fd, 7);
+        if (Math.abs(fd) > 1e-3) checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it("the readout value is max_t V_k >= 0, linear in the readout weights, and the same with or without learning", () => {
+    const sample = makeSequenceTask(1, 3)[0]!;
+    const p = initThreeFactor(base, 4, { weightMean: 4, weightScale: 1, delayRange: [0, 2], readoutScale: 1 });
+    for (let s = 0; s < p.wOut.length; s++) p.wOut[s] = Math.abs(p.wOut[s]!);
+    const a = new ThreeFactorLearner(base, p).trial(sample, true);
+    const b = new ThreeFactorLearner(base, p).trial(sample, false);
+    expect(b.readout).toEqual(a.readout);
+    expect(Math.min(...a.readout)).toBeGreaterThan(0);
+    const doubled = { ...p, wOut: p.wOut.map((x) => 2 * x) };
+    const c = new ThreeFactorLearner(base, doubled).trial(sample, false);
+    for (let k = 0; k < base.nOut; k++) expect(c.readout[k]).toBeCloseTo(2 * a.readout[k]!, 12);
+    // with all readout weights negative V_k never exceeds V_k(0) = 0
+    const negative = new ThreeFactorLearner(base, { ...p, wOut: p.wOut.map((x) => -x) }).trial(sample, false);
+    expect(Array.from(negative.readout)).toEqual(new Array(base.nOut).fill(0));
+  });
+
+  it("the error delivered at the readout's peak moves a delay towards a coincidence", () => {
+    // One hidden neuron fires on B (t = 4) alone; A (t = 0) only adds a residual. The target output reads the
+    // neuron with a positive weight, so more (earlier, denser) spikes raise its peak: delaying A towards B helps.
+    const c: ThreeFactorConfig = {
+      nIn: 2, nHidden: 1, nOut: 2, dt: 0.1, tauMem: 4, tauSyn: 2, tauOut: Infinity, readout: "max",
+      threshold: 1, trialEnd: 30, decisionStart: 0, sigma: 1.5, surrogateWidth: 0.3, maxDelay: 20,
+    };
+    const sample = { times: Float64Array.of(0, 4), neurons: Int32Array.of(0, 1), label: 0 };
+    const p = { w: Float64Array.of(2.2, 4.6), d: Float64Array.of(0.5, 0.5), wOut: Float64Array.of(1, -1) };
+    const learner = new ThreeFactorLearner(c, p);
+    learner.clearGradients();
+    const first = learner.trial(sample, true);
+    expect(first.hiddenSpikes).toBe(1);
+    expect(learner.gd[0]).toBeLessThan(0); // descent increases A's delay
+    expect(learner.gw[0]).toBeLessThan(0); // and A's weight
+    expect(learner.gOut[0]).toBeLessThan(0);
+    trainThreeFactor(learner, [sample], { epochs: 40, lrWeights: 0, lrDelays: 0.2, lrReadout: 0, learnDelays: true, seed: 1, optimizer: "sgd" });
+    expect(Array.from(p.w)).toEqual([2.2, 4.6]);
+    expect(p.d[0]! - p.d[1]!).toBeGreaterThan(1.5);
+    const after = learner.trial(sample, false);
+    expect(after.loss).toBeLessThan(first.loss);
+    expect(after.hiddenSpikes).toBeGreaterThan(first.hiddenSpikes);
+  });
+
+  it("hidden updates flow only through the top-down weights, and only once the readout rises above 0", () => {
+    const sample = makeSequenceTask(1, 5)[0]!;
+    const p = initThreeFactor(base, 6, { weightMean: 4, weightScale: 1, delayRange: [0, 2], readoutScale: 1 });
+    const zeroB = new ThreeFactorLearner(base, { ...p, wOut: new Float64Array(p.wOut.length) });
+    zeroB.clearGradients();
+    zeroB.trial(sample, true);
+    expect(Array.from(zeroB.gw).every((x) => x === 0)).toBe(true);
+    expect(Array.from(zeroB.gd).every((x) => x === 0)).toBe(true);
+    // silent hidden layer: the maxima stay at V(0) = 0, nothing is latched, no update (as for EventProp)
+    const silent = new ThreeFactorLearner({ ...base, threshold: 1e9 }, p);
+    silent.clearGradients();
+    expect(silent.trial(sample, true).hiddenSpikes).toBe(0);
+    expect([...silent.gw, ...silent.gd, ...silent.gOut].every((x) => x === 0)).toBe(true);
+    const live = new ThreeFactorLearner(base, p);
+    live.clearGradients();
+    live.trial(sample, true);
+    expect(Math.hypot(...live.gw)).toBeGreaterThan(0);
+    expect(Math.hypot(...live.gd)).toBeGreaterThan(0);
+  });
+});

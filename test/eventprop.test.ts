@@ -153,3 +153,104 @@ describe("EventProp adjoint", () => {
     for (let s = 0; s < once.w[0].length; s++) expect(twice.w[0][s]).toBeCloseTo(2 * once.w[0][s], 12);
   });
 });
+
+describe("EventProp with the max-over-time readout", () => {
+  /** Two inputs drive two hidden neurons (no cross-talk), each fires once; both reach every readout. */
+  function twoBumps(readoutW: number[], config: EventNetConfig) {
+    const params = initParams(config, 1);
+    params.w[0].set([6, 0, 0, 6]);
+    params.d[0].set([0.5, 0, 0, 0.3]);
+    params.w[1].set(readoutW);
+    params.d[1].set(readoutW.map((_, s) => 0.2 * s));
+    const sample: LabelledSpikes = { times: Float64Array.of(1, 2.5), neurons: Int32Array.of(0, 1), label: 0 };
+    return { params, sample };
+  }
+
+  it("the readout value is the exact maximum of the readout voltage (dense-grid check)", () => {
+    const config: EventNetConfig = { sizes: [5, 7, 3], lif, trialEnd: 60, readout: "max" };
+    const params = initParams(config, 5, { weightScale: [1, 1], weightMean: [1.2, 0], delayRange: [0, 8] });
+    const rng = new Rng(9);
+    const spikes = Array.from({ length: 15 }, () => [rng.range(0, 30), rng.int(5)] as const).sort((a, b) => a[0] - b[0]);
+    const fwd = forward(config, params, { times: Float64Array.from(spikes, (x) => x[0]), neurons: Int32Array.from(spikes, (x) => x[1]) });
+    expect(fwd.spikeCounts[0]).toBeGreaterThan(5);
+    let kinks = 0;
+    for (let k = 0; k < 3; k++) {
+      const voltage = (t: number) => {
+        let v = 0;
+        for (let a = 0; a < fwd.outArrivalTime.length; a++) {
+          const s = fwd.outArrivalSynapse[a];
+          if (Math.floor(s / 7) === k) v += params.w[1][s] * pspKernel(lif, t - fwd.outArrivalTime[a]);
+        }
+        return v;
+      };
+      // coarse grid, then a fine grid around its best point (a maximum on a kink is only first-order in the step)
+      let best = 0;
+      let bestT = 0;
+      for (let t = 0; t <= config.trialEnd; t += 1e-2) {
+        const v = voltage(t);
+        if (v > best) [best, bestT] = [v, t];
+      }
+      for (let t = Math.max(0, bestT - 2e-2); t <= Math.min(config.trialEnd, bestT + 2e-2); t += 1e-6) best = Math.max(best, voltage(t));
+      expect(fwd.readout[k]).toBeGreaterThanOrEqual(best - 1e-12);
+      expect(fwd.readout[k] - best).toBeLessThan(1e-7); // the fine step times the slope at a kink
+      if (fwd.readoutKink[k] >= 0) kinks++;
+    }
+    expect(kinks).toBeGreaterThan(0); // this draw has a maximum on a kink as well as interior ones
+  });
+
+  it("weight and delay gradients match central finite differences through two hidden layers", () => {
+    const config: EventNetConfig = { sizes: [5, 7, 5, 3], lif, trialEnd: 70, readout: "max" };
+    for (const seed of [11, 12]) {
+      const params = initParams(config, seed, { weightScale: [1, 0.8, 1], weightMean: [1.1, 0.7, 0], delayRange: [0, 8] });
+      const rng = new Rng(seed + 100);
+      const spikes = Array.from({ length: 18 }, () => [rng.range(0, 35), rng.int(5)] as const).sort((a, b) => a[0] - b[0]);
+      const sample: LabelledSpikes = { times: Float64Array.from(spikes, (x) => x[0]), neurons: Int32Array.from(spikes, (x) => x[1]), label: 2 };
+      const fwd = forward(config, params, sample);
+      expect(fwd.spikeCounts[0]).toBeGreaterThan(10);
+      expect(fwd.spikeCounts[1]).toBeGreaterThan(10);
+      expect(Array.from(fwd.readoutTime).some((t) => t > 0 && t < config.trialEnd)).toBe(true);
+      for (const g of checkGradients(config, params, sample, 1)) {
+        expect(g.gradNorm).toBeGreaterThan(0);
+        expect(g.relError).toBeLessThan(1e-4);
+      }
+    }
+  });
+
+  it("a maximum on the kink of an inhibitory arrival moves with that arrival (finite differences)", () => {
+    // Readout 0: +4 from the first hidden spike, -6 from the second, which arrives while V is still rising.
+    const config: EventNetConfig = { sizes: [2, 2, 2], lif, trialEnd: 30, readout: "max" };
+    const { params, sample } = twoBumps([4, -6, 1, 2], config);
+    const fwd = forward(config, params, sample);
+    expect(fwd.spikeCounts[0]).toBe(2);
+    const kink = fwd.readoutKink[0];
+    expect(kink).toBeGreaterThanOrEqual(0);
+    expect(fwd.readoutTime[0]).toBe(fwd.outArrivalTime[kink]);
+    expect(fwd.readoutKinkSlope[0]).toBeGreaterThan(0);
+    expect(fwd.readoutKink[1]).toBe(-1); // readout 1: an interior peak
+    const checks = checkGradients(config, params, sample, 1);
+    for (const g of checks) expect(g.relError).toBeLessThan(1e-6);
+    // the inhibitory synapse's delay acts through the kink term: dL/dd = g * V'(t*-) != 0
+    const grads = zerosLike(params);
+    lossAndGradient(config, params, sample, 1, grads);
+    expect(Math.abs(grads.d[1][1])).toBeGreaterThan(1e-3);
+  });
+
+  it("the mean readout hides the timing of early spikes; the max readout does not (the delay-sequence diagnosis)", () => {
+    // Two overlapping bumps at ~5 and ~7, trial end 110, tau_m = 4: d(mean V)/dt ~ exp(-(T - t)/tau_m).
+    const fast: LifConstants = { tauMem: 4, tauSyn: 2, threshold: 1 };
+    const norms = (readout: "mean" | "max") => {
+      const config: EventNetConfig = { sizes: [2, 2, 2], lif: fast, trialEnd: 110, readout };
+      const { params, sample } = twoBumps([1, 1, 0.5, -0.3], config);
+      params.w[0].set([8, 0, 0, 8]);
+      const grads = zerosLike(params);
+      lossAndGradient(config, params, sample, 1, grads);
+      const l2 = (a: Float64Array) => Math.hypot(...a);
+      return { hiddenW: l2(grads.w[0]), hiddenD: l2(grads.d[0]), readoutW: l2(grads.w[1]), readoutD: l2(grads.d[1]) };
+    };
+    const mean = norms("mean");
+    const max = norms("max");
+    expect(mean.readoutW).toBeGreaterThan(1e-3); // readout weights still learn: the PSP areas
+    for (const g of [mean.hiddenW, mean.hiddenD, mean.readoutD]) expect(g).toBeLessThan(1e-8); // below Adam's eps
+    for (const g of [max.hiddenW, max.hiddenD, max.readoutW, max.readoutD]) expect(g).toBeGreaterThan(1e-3);
+  });
+});

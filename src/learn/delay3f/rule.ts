@@ -2,17 +2,32 @@
  * Three-factor online learning of weights and synaptic delays (after Vassallo & Taherinejad 2026; the
  * equations are our derivation, see shared/reference/seed-papers.md section 5).
  *
- * Network (time-stepped, dt): input spikes -> LIF hidden layer with per-synapse delays -> leaky readout.
+ * Network (time-stepped, dt): input spikes -> LIF hidden layer with per-synapse delays -> readout.
  * Forward: a spike at t_k on synapse (j, i) arrives at t_k + d_ji; fractional arrival times are split
  * between the two neighbouring steps by linear interpolation, so delays are continuous parameters.
  * Learning (no backward pass in time):
  *   presynaptic trace      s~_ji(t) = sum_k G_sigma(t - t_k - d_ji)           (Gaussian-smoothed spikes)
  *   its delay derivative   ds~/dd   = sum_k (t - t_k - d_ji)/sigma^2 G_sigma(.)
  *   eligibility vectors    eps^w <- a eps^w + (1-a) s~,   eps^d <- a eps^d + (1-a) w ds~/dd
- *   eligibility traces     e = psi_j * eps, with a Gaussian surrogate psi_j of (V_j - threshold)
- *   third factor           L_j(t) = sum_k B_kj (softmax(y(t))_k - target_k), B = readout weights (top-down error)
- *   updates                dw = -eta_w sum_t L_j e^w,  dd = -eta_d sum_t L_j e^d   (applied after every trial)
+ *   eligibility traces     e = psi_j * eps, with a Gaussian surrogate psi_j of (V_j - threshold), V_j before reset
+ *   third factor           a top-down error through the readout weights B = wOut
  * The Gaussian surrogate appears only inside the eligibility computation, never in the forward pass.
+ *
+ * Two readouts (config.readout):
+ *  - "trace" (default): y_k(t) = sum_j wOut_kj zbar_j(t), zbar a spike trace with time constant tauOut
+ *    (Infinity: a running spike count); the decision is y(T). The error L_j(t) = sum_k B_kj (softmax(y(t)) -
+ *    target)_k is applied at every step t >= decisionStart: dw = -eta_w sum_t L_j e^w (same for d).
+ *  - "max": the decision rule of the EventProp network (network.ts, readout "max"): each output is a leaky
+ *    integrator with the hidden layer's tau_m, tau_s (tau_s I' = -I + sum_j wOut_kj z_j, tau_m V' = -V + I),
+ *    its value m_k = max_t V_k(t), the decision argmax_k m_k, the loss softmax cross-entropy on m. The error
+ *    err_k = softmax(m)_k - target_k is known once the trial is decided, and it is delivered to the value of
+ *    each output at its peak t*_k: for the hidden weights
+ *        dw_ji = -eta_w sum_k err_k B_kj ebar^w_ji(t*_k),
+ *    where ebar is the eligibility trace e filtered by the readout's own kernel (the same two-exponential
+ *    filter V_k applies to z_j), so ebar(t*_k) estimates dV_k(t*_k)/dw / B_kj. The learner keeps ebar forward
+ *    in time and latches a copy for output k whenever V_k reaches a new running maximum: memory is
+ *    O(outputs x synapses), independent of the trial length, and nothing runs backwards in time.
+ *    Readout weights get the exact dm_k/dwOut_kj = zbar_j(t*_k) (zbar: z_j through the readout filter).
  */
 import { Rng } from "../../core/rng.ts";
 import { AdamGroup } from "../eventprop/optim.ts";
@@ -54,11 +69,13 @@ export interface ThreeFactorConfig {
   dt: number;
   tauMem: number;
   tauSyn: number;
-  /** Readout trace time constant; Infinity makes the readout a running spike count (order-blind). */
+  /** "trace" readout: spike-trace time constant; Infinity makes the readout a running spike count (order-blind). */
   tauOut: number;
+  /** Readout and decision rule (default "trace"); "max" is the EventProp network's max-over-time LI readout. */
+  readout?: "trace" | "max";
   threshold: number;
   trialEnd: number;
-  /** The top-down error is applied from this time on. */
+  /** "trace" readout: the top-down error is applied from this time on (unused by "max"). */
   decisionStart: number;
   /** Width of the Gaussian smoothing / surrogate. */
   sigma: number;
@@ -76,6 +93,8 @@ export interface ThreeFactorInit {
   weightMean: number;
   weightScale: number;
   delayRange: [number, number];
+  /** Readout weights ~ N(0, readoutScale^2); default 1/sqrt(nHidden). */
+  readoutScale?: number;
 }
 
 export function initThreeFactor(c: ThreeFactorConfig, seed: number, init: ThreeFactorInit): ThreeFactorParams {
@@ -88,13 +107,18 @@ export function initThreeFactor(c: ThreeFactorConfig, seed: number, init: ThreeF
     d[s] = init.delayRange[0] + (init.delayRange[1] - init.delayRange[0]) * rng.uniform();
   }
   const wOut = new Float64Array(c.nOut * c.nHidden);
-  for (let s = 0; s < wOut.length; s++) wOut[s] = rng.normal() / Math.sqrt(c.nHidden);
+  const readoutScale = init.readoutScale ?? 1 / Math.sqrt(c.nHidden);
+  for (let s = 0; s < wOut.length; s++) wOut[s] = readoutScale * rng.normal();
   return { w, d, wOut };
 }
 
 export interface TrialResult {
   predicted: number;
   hiddenSpikes: number;
+  /** The readout values the decision was taken on: y(T) ("trace") or m = max_t V ("max"). */
+  readout: Float64Array;
+  /** "max" readout: softmax cross-entropy on m (NaN for "trace"). */
+  loss: number;
 }
 
 /** Buffers reused across trials (no allocation per step). */
@@ -105,6 +129,7 @@ export class ThreeFactorLearner {
   private readonly nSteps: number;
   private readonly arrivals: Float64Array; // (nSteps + 2) * nHidden
   private readonly v: Float64Array;
+  private readonly vPre: Float64Array;
   private readonly cur: Float64Array;
   private readonly zTrace: Float64Array;
   private readonly y: Float64Array;
@@ -112,6 +137,19 @@ export class ThreeFactorLearner {
   private readonly epsD: Float64Array;
   private readonly err: Float64Array;
   private readonly trace = new Float64Array(2);
+  // "max" readout: LI state, readout-filtered spike traces and eligibilities, running maxima and latches.
+  private readonly outI: Float64Array;
+  private readonly outV: Float64Array;
+  private readonly zI: Float64Array;
+  private readonly zV: Float64Array;
+  private readonly eIw: Float64Array;
+  private readonly eVw: Float64Array;
+  private readonly eId: Float64Array;
+  private readonly eVd: Float64Array;
+  private readonly peak: Float64Array;
+  private readonly latchZ: Float64Array; // nOut * nHidden
+  private readonly latchW: Float64Array; // nOut * nHidden * nIn
+  private readonly latchD: Float64Array;
 
   constructor(readonly c: ThreeFactorConfig, readonly p: ThreeFactorParams) {
     this.nSteps = Math.ceil(c.trialEnd / c.dt);
@@ -121,12 +159,27 @@ export class ThreeFactorLearner {
     this.gOut = new Float64Array(c.nOut * c.nHidden);
     this.arrivals = new Float64Array((this.nSteps + 2) * c.nHidden);
     this.v = new Float64Array(c.nHidden);
+    this.vPre = new Float64Array(c.nHidden);
     this.cur = new Float64Array(c.nHidden);
     this.zTrace = new Float64Array(c.nHidden);
     this.y = new Float64Array(c.nOut);
     this.epsW = new Float64Array(n);
     this.epsD = new Float64Array(n);
     this.err = new Float64Array(c.nOut);
+    const isMax = c.readout === "max";
+    const nMax = isMax ? n : 0;
+    this.outI = new Float64Array(c.nOut);
+    this.outV = new Float64Array(c.nOut);
+    this.zI = new Float64Array(c.nHidden);
+    this.zV = new Float64Array(c.nHidden);
+    this.eIw = new Float64Array(nMax);
+    this.eVw = new Float64Array(nMax);
+    this.eId = new Float64Array(nMax);
+    this.eVd = new Float64Array(nMax);
+    this.peak = new Float64Array(c.nOut);
+    this.latchZ = new Float64Array(isMax ? c.nOut * c.nHidden : 0);
+    this.latchW = new Float64Array(c.nOut * nMax);
+    this.latchD = new Float64Array(c.nOut * nMax);
   }
 
   /** Run one trial; when `learn`, accumulate the three-factor updates into gw/gd/gOut. */
@@ -137,6 +190,7 @@ export class ThreeFactorLearner {
     const nH = c.nHidden;
     const nOut = c.nOut;
     const dt = c.dt;
+    const isMax = c.readout === "max";
     const aMem = Math.exp(-dt / c.tauMem);
     const aSyn = Math.exp(-dt / c.tauSyn);
     const aOut = Math.exp(-dt / c.tauOut);
@@ -159,6 +213,20 @@ export class ThreeFactorLearner {
     this.y.fill(0);
     this.epsW.fill(0);
     this.epsD.fill(0);
+    if (isMax) {
+      this.outI.fill(0);
+      this.outV.fill(0);
+      this.zI.fill(0);
+      this.zV.fill(0);
+      this.eIw.fill(0);
+      this.eVw.fill(0);
+      this.eId.fill(0);
+      this.eVd.fill(0);
+      this.peak.fill(0); // V_k(0) = 0: the maximum is at least 0 (latches hold zeros until V_k first exceeds 0)
+      this.latchZ.fill(0);
+      this.latchW.fill(0);
+      this.latchD.fill(0);
+    }
     let spikes = 0;
     for (let step = 0; step < this.nSteps; step++) {
       const t = (step + 1) * dt;
@@ -177,35 +245,68 @@ export class ThreeFactorLearner {
           }
         }
       }
-      // Spikes, readout, top-down error.
+      // Spikes (the surrogate reads the voltage before the reset).
       for (let j = 0; j < nH; j++) {
         let z = 0;
-        if (this.v[j] >= c.threshold) {
+        const vPre = this.v[j];
+        this.vPre[j] = vPre;
+        if (vPre >= c.threshold) {
           z = 1;
           spikes++;
           this.v[j] = 0;
         }
-        this.zTrace[j] = aOut * this.zTrace[j] + z;
+        if (!isMax) {
+          this.zTrace[j] = aOut * this.zTrace[j] + z;
+          continue;
+        }
+        this.zI[j] = aSyn * this.zI[j] + z;
+        this.zV[j] = aMem * this.zV[j] + (1 - aMem) * this.zI[j];
+        if (learn) {
+          const u = (vPre - c.threshold) / c.surrogateWidth;
+          const psi = Math.exp(-0.5 * u * u);
+          for (let i = 0; i < nIn; i++) {
+            const s = j * nIn + i;
+            this.eIw[s] = aSyn * this.eIw[s] + psi * this.epsW[s];
+            this.eVw[s] = aMem * this.eVw[s] + (1 - aMem) * this.eIw[s];
+            this.eId[s] = aSyn * this.eId[s] + psi * this.epsD[s];
+            this.eVd[s] = aMem * this.eVd[s] + (1 - aMem) * this.eId[s];
+          }
+        }
       }
+      if (isMax) {
+        const n = nH * nIn;
+        for (let k = 0; k < nOut; k++) {
+          let acc = 0;
+          for (let j = 0; j < nH; j++) acc += wOut[k * nH + j] * this.zI[j];
+          // zI already includes this step's spikes: outI = sum_j wOut_kj zI_j is the LI readout's current.
+          this.outI[k] = acc;
+          this.outV[k] = aMem * this.outV[k] + (1 - aMem) * this.outI[k];
+          if (this.outV[k] > this.peak[k]) {
+            this.peak[k] = this.outV[k];
+            if (learn) {
+              this.latchZ.set(this.zV, k * nH);
+              this.latchW.set(this.eVw, k * n);
+              this.latchD.set(this.eVd, k * n);
+            }
+          }
+        }
+        continue;
+      }
+      // "trace" readout and its per-step top-down error.
       for (let k = 0; k < nOut; k++) {
         let acc = 0;
         for (let j = 0; j < nH; j++) acc += wOut[k * nH + j] * this.zTrace[j];
         this.y[k] = acc;
       }
       if (!learn || t < c.decisionStart) continue;
-      let max = -Infinity;
-      for (let k = 0; k < nOut; k++) if (this.y[k] > max) max = this.y[k];
-      let zSum = 0;
-      for (let k = 0; k < nOut; k++) zSum += Math.exp(this.y[k] - max);
-      for (let k = 0; k < nOut; k++) this.err[k] = Math.exp(this.y[k] - max) / zSum - (k === sample.label ? 1 : 0);
+      softmaxError(this.y, sample.label, this.err);
       for (let j = 0; j < nH; j++) {
         let signal = 0;
         for (let k = 0; k < nOut; k++) {
           signal += wOut[k * nH + j] * this.err[k];
           this.gOut[k * nH + j] += this.err[k] * this.zTrace[j];
         }
-        // Pre-reset voltage is not kept; the surrogate uses the post-step voltage (0 right after a spike).
-        const u = (this.v[j] - c.threshold) / c.surrogateWidth;
+        const u = (this.vPre[j] - c.threshold) / c.surrogateWidth;
         const psi = Math.exp(-0.5 * u * u);
         const f = signal * psi;
         if (f === 0) continue;
@@ -216,10 +317,31 @@ export class ThreeFactorLearner {
         }
       }
     }
-    // Decision: the readout at the end of the trial.
+    const value = isMax ? this.peak : this.y;
     let predicted = 0;
-    for (let k = 1; k < nOut; k++) if (this.y[k] > this.y[predicted]) predicted = k;
-    return { predicted, hiddenSpikes: spikes };
+    for (let k = 1; k < nOut; k++) if (value[k] > value[predicted]) predicted = k;
+    let loss = NaN;
+    if (isMax) {
+      loss = softmaxError(this.peak, sample.label, this.err);
+      if (learn) {
+        const n = nH * nIn;
+        for (let k = 0; k < nOut; k++) {
+          const e = this.err[k];
+          if (e === 0) continue;
+          for (let j = 0; j < nH; j++) {
+            this.gOut[k * nH + j] += e * this.latchZ[k * nH + j];
+            const b = e * wOut[k * nH + j];
+            if (b === 0) continue;
+            for (let i = 0; i < nIn; i++) {
+              const s = j * nIn + i;
+              this.gw[s] += b * this.latchW[k * n + s];
+              this.gd[s] += b * this.latchD[k * n + s];
+            }
+          }
+        }
+      }
+    }
+    return { predicted, hiddenSpikes: spikes, readout: Float64Array.from(value), loss };
   }
 
   clearGradients(): void {
@@ -227,6 +349,16 @@ export class ThreeFactorLearner {
     this.gd.fill(0);
     this.gOut.fill(0);
   }
+}
+
+/** err = softmax(y) - onehot(label) written into err; returns the cross-entropy. */
+function softmaxError(y: Float64Array, label: number, err: Float64Array): number {
+  let max = -Infinity;
+  for (let k = 0; k < y.length; k++) if (y[k] > max) max = y[k];
+  let z = 0;
+  for (let k = 0; k < y.length; k++) z += Math.exp(y[k] - max);
+  for (let k = 0; k < y.length; k++) err[k] = Math.exp(y[k] - max) / z - (k === label ? 1 : 0);
+  return -(y[label] - max - Math.log(z));
 }
 
 export interface ThreeFactorTrainOptions {

@@ -103,3 +103,24 @@ export function pspIntegral(c: LifConstants, u: number): number {
   const k = c.tauSyn / (c.tauSyn - c.tauMem);
   return k * (c.tauSyn * (1 - Math.exp(-u / c.tauSyn)) - c.tauMem * (1 - Math.exp(-u / c.tauMem)));
 }
+
+/** Slope d/du of the unit PSP (0 for u <= 0; the right limit at u = 0+ is 1/tau_m). */
+export function pspKernelSlope(c: LifConstants, u: number): number {
+  if (u <= 0) return 0;
+  const k = c.tauSyn / (c.tauSyn - c.tauMem);
+  return k * (Math.exp(-u / c.tauMem) / c.tauMem - Math.exp(-u / c.tauSyn) / c.tauSyn);
+}
+
+/**
+ * Time u in (0, horizon) of the interior maximum of V on a free-evolution segment starting from (v0, i0),
+ * or -1 when V has no interior maximum there. V(u) = a e^{-u/tau_m} + b e^{-u/tau_s} has at most one
+ * extremum; it is a maximum when V is rising at u = 0.
+ */
+export function lifPeakTime(c: LifConstants, v0: number, i0: number, horizon: number): number {
+  if (!(i0 > v0)) return -1; // not rising at the segment start: V(u) only falls, or falls then rises
+  const [a, b] = coefficients(c, v0, i0);
+  const ratio = (-b * c.tauMem) / (a * c.tauSyn);
+  if (!(ratio > 0)) return -1;
+  const peak = Math.log(ratio) / (1 / c.tauSyn - 1 / c.tauMem);
+  return peak > 0 && peak < horizon ? peak : -1;
+}

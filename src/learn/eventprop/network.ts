@@ -4,7 +4,15 @@
  * Layers: input spikes -> LIF layers (exponential synapses, multiple spikes per neuron, reset to 0) ->
  * leaky-integrator readout (same V/I dynamics, no spikes). Every projection l has weights w[l] and
  * delays d[l] (index post * nPre + pre); a spike at t reaches its target at t + d.
- * Loss: softmax cross-entropy on the readout's mean voltage over [0, T].
+ * Loss: softmax cross-entropy on a per-output readout value m_k, either
+ *  - "mean": the readout's mean voltage over [0, T] (mlGeNN "avg_var"). Its derivative with respect to an
+ *    arrival time t_a is -w psp(T - t_a) / T, which vanishes exponentially for arrivals well before T: the
+ *    timing of early spikes is almost invisible to the gradient; or
+ *  - "max": the readout's largest voltage over [0, T] (mlGeNN "max_var", the readout of the sequence-detection
+ *    task of Meszaros, Knight & Nowotny 2025). m_k = V_k(t*_k), so dm/dt_a = -w psp'(t*_k - t_a): arrivals
+ *    near the peak, wherever it lies in the trial, carry timing gradients. At an interior peak V' = 0, so the
+ *    movement of t* adds nothing (envelope theorem); at a peak sitting on the kink of an arrival (a negative
+ *    weight that turns V down) t* moves with that arrival, which adds V'(t*-) to its timing derivative.
  *
  * The forward pass is exact (closed-form flow between events, root-found threshold crossings). The
  * backward pass integrates the adjoint in reverse time, in closed form between events, with a jump of
@@ -17,8 +25,11 @@ import {
   adjointBack,
   lifCurrent,
   lifNextCrossing,
+  lifPeakTime,
   lifVoltage,
   pspIntegral,
+  pspKernel,
+  pspKernelSlope,
   validateLif,
   type LifConstants,
 } from "./lif.ts";
@@ -27,9 +38,13 @@ export interface EventNetConfig {
   /** [nIn, nHidden..., nOut]; at least one hidden LIF layer. */
   sizes: number[];
   lif: LifConstants;
-  /** Trial end T: spikes after T are dropped; the readout is averaged over [0, T]. */
+  /** Trial end T: spikes after T are dropped; the readout is taken over [0, T]. */
   trialEnd: number;
+  /** Readout value fed to the cross-entropy: mean voltage over [0, T] (default) or max over [0, T]. */
+  readout?: ReadoutKind;
 }
+
+export type ReadoutKind = "mean" | "max";
 
 export interface EventNetParams {
   w: Float64Array[];
@@ -60,8 +75,17 @@ interface LayerRecord {
 }
 
 export interface ForwardResult {
-  /** Mean readout voltage per output neuron. */
+  /** Readout value per output neuron (mean or max voltage over [0, T], per config.readout). */
   readout: Float64Array;
+  /** "max" readout: time t* of each output's maximum (0 when V never exceeds 0), else empty. */
+  readoutTime: Float64Array;
+  /**
+   * "max" readout: index (into outArrival*) of the arrival whose kink carries the maximum (V rising
+   * before it, falling after it), or -1 for an interior peak, a peak at T, or no peak; else empty.
+   */
+  readoutKink: Int32Array;
+  /** "max" readout: dV/dt just before t* at a kink maximum (0 otherwise). */
+  readoutKinkSlope: Float64Array;
   /** Spike counts per LIF layer. */
   spikeCounts: number[];
   layers: LayerRecord[];
@@ -82,6 +106,9 @@ export function validateConfig(config: EventNetConfig): void {
     throw new Error(`sizes must be >= 3 positive integers (input, hidden..., output), got [${config.sizes}]`);
   }
   if (!(config.trialEnd > 0)) throw new Error(`trialEnd must be > 0, got ${config.trialEnd}`);
+  if (config.readout !== undefined && config.readout !== "mean" && config.readout !== "max") {
+    throw new Error(`readout must be "mean" or "max", got ${String(config.readout)}`);
+  }
 }
 
 export interface InitOptions {
@@ -217,20 +244,106 @@ export function forward(config: EventNetConfig, params: EventNetParams, input: S
       const s = j * nPre + preNeurons[k];
       const ta = preTimes[k] + d[s];
       if (ta >= T) continue;
-      readout[j] += (w[s] * pspIntegral(config.lif, T - ta)) / T;
       outArrivalTime.push(ta);
       outArrivalSynapse.push(s);
       outArrivalSpike.push(k);
     }
   }
+  const isMax = config.readout === "max";
+  const readoutTime = new Float64Array(isMax ? nOut : 0);
+  const readoutKink = new Int32Array(isMax ? nOut : 0).fill(-1);
+  const readoutKinkSlope = new Float64Array(isMax ? nOut : 0);
+  if (!isMax) {
+    for (let a = 0; a < outArrivalTime.length; a++) {
+      const s = outArrivalSynapse[a];
+      readout[Math.floor(s / nPre)] += (w[s] * pspIntegral(config.lif, T - outArrivalTime[a])) / T;
+    }
+  } else {
+    maxReadout(config, w, nPre, nOut, outArrivalTime, outArrivalSynapse, readout, readoutTime, readoutKink, readoutKinkSlope);
+  }
   return {
     readout,
+    readoutTime,
+    readoutKink,
+    readoutKinkSlope,
     spikeCounts: layers.map((r) => r.spikeTime.length),
     layers,
     outArrivalTime,
     outArrivalSynapse,
     outArrivalSpike,
   };
+}
+
+/**
+ * Exact maximum over [0, T] of each leaky-integrator readout. Between arrivals V is a sum of two exponentials
+ * with at most one (closed-form) extremum, so the maximum is V(0) = 0, an interior peak of a segment, V at an
+ * arrival (a kink, when the arrival's weight turns V down), or V(T).
+ */
+function maxReadout(
+  config: EventNetConfig,
+  w: Float64Array,
+  nPre: number,
+  nOut: number,
+  arrTime: number[],
+  arrSynapse: number[],
+  value: Float64Array,
+  time: Float64Array,
+  kink: Int32Array,
+  kinkSlope: Float64Array,
+): void {
+  const c = config.lif;
+  const T = config.trialEnd;
+  const byOut: number[][] = Array.from({ length: nOut }, () => []);
+  for (let a = 0; a < arrTime.length; a++) byOut[Math.floor(arrSynapse[a] / nPre)].push(a);
+  for (let j = 0; j < nOut; j++) {
+    const list = byOut[j].sort((x, y) => arrTime[x] - arrTime[y]);
+    let v = 0;
+    let cur = 0;
+    let t = 0;
+    let best = 0;
+    let bestT = 0;
+    let bestKink = -1;
+    let bestSlope = 0;
+    const segment = (end: number): void => {
+      const u = end - t;
+      const peak = lifPeakTime(c, v, cur, u);
+      if (peak > 0) {
+        const vp = lifVoltage(c, v, cur, peak);
+        if (vp > best) {
+          best = vp;
+          bestT = t + peak;
+          bestKink = -1;
+          bestSlope = 0;
+        }
+      }
+      v = lifVoltage(c, v, cur, u);
+      cur = lifCurrent(c, cur, u);
+      t = end;
+    };
+    for (const a of list) {
+      segment(arrTime[a]);
+      const slopeBefore = (cur - v) / c.tauMem;
+      cur += w[arrSynapse[a]];
+      // A maximum on the arrival itself: rising into it, not rising after it.
+      if (v > best && slopeBefore > 0 && cur <= v) {
+        best = v;
+        bestT = t;
+        bestKink = a;
+        bestSlope = slopeBefore;
+      }
+    }
+    segment(T);
+    if (v > best) {
+      best = v;
+      bestT = T;
+      bestKink = -1;
+      bestSlope = 0;
+    }
+    value[j] = best;
+    time[j] = bestT;
+    kink[j] = bestKink;
+    kinkSlope[j] = bestSlope;
+  }
 }
 
 /** Softmax cross-entropy on readout * scale; returns loss and dL/dreadout. */
@@ -257,7 +370,7 @@ export interface BackwardStats {
 }
 
 /**
- * EventProp backward pass. `readoutGrad` = dL/d(mean readout voltage). Accumulates into `grads`.
+ * EventProp backward pass. `readoutGrad` = dL/d(readout value). Accumulates into `grads`.
  */
 export function backward(
   config: EventNetConfig,
@@ -273,27 +386,47 @@ export function backward(
   const sizes = config.sizes;
   const nL = sizes.length - 1;
   const last = fwd.layers.length - 1;
-  // Readout adjoint in closed form (linear neurons with a constant running loss g/T on V).
+  // Readout adjoint in closed form (linear neurons): per arrival, dL/dw and dL/d(arrival time).
   let downstream = new Float64Array(fwd.layers[last].spikeTime.length);
   {
     const w = params.w[nL - 1];
     const gw = grads.w[nL - 1];
     const gd = grads.d[nL - 1];
     const nPre = sizes[nL - 1];
+    const isMax = config.readout === "max";
     for (let a = 0; a < fwd.outArrivalTime.length; a++) {
       const s = fwd.outArrivalSynapse[a];
-      const g = readoutGrad[Math.floor(s / nPre)] / T;
-      const u = T - fwd.outArrivalTime[a];
-      const aI = g * pspIntegral(c, u);
-      const aV = g * tm * (1 - Math.exp(-u / tm));
-      const timing = w[s] * (aI / ts - aV / tm);
-      gw[s] += aI;
+      const out = Math.floor(s / nPre);
+      let dw: number;
+      let timing: number;
+      if (!isMax) {
+        // Constant running loss g/T on V over [0, T].
+        const g = readoutGrad[out] / T;
+        const u = T - fwd.outArrivalTime[a];
+        const aI = g * pspIntegral(c, u);
+        const aV = g * tm * (1 - Math.exp(-u / tm));
+        dw = aI;
+        timing = w[s] * (aI / ts - aV / tm);
+      } else {
+        // m = V(t*): dm/dw = psp(t* - t_a), dm/dt_a = -w psp'(t* - t_a); at a kink maximum on this arrival
+        // (its own PSP is 0 at t*) t* = t_a, and dm/dt_a = V'(t*-).
+        const g = readoutGrad[out];
+        const u = fwd.readoutTime[out] - fwd.outArrivalTime[a];
+        if (fwd.readoutKink[out] === a) {
+          dw = 0;
+          timing = g * fwd.readoutKinkSlope[out];
+        } else {
+          dw = g * pspKernel(c, u);
+          timing = -g * w[s] * pspKernelSlope(c, u);
+        }
+      }
+      gw[s] += dw;
       gd[s] += timing;
       downstream[fwd.outArrivalSpike[a]] += timing;
     }
   }
   const tmp = new Float64Array(2);
-  let stored = fwd.outArrivalTime.length * 3;
+  let stored = fwd.outArrivalTime.length * 3 + fwd.readoutTime.length + fwd.readoutKink.length + fwd.readoutKinkSlope.length;
   for (let l = last; l >= 0; l--) {
     const rec = fwd.layers[l];
     stored += rec.spikeTime.length * 3 + rec.arrivalTime.length * 3 + rec.events.length * 2;

@@ -1,6 +1,7 @@
 /**
  * Mini-batch EventProp training of an event-based classifier, with separate Adam learning rates for
- * weights and delays (delays clipped to [0, maxDelay]); `learnDelays: false` freezes delays at their init.
+ * weights and delays (delays clipped to [0, maxDelay]); `learnDelays: false` freezes delays at their init,
+ * `delayLayers` restricts delay learning to some projections.
  */
 import { Rng } from "../../core/rng.ts";
 import { AdamGroup } from "./optim.ts";
@@ -18,8 +19,10 @@ export interface TrainOptions {
   lrWeights: number;
   lrDelays: number;
   learnDelays: boolean;
+  /** With learnDelays: the projections whose delays learn (default all); the others keep their init. */
+  delayLayers?: number[];
   maxDelay: number;
-  /** Logit scale applied to the mean readout voltage. */
+  /** Logit scale applied to the readout value (mean or max voltage, per config.readout). */
   scale: number;
   seed: number;
   log?: (message: string) => void;
@@ -58,7 +61,11 @@ export function trainEventProp(
 ): TrainHistoryEntry[] {
   const rng = new Rng(o.seed);
   const optW = new AdamGroup(params.w, o.lrWeights);
-  const optD = new AdamGroup(params.d, o.lrDelays, [0, o.maxDelay]);
+  const delayLayers = o.delayLayers ?? Array.from(params.d.keys());
+  for (const l of delayLayers) {
+    if (!Number.isInteger(l) || l < 0 || l >= params.d.length) throw new Error(`delayLayers: no projection ${l}`);
+  }
+  const optD = new AdamGroup(delayLayers.map((l) => params.d[l]), o.lrDelays, [0, o.maxDelay]);
   const order = Array.from(train.keys());
   const history: TrainHistoryEntry[] = [];
   for (let epoch = 0; epoch < o.epochs; epoch++) {
@@ -74,7 +81,7 @@ export function trainEventProp(
         if (r.correct) correct++;
       }
       optW.step(grads.w, end - b);
-      if (o.learnDelays) optD.step(grads.d, end - b);
+      if (o.learnDelays) optD.step(delayLayers.map((l) => grads.d[l]), end - b);
     }
     const entry = { epoch, trainLoss: loss / train.length, trainAccuracy: correct / train.length };
     history.push(entry);
