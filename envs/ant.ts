@@ -59,23 +59,24 @@ const DEFAULTS: EnvDefinition["defaults"] = {
   physicsDt: 0.01,
   forwardRewardWeight: 1,
   healthyReward: 1,
-  ctrlCostWeight: 0.5,
+  ctrlCostWeight: 0.05,
   contactCostWeight: 0,
   healthyZRange: [0.2, 1.0],
   terminateWhenUnhealthy: true,
   resetNoiseScale: 0.1,
   solverIterations: 4,
   gravity: -9.81,
+  clockHz: 0,
 };
 
 export const ant: EnvDefinition = {
   id: "ant",
-  version: "ant-v1",
+  version: "ant-v2",
   summary: "Ant-like quadruped (torso + 4 legs x 2 hinges), Gymnasium Ant-v5 reward terms",
   robot: antRobot(),
   defaults: DEFAULTS,
   docs: `
-## ant (ant-v1)
+## ant (ant-v2)
 
 Ant-like quadruped after Gymnasium's MuJoCo Ant: a sphere torso (r 0.25 m) with four legs, each a hip
 (yaw, ±30°) and an ankle/knee (pitch, ±20° around a 50° downward rest bend), capsules r 0.08 m, density 5
@@ -113,6 +114,7 @@ clearly. Inputs are clipped to [-1, 1]; NaN/Inf entries are replaced by 0 and
 | 11-18 | jointPos | joint angles relative to rest (rad), action order |
 | 19-26 | jointVel | joint velocities (rad/s) |
 | 27-30 | contacts | foot contact flags (0/1; on flat/rough/slope: the foot's end cap within 6 mm of the surface; on stairs/gaps, or with the contact cost on: a Rapier contact point within 5 mm), leg order front_left, front_right, back_left, back_right |
+| 31-32 | clock | only with clockHz > 0: clock_sin, clock_cos = sin, cos(2π·clockHz·t), t from the episode start (a rhythm a controller can time a gait by) |
 
 ### Reward (Gymnasium Ant-v5 terms; every term in \`info.terms\`, weights are options)
 
@@ -120,8 +122,14 @@ clearly. Inputs are clipped to [-1, 1]; NaN/Inf entries are replaced by 0 and
 |---|---|---|
 | forward | forwardRewardWeight · (x_t − x_{t−1}) / controlDt | 1 |
 | healthy | healthyReward while healthy (v5 semantics: 0 on the terminating step) | 1 |
-| ctrl | −ctrlCostWeight · ‖a‖² (clipped action) | 0.5 |
+| ctrl | −ctrlCostWeight · ‖a‖² (clipped action) | 0.05 (see below) |
 | contact | −contactCostWeight · Σ_feet min(F_normal, 1)² (F from the contact impulses of the last substep) | 0 (optional: Gymnasium v5 uses 5e-4, v4 and Brax 0; enabling it reads Rapier's contact manifolds, ~30 µs per control step) |
+
+Why ctrl is 0.05 and not Ant-v5's 0.5: there the action is a torque, here a posture target, so ‖a‖² measures
+how far the legs are from rest rather than effort. At 0.5, standing still (return ≈ 1000 over 1000 steps)
+outscores the scripted trot at its best speed (≈ 0.45 m/s, mean ‖a‖² ≈ 2.5, return ≈ 200), so no learner is
+paid to walk; at 0.05 the cost still penalises extreme postures (0.125 per step for that trot) while
+walking pays.
 
 ### Start state
 Torso at the origin with the lowest foot resting on the ground; joint angles U(±resetNoiseScale) rad

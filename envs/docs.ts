@@ -16,6 +16,7 @@ const MEANING: Record<keyof Defaults, string> = {
   resetNoiseScale: "reset noise: joint angles U(±scale) rad, torso velocity scale·N(0, 1)",
   solverIterations: "Rapier solver iterations per physics step (1..16)",
   gravity: "gravity along z (m/s²)",
+  clockHz: "append a clock (clock_sin, clock_cos of 2π·clockHz·t from the episode start; group 'clock') to the observation; 0 = none",
 };
 
 /** Markdown table of every option with its default for this env. */

@@ -43,23 +43,24 @@ const DEFAULTS: EnvDefinition["defaults"] = {
   physicsDt: 0.01,
   forwardRewardWeight: 1,
   healthyReward: 1,
-  ctrlCostWeight: 0.5,
+  ctrlCostWeight: 0.05,
   contactCostWeight: 0,
   healthyZRange: [0.12, 1.0],
   terminateWhenUnhealthy: true,
   resetNoiseScale: 0.1,
   solverIterations: 4,
   gravity: -9.81,
+  clockHz: 0,
 };
 
 export const hexapod: EnvDefinition = {
   id: "hexapod",
-  version: "hexapod-v1",
+  version: "hexapod-v2",
   summary: "six-legged walker (box torso + 6 legs x 2 hinges)",
   robot: hexapodRobot(),
   defaults: DEFAULTS,
   docs: `
-## hexapod (hexapod-v1)
+## hexapod (hexapod-v2)
 
 Six-legged walker: a box torso (0.7 × 0.3 × 0.1 m) with three legs per side at x = 0.25, 0, −0.25 m.
 Each leg: hip (yaw, ±25°) with a 0.15 m thigh, knee (pitch, ±25° around a 60° downward rest bend) with a
@@ -89,6 +90,7 @@ reasons given in the ant docs. Inputs are clipped to [-1, 1]; NaN/Inf entries ar
 | 11-22 | jointPos | joint angles relative to rest (rad), action order |
 | 23-34 | jointVel | joint velocities (rad/s) |
 | 35-40 | contacts | foot contact flags (0/1, as in ant), leg order front_left, front_right, middle_left, middle_right, back_left, back_right |
+| 41-42 | clock | only with clockHz > 0: clock_sin, clock_cos, as in ant |
 
 ### Reward (Gymnasium Ant-v5 terms; every term in \`info.terms\`, weights are options)
 
@@ -96,8 +98,10 @@ reasons given in the ant docs. Inputs are clipped to [-1, 1]; NaN/Inf entries ar
 |---|---|---|
 | forward | forwardRewardWeight · (x_t − x_{t−1}) / controlDt | 1 |
 | healthy | healthyReward while healthy (0 on the terminating step) | 1 |
-| ctrl | −ctrlCostWeight · ‖a‖² (clipped action) | 0.5 |
+| ctrl | −ctrlCostWeight · ‖a‖² (clipped action) | 0.05 (see below) |
 | contact | −contactCostWeight · Σ_feet min(F_normal, 1)² | 0 (optional) |
+
+ctrl is 0.05, not Ant-v5's 0.5, for the reason given in the ant docs (actions are posture targets).
 
 ### Start state
 Torso above the origin with the lowest foot resting on the ground; joint angles U(±resetNoiseScale) rad

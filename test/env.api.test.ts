@@ -57,7 +57,7 @@ describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
     const big = await run(7);
     const bound = await run(1);
     expect(Array.from(big.obs)).toEqual(Array.from(bound.obs));
-    expect(big.ctrl).toBeCloseTo(-0.5 * nAct, 10);
+    expect(big.ctrl).toBeCloseTo(-envDefinition(id).defaults.ctrlCostWeight * nAct, 6);
   });
 
   it("reset with the same seed gives the same observation; another seed differs", async () => {
@@ -205,6 +205,35 @@ describe("observation channels", () => {
       expect(norm[j] / 280).toBeGreaterThan(0.1); // the joint really moves (rms > 0.3 rad/s)
       expect(Math.sqrt(err[j] / norm[j])).toBeLessThan(0.4); // a wrong sign, axis or unit gives >= 1
     }
+  });
+});
+
+describe("clock observation (clockHz option)", () => {
+  it("appends clock_sin, clock_cos = sin, cos(2π·f·t) from the episode start, bounded to [-1, 1], and changes nothing else", async () => {
+    const plain = await makeEnv("ant");
+    const clocked = await makeEnv("ant", { clockHz: 1.5 });
+    const n = plain.observationSpace.shape[0];
+    expect(clocked.observationSpace.shape[0]).toBe(n + 2);
+    expect(clocked.observationSpace.names.slice(n)).toEqual(["clock_sin", "clock_cos"]);
+    expect(clocked.observationGroups.clock).toEqual([n, n + 1]);
+    expect(Array.from(clocked.observationSpace.low.slice(n))).toEqual([-1, -1]);
+    expect(Array.from(clocked.observationSpace.high.slice(n))).toEqual([1, 1]);
+    const a = new Float32Array(8).fill(0.3);
+    for (let episode = 0; episode < 2; episode++) {
+      let p = plain.reset({ seed: 5 }).obs;
+      let c = clocked.reset({ seed: 5 }).obs;
+      for (let t = 0; t < 30; t++) {
+        expect(Array.from(c.slice(0, n))).toEqual(Array.from(p));
+        const phase = 2 * Math.PI * 1.5 * t * clocked.controlDt;
+        expect(c[n]).toBeCloseTo(Math.sin(phase), 6);
+        expect(c[n + 1]).toBeCloseTo(Math.cos(phase), 6);
+        p = plain.step(a).obs;
+        c = clocked.step(a).obs;
+      }
+    }
+    await expect(makeEnv("ant", { clockHz: -1 })).rejects.toThrow(/must be >= 0/);
+    plain.close();
+    clocked.close();
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -83,10 +83,13 @@ describe("checkpoint", () => {
     for (let round = 0; round < 15 && interrupted < 3; round++) {
       const child = spawn(process.execPath, ["--import", "tsx", script, dir], { stdio: "ignore" });
       const exited = new Promise((r) => child.on("exit", r));
-      // let it write at least one checkpoint, then kill at an arbitrary moment
+      // let this child write at least one checkpoint of its own (the previous round's file is already
+      // there, and a loaded machine can take seconds to start tsx), then kill at an arbitrary moment
+      const manifest = join(dir, "checkpoint.json");
+      const before = existsSync(manifest) ? statSync(manifest).mtimeMs : -1;
       const start = Date.now();
-      while (!existsSync(join(dir, "checkpoint.json")) && Date.now() - start < 20_000) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 300 + ((round * 137) % 500)));
+      while ((existsSync(manifest) ? statSync(manifest).mtimeMs : -1) === before && Date.now() - start < 60_000) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 50 + ((round * 137) % 400)));
       child.kill("SIGKILL");
       await exited;
       const leftovers = readdirSync(dir).filter((f) => f.endsWith(".tmp")).length;

@@ -43,7 +43,7 @@ describe("live simulation", () => {
     expect(scene.feet.length).toBe(4);
     expect(scene.terms).toEqual(["forward", "healthy", "ctrl", "contact"]);
     expect(scene.actions.length).toBe(8);
-    expect(scene.nHidden).toBe(128);
+    expect(scene.nHidden).toBe(64); // agents/base.json
     expect(scene.nModulators).toBe(1);
     expect([scene.heatRows, scene.heatCols]).toEqual([16, 16]);
     expect(scene.untrained).toBe(true);
@@ -199,6 +199,20 @@ describe("watch server for training", () => {
       expect(texts.find((m) => m.type === "status")).toMatchObject({ settings: { paused: false, obsNoise: 0, disabledLeg: null, terrain: "flat" } });
       const before = frames;
       await until(() => frames > before + 3);
+
+      // A checkpoint trained with a clock (33 observations): the server rebuilds the env with the
+      // checkpoint's options and streams that controller instead of failing on the shape.
+      const clockEnv = await makeEnv("ant", { clockHz: 1 });
+      const clocked = await freshController(clockEnv, "static", 1);
+      clockEnv.close();
+      expect(clocked.spec.encoder.size).toBe(envA.observationSpace.shape[0] + 2);
+      saveCheckpoint(run, { spec: clocked.spec, params: clocked.params, config: { env: "ant", agent: "static", envOptions: { clockHz: 1 } }, normalizer: null, seed: 0, training: { generation: 4 } });
+      await until(() => w.generation() === 4);
+      await until(() => texts.filter((m) => m.type === "scene").length >= 2);
+      const second = texts.filter((m) => m.type === "scene")[1];
+      expect(second && second.type === "scene" && second.scene.controller).toMatch(/static from .*run \(generation 4\)/);
+      const after = frames;
+      await until(() => frames > after + 3);
     } finally {
       ws.close();
       await w.close();

@@ -103,11 +103,20 @@ export class LocomotionEnv implements Env {
     for (const j of def.robot.joints) add("jointPos", `joint_pos:${j.name}`);
     for (const j of def.robot.joints) add("jointVel", `joint_vel:${j.name}`);
     def.robot.legs.forEach((leg) => add("contacts", `foot_contact:${leg.name}`));
+    if (settings.clockHz > 0) {
+      groups.clock = [];
+      add("clock", "clock_sin");
+      add("clock", "clock_cos");
+    }
     this.observationGroups = groups;
     const nObs = names.length;
     this.observationSpace = { shape: [nObs], low: new Float32Array(nObs).fill(-Infinity), high: new Float32Array(nObs).fill(Infinity), names };
     for (const i of groups.contacts) {
       this.observationSpace.low[i] = 0;
+      this.observationSpace.high[i] = 1;
+    }
+    for (const i of groups.clock ?? []) {
+      this.observationSpace.low[i] = -1;
       this.observationSpace.high[i] = 1;
     }
     this.actionSpace = {
@@ -595,6 +604,11 @@ export class LocomotionEnv implements Env {
     }
     k += 2 * this.nJ;
     for (let f = 0; f < this.nFeet; f++) o[k++] = this.contacts[f];
+    if (this.settings.clockHz > 0) {
+      const phase = 2 * Math.PI * this.settings.clockHz * this.stepCount * this.controlDt;
+      o[k++] = Math.sin(phase);
+      o[k++] = Math.cos(phase);
+    }
     return height;
   }
 

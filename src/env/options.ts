@@ -32,6 +32,8 @@ export const EnvOptionsSchema = z.strictObject({
   solverIterations: z.number().int("must be an integer").min(1, "must be >= 1").max(16, "must be <= 16").optional(),
   /** Gravity along z (m/s²). */
   gravity: finite.optional(),
+  /** Appends a clock (sin, cos of 2π·clockHz·t, t from the episode start) to the observation; 0 = none. */
+  clockHz: nonNeg.optional(),
 });
 
 export type EnvOptions = Omit<z.input<typeof EnvOptionsSchema>, "conditions"> & { conditions?: Conditions };
@@ -52,6 +54,7 @@ export interface LocomotionSettings {
   seed: number;
   solverIterations: number;
   gravity: number;
+  clockHz: number;
 }
 
 export function resolveOptions(defaults: Omit<LocomotionSettings, "substeps" | "conditions" | "seed">, options: unknown): LocomotionSettings {

@@ -2,6 +2,6 @@
 import { loadAgent } from "../../agents/index.ts";
 import type { NetworkSpec } from "../snn/spec.ts";
 
-export async function loadAgentSpec(name: string, dims: { obsDim: number; actDim: number }): Promise<NetworkSpec> {
-  return loadAgent(name, dims);
+export async function loadAgentSpec(name: string, dims: { obsDim: number; actDim: number }, overrides: Record<string, unknown> = {}): Promise<NetworkSpec> {
+  return loadAgent(name, dims, overrides);
 }

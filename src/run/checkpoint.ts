@@ -218,3 +218,22 @@ export function loadCheckpointSync(dir: string): Checkpoint {
     training: { generation: manifest.training.generation, info: manifest.training.info, searcher },
   };
 }
+
+export interface CheckpointEnv {
+  envId: string;
+  envOptions: Record<string, unknown>;
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** The env a checkpoint was trained in: `config.envId` (or `config.env`) and `config.envOptions`. */
+export function checkpointEnv(ckpt: Pick<Checkpoint, "config">, source: string): CheckpointEnv {
+  const c = ckpt.config;
+  const envId = typeof c.envId === "string" ? c.envId : typeof c.env === "string" ? c.env : typeof asRecord(c.env).id === "string" ? (asRecord(c.env).id as string) : null;
+  if (!envId) throw new SpikelocoError("checkpoint config names no env (expected config.envId)", `${source}: config.envId`);
+  // Evaluation sets its own conditions and horizon; training-time randomisation must not leak in.
+  const { conditions: _c, maxSteps: _m, ...envOptions } = asRecord(c.envOptions ?? asRecord(c.env).options);
+  return { envId, envOptions };
+}

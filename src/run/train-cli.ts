@@ -18,6 +18,7 @@ export interface TrainFlags {
   population?: number;
   episodes?: number;
   maxSteps?: number;
+  clockHz?: number;
   sigma?: number;
   lr?: number;
   weightDecay?: number;
@@ -79,6 +80,7 @@ function resumeConflicts(flags: TrainFlags, explicitAgent: boolean, cfg: Locomot
   clash("--population", flags.population, cfg.popSize);
   clash("--episodes", flags.episodes, cfg.episodesPerMember);
   clash("--max-steps", flags.maxSteps, cfg.maxSteps);
+  clash("--clock-hz", flags.clockHz, cfg.envOptions?.clockHz ?? 0);
   clash("--sigma", flags.sigma, cfg.sigma);
   clash("--lr", flags.lr, cfg.lr);
   clash("--weight-decay", flags.weightDecay, cfg.weightDecay);
@@ -137,6 +139,7 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
       normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
       evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
       conditions,
+      envOptions: { clockHz: flags.clockHz ?? LOCOMOTION_DEFAULTS.clockHz },
     };
     out = flags.out ?? defaultOutDir(config.env, config.agent, seed);
     refuseOverwrite(out);

@@ -20,6 +20,8 @@ export interface LocomotionTrainConfig {
   normalizerClip: number;
   evalCenterEvery: number;
   conditions: Conditions;
+  /** Env options the controller was trained with (eval and the viewer rebuild the same env). */
+  envOptions?: { clockHz?: number };
 }
 
 export const LOCOMOTION_DEFAULTS = {
@@ -29,9 +31,15 @@ export const LOCOMOTION_DEFAULTS = {
   lr: 0.02,
   weightDecay: 0.005,
   episodesPerMember: 1,
-  maxSteps: 1000,
+  /** Training episodes of 15 s: ~3x the generations of 1000-step ones in the same time; evaluation uses 1000. */
+  maxSteps: 300,
   normalizerClip: 5,
   evalCenterEvery: 5,
+  /**
+   * Clock observation (Hz) appended for the controller: a CPG-like rhythm to time a gait by, so the
+   * network need not first learn to oscillate; 0 = none.
+   */
+  clockHz: 1,
 };
 
 /** Read and validate a conditions file; errors name the flag, the file and the offending field. */

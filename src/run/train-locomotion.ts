@@ -43,7 +43,8 @@ const evaluatorModule = fileURLToPath(new URL("./locomotion-evaluator.ts", impor
 
 export async function trainLocomotion(options: LocomotionRunOptions): Promise<LocomotionRunResult> {
   const { config, seed } = options;
-  const probe = await makeEnv(config.env as "ant" | "hexapod", { maxSteps: config.maxSteps });
+  const envOptions = config.envOptions ?? {};
+  const probe = await makeEnv(config.env as "ant" | "hexapod", { ...envOptions, maxSteps: config.maxSteps });
   const obsDim = probe.observationSpace.shape[0];
   const actDim = probe.actionSpace.shape[0];
   probe.close();
@@ -62,7 +63,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
 
   const evaluatorConfig: LocomotionEvaluatorConfig = {
     envId: config.env,
-    envOptions: {},
+    envOptions,
     spec,
     conditions: config.conditions,
     maxSteps: config.maxSteps,

@@ -30,7 +30,7 @@ export interface TaskTrainConfig {
   evalBatch: number;
 }
 
-export const TASK_DEFAULTS = { hidden: 32, batch: 16, lr: 0.01, clipNorm: 1, evalEvery: 25, evalBatch: 128, iterations: 300 };
+export const TASK_DEFAULTS = { hidden: 64, batch: 16, lr: 0.01, clipNorm: 1, evalEvery: 25, evalBatch: 128, iterations: 300 };
 
 export interface TaskSummary {
   kind: "task";

@@ -3,7 +3,7 @@ import { SpikelocoError } from "../core/errors.ts";
 import type { Env } from "../env/types.ts";
 import { RunningNormalizer } from "../learn/normalizer.ts";
 import { loadAgentSpec } from "../run/agents.ts";
-import { loadCheckpoint } from "../run/checkpoint.ts";
+import { checkpointEnv, loadCheckpoint } from "../run/checkpoint.ts";
 import { createPolicy, type NormalizerTransform } from "../run/policy.ts";
 import { buildLayout, hasModulator, initParams } from "../snn/layout.ts";
 import { isPlastic, parseNetworkSpec, preSize, type NetworkSpec, type ProjectionName } from "../snn/spec.ts";
@@ -77,9 +77,9 @@ function identityNormalizer(dim: number, clip = 5): NormalizerTransform {
 }
 
 /** A freshly initialised network of a preset (what `watch` shows without a checkpoint). */
-export async function freshController(env: Env, agent = DEFAULT_AGENT, seed = 0): Promise<ControllerSource> {
+export async function freshController(env: Env, agent = DEFAULT_AGENT, seed = 0, overrides: Record<string, unknown> = {}): Promise<ControllerSource> {
   const obsDim = env.observationSpace.shape[0];
-  const spec = await loadAgentSpec(agent, { obsDim, actDim: env.actionSpace.shape[0] });
+  const spec = await loadAgentSpec(agent, { obsDim, actDim: env.actionSpace.shape[0] }, overrides);
   return {
     spec,
     params: initParams(spec, seed),
@@ -89,8 +89,10 @@ export async function freshController(env: Env, agent = DEFAULT_AGENT, seed = 0)
   };
 }
 
-/** The controller stored in a checkpoint directory, plus the env id and conditions it was trained on. */
-export async function checkpointController(dir: string): Promise<ControllerSource & { envId: string | null; conditions: unknown; generation: number }> {
+/** The controller stored in a checkpoint directory, plus the env (id, options) and conditions it was trained on. */
+export async function checkpointController(
+  dir: string,
+): Promise<ControllerSource & { envId: string | null; envOptions: Record<string, unknown>; conditions: unknown; generation: number }> {
   const ckpt = await loadCheckpoint(dir);
   const spec = parseNetworkSpec(ckpt.spec);
   const normalizer = ckpt.normalizer ? RunningNormalizer.fromState(ckpt.normalizer) : null;
@@ -103,6 +105,7 @@ export async function checkpointController(dir: string): Promise<ControllerSourc
     label: `${agent} from ${dir} (generation ${ckpt.training.generation})`,
     untrained: false,
     envId: typeof config.env === "string" ? config.env : null,
+    envOptions: typeof config.env === "string" ? checkpointEnv(ckpt, dir).envOptions : {},
     conditions: config.conditions ?? null,
     generation: ckpt.training.generation,
   };

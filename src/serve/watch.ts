@@ -5,6 +5,7 @@
  */
 import { SpikelocoError } from "../core/errors.ts";
 import type { Conditions } from "../env/conditions.ts";
+import type { EnvOptions } from "../env/options.ts";
 import { makeEnv } from "../env/registry.ts";
 import type { Env } from "../env/types.ts";
 import { ensureViewerBuilt } from "./bundle.ts";
@@ -104,6 +105,8 @@ export interface WatchServer {
 
 export interface WatchServerOptions extends ListenOptions {
   envId?: string;
+  /** Env options the controllers were trained with (e.g. clockHz); they shape the observation. */
+  envOptions?: EnvOptions;
   conditions?: Conditions;
   seed?: number;
   /** Preset shown until the first controller is published. */
@@ -112,7 +115,9 @@ export interface WatchServerOptions extends ListenOptions {
 
 /** A live viewer for training: starts with a fresh network of `agent`, then shows each published controller. */
 export async function startWatchServer(o: WatchServerOptions = {}): Promise<WatchServer> {
-  const env = await makeEnv(o.envId ?? "ant");
+  const envKey = (id: string, options: Record<string, unknown>) => JSON.stringify([id, options]);
+  let env = await makeEnv(o.envId ?? "ant", o.envOptions ?? {});
+  let currentEnvKey = envKey(env.id, o.envOptions ?? {});
   const seed = o.seed ?? 0;
   const make = (c: ControllerSource) =>
     new LiveSimulation(env, snnController(c, env), { seed, conditions: o.conditions, onError: (err) => o.log?.(`viewer simulation stopped: ${String(err)}`) });
@@ -137,6 +142,16 @@ export async function startWatchServer(o: WatchServerOptions = {}): Promise<Watc
       const c = await checkpointController(dir);
       seenMtime = mtime;
       generation = c.generation;
+      // A checkpoint from another env or env options (a clock adds observations) needs its own env.
+      const key = envKey(c.envId ?? env.id, c.envOptions);
+      if (key !== currentEnvKey && !closed) {
+        const previous = env;
+        env = await makeEnv(c.envId ?? env.id, c.envOptions);
+        currentEnvKey = key;
+        publish(c);
+        previous.close();
+        return;
+      }
       publish(c);
     } catch (err) {
       // A checkpoint being replaced at this instant; the next poll reads the complete one.
@@ -193,13 +208,24 @@ export interface TrainingViewer {
  * The `--watch` hook for training: serve the viewer, show a fresh network of the trained preset until the
  * first checkpoint lands in `runDir`, then the newest checkpoint's controller after every generation.
  */
-export async function attachTrainingViewer(o: { envId?: string; runDir: string; agent?: string; host?: string; port?: number; log?: (m: string) => void }): Promise<TrainingViewer> {
+export async function attachTrainingViewer(o: {
+  envId?: string;
+  envOptions?: EnvOptions;
+  runDir: string;
+  agent?: string;
+  host?: string;
+  port?: number;
+  log?: (m: string) => void;
+}): Promise<TrainingViewer> {
   let envId = o.envId;
+  let envOptions = o.envOptions;
   if (envId === undefined) {
     // Resuming: the run directory's checkpoint knows its env.
-    envId = (await checkpointController(o.runDir).catch(() => null))?.envId ?? "ant";
+    const stored = await checkpointController(o.runDir).catch(() => null);
+    envId = stored?.envId ?? "ant";
+    envOptions ??= stored?.envOptions as EnvOptions | undefined;
   }
-  const w = await startWatchServer({ envId, agent: o.agent, host: o.host, port: o.port ?? 8080, portFallback: true, log: o.log });
+  const w = await startWatchServer({ envId, envOptions, agent: o.agent, host: o.host, port: o.port ?? 8080, portFallback: true, log: o.log });
   await w.followCheckpoint(o.runDir);
   return { url: w.url, close: () => w.close() };
 }

@@ -30,6 +30,8 @@ export interface SnnBenchResult {
 }
 
 const REF = { obsDim: 32, actDim: 8 };
+/** The reference network of the issue: 128 recurrent hidden neurons (the presets use 64). */
+const REF_OVERRIDES = { hidden: { size: 128 } };
 
 function plasticSynapses(spec: NetworkSpec): number {
   let n = 0;
@@ -71,7 +73,7 @@ function timeTensor(spec: NetworkSpec, params: Float32Array, batch: number, step
 }
 
 export async function runSnnBench(o: SnnBenchOptions): Promise<SnnBenchResult> {
-  const spec = loadAgent(o.agent, REF);
+  const spec = loadAgent(o.agent, REF, REF_OVERRIDES);
   const params = initParams(spec, o.seed);
   const syn = plasticSynapses(spec);
   const kernelSteps = (batch: number) => (batch === 1 ? o.kernelSteps : Math.max(10, Math.round(o.kernelSteps / 16)));
@@ -84,7 +86,7 @@ export async function runSnnBench(o: SnnBenchOptions): Promise<SnnBenchResult> {
   const kernel_by_rule: SnnBenchResult["kernel_by_rule"] = [];
   if (o.rules) {
     for (const agent of ["static", "hebb", "oja", "bcm", "stdp", "nm-hebb", "nm-oja", "nm-bcm", "nm-stdp"]) {
-      const s = loadAgent(agent, REF);
+      const s = loadAgent(agent, REF, REF_OVERRIDES);
       const k = timeKernel(s, initParams(s, o.seed), 1, Math.max(200, Math.round(o.kernelSteps / 2)), o.seed);
       kernel_by_rule.push({ agent, kernel_ns_per_synapse_step: k.ns / plasticSynapses(s) });
     }

@@ -44,7 +44,8 @@ export function register(bench: Command): void {
         const { freshController } = await import("../../serve/controller.ts");
         const { startLiveWatch } = await import("../../serve/watch.ts");
         const env = await makeEnv("ant");
-        const controller = await freshController(env);
+        // The measurement: a 128-neuron raster (the presets have 64 hidden neurons).
+        const controller = await freshController(env, undefined, 0, { hidden: { size: 128 } });
         const w = await startLiveWatch({ env, controller, port: 0, log });
         const scene = w.live!.scene();
         const counters = Array.from({ length: flags.clients }, () => ({ bytes: 0, frames: 0 }));

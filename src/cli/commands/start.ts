@@ -45,7 +45,14 @@ export function register(program: Command): void {
         const resume = checkpointExists(o.out);
         const interrupt = interruptSignal();
         const viewer = o.viewer
-          ? await (await import("../../serve/watch.ts")).attachTrainingViewer({ envId: resume ? undefined : o.env, runDir: o.out, agent: o.agent, port: o.port, log })
+          ? await (await import("../../serve/watch.ts")).attachTrainingViewer({
+              envId: resume ? undefined : o.env,
+              envOptions: resume ? undefined : { clockHz: (await import("../../run/train-config.ts")).LOCOMOTION_DEFAULTS.clockHz },
+              runDir: o.out,
+              agent: o.agent,
+              port: o.port,
+              log,
+            })
           : null;
         if (viewer) log(`viewer: ${viewer.url}  (live; shows the newest checkpoint after every generation)`);
         log(resume ? `continuing the run in ${o.out} for ${o.minutes} min` : `training ${o.agent} on ${o.env} for ${o.minutes} min into ${o.out}`);

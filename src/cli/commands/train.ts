@@ -35,6 +35,7 @@ export function register(program: Command): void {
     .option("--population <P>", "ES population size (even)", evenPopulation)
     .option("--episodes <n>", "episodes per population member per generation", intOption("--episodes", 1, 1000))
     .option("--max-steps <n>", "episode length in control steps", intOption("--max-steps", 1, 1_000_000))
+    .option("--clock-hz <f>", "append a clock of this frequency to the observation (env option clockHz; 0 = none)", floatOption("--clock-hz", 0, 50))
     .option("--sigma <s>", "initial exploration std", floatOption("--sigma", 1e-6, 10))
     .option("--lr <x>", "learning rate (Adam for es and BPTT; ClipUp step for pgpe)", floatOption("--lr", 1e-8, 10))
     .option("--weight-decay <x>", "L2 weight decay (es)", floatOption("--weight-decay", 0, 10))
@@ -66,6 +67,7 @@ export function register(program: Command): void {
         const viewer = watch
           ? await (await import("../../serve/watch.ts")).attachTrainingViewer({
               envId: flags.resume ? undefined : flags.env,
+              envOptions: flags.resume ? undefined : { clockHz: flags.clockHz ?? (await import("../../run/train-config.ts")).LOCOMOTION_DEFAULTS.clockHz },
               runDir: flags.resume ?? flags.out ?? defaultOutDir(flags.env!, flags.agent, flags.seed),
               agent: flags.agent,
               port: watch === true ? 8080 : intOption("--watch", 0, 65535)(String(watch)),

@@ -53,7 +53,8 @@ export function register(program: Command): void {
         const { readConditionsFile } = await import("../../run/train-config.ts");
         const fromCheckpoint = flags.checkpoint ? await checkpointController(flags.checkpoint) : null;
         const envId = flags.env ?? fromCheckpoint?.envId ?? "ant";
-        const env = await makeEnv(envId);
+        // The checkpoint's env options (a clock, say) shape the observation its controller reads.
+        const env = await makeEnv(envId, fromCheckpoint && envId === fromCheckpoint.envId ? fromCheckpoint.envOptions : {});
         const controller = fromCheckpoint ?? (await freshController(env, flags.agent, flags.seed));
         const conditions = flags.conditions ? readConditionsFile(flags.conditions) : undefined;
         const { RecordingWriter } = await import("../../serve/recording.ts");
