@@ -4,17 +4,21 @@
  * spike-count decoder, learned thresholds and time constants, reset to zero with a refractory period, the
  * fast-sigmoid and Gaussian surrogates. Same tolerance: identical hidden spike trains over 1000 steps (B = 2),
  * actions and modulator within 1e-5; gradients vs float64 central differences within 1e-2 (relaxed spikes).
- * Also: the tensor engine's pseudo-derivatives in hard-spike mode, and its bad-input errors.
+ * Also: the kernel's float32 tanh/exp against the WASM backend's, bit for bit; parity only, Izhikevich (the model
+ * most sensitive to rounding) with an eligibility trace for every rule, and with more than 48 presynaptic inputs at
+ * B = 2 (tfjs's batched matMul sums in blocks of 48; see tensor.ts); the tensor engine's pseudo-derivatives in
+ * hard-spike mode, and its bad-input errors.
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { expf, tanhf } from "../src/snn/f32math.ts";
 import { DEFAULT_GROUPS, gradCheck } from "../src/snn/gradcheck.ts";
 import { buildLayout, initParams } from "../src/snn/layout.ts";
 import { kernelTensorParity } from "../src/snn/parity.ts";
 import { parseNetworkSpec, SURROGATES } from "../src/snn/spec.ts";
 import { surrogateGrad } from "../src/snn/surrogate.ts";
 import { createTensorNet, selectTensorBackend } from "../src/snn/tensor.ts";
-import { variantSpec, type Variant } from "../src/snn/variants.ts";
+import { RULE_VARIANTS, variantName, variantSpec, type Variant } from "../src/snn/variants.ts";
 
 beforeAll(async () => {
   await selectTensorBackend();
@@ -70,6 +74,44 @@ describe("engines agree on spec options", () => {
       expect(g.maxRelError, JSON.stringify(g.groups)).toBeLessThan(1e-2);
     });
   }
+});
+
+describe("the kernel's float32 tanh and exp (src/snn/f32math.ts) are the tensor backend's", () => {
+  it("bit for bit on 2e5 inputs each (WASM backend)", async () => {
+    if ((await selectTensorBackend()) !== "wasm") return; // only the WASM backend's tanhf/expf are reproduced
+    const x = new Float32Array(200_000);
+    for (let k = 0; k < x.length; k++) x[k] = Math.fround(Math.sin(k * 12.9898) * (k % 3 === 0 ? 12 : k % 3 === 1 ? 1 : 1e-3));
+    x.set([0, -0, 1e-40, 9, 10, 10.5, -88, 88.7, -104, Infinity, -Infinity]);
+    const th = tf.tidy(() => tf.tanh(tf.tensor1d(x)).dataSync());
+    const ex = tf.tidy(() => tf.exp(tf.tensor1d(x)).dataSync());
+    let tanhBad = 0, expBad = 0;
+    for (let k = 0; k < x.length; k++) {
+      if (!Object.is(tanhf(x[k]!), th[k])) tanhBad++;
+      if (!Object.is(expf(x[k]!), ex[k])) expBad++;
+    }
+    expect({ tanhBad, expBad }).toEqual({ tanhBad: 0, expBad: 0 });
+  });
+});
+
+describe("engines agree exactly on Izhikevich spike trains", () => {
+  it("with an eligibility trace, every rule (1000 steps, B = 2)", () => {
+    for (const r of RULE_VARIANTS) {
+      if (r.rule === "none") continue;
+      const v: Variant = { model: "izhikevich", ...r };
+      const p = kernelTensorParity(variantSpec(v, { nIn: 3, nHid: 6, nOut: 2 }, elig(r.rule, r.modulated)), 1000, 2, 5);
+      expect(p.spikeRate, variantName(v)).toBeGreaterThan(0.02);
+      expect(p.firstSpikeMismatch, `${variantName(v)}: first mismatch at step ${p.firstSpikeMismatch}`).toBe(-1);
+      expect(p.maxOutputError).toBeLessThan(1e-5);
+      expect(p.maxModulatorError).toBeLessThan(1e-5);
+    }
+  });
+  it("64 hidden neurons (more than 48 presynaptic inputs), nm-stdp and oja, B = 2, 400 steps", () => {
+    for (const v of [{ model: "izhikevich", rule: "stdp", modulated: true }, { model: "izhikevich", rule: "oja", modulated: false }] as Variant[]) {
+      const p = kernelTensorParity(variantSpec(v, { nIn: 8, nHid: 64, nOut: 2 }), 400, 2, 0);
+      expect(p.spikeRate).toBeGreaterThan(0.02);
+      expect(p.firstSpikeMismatch, `${variantName(v)}: first mismatch at step ${p.firstSpikeMismatch}`).toBe(-1);
+    }
+  });
 });
 
 describe("tensor engine pseudo-derivatives (hard spikes)", () => {

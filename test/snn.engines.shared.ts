@@ -4,13 +4,17 @@
  * tensor-engine gradients vs float64 central finite differences (relaxed spikes, 50 steps, relative error < 1e-2
  * for W, alpha, eta, rule constants and modulator weights) for every rule.
  *
- * Tolerance, stated per model. lif, alif, stdpLif: identical spike trains over 1000 steps on both seeds (B = 1 and
- * B = 2). izhikevich: identical over 1000 steps on the first seed and for the static network on the second; with
- * plasticity the engines round the H update in a different order (the kernel folds eta * M * term into one
- * float32 rounding, tfjs rounds after each op), and the Euler upstroke amplifies those ulp differences in
- * W + alpha H until a spike lands one step apart, so on the second seed the trains are only required to be
- * identical for IZHIKEVICH_MIN_AGREEMENT steps. The kernel alone shows the same sensitivity to a 1-ulp weight
- * change (test/snn.parity.test.ts); with alpha = 0 the Izhikevich trains are identical again.
+ * Tolerance, the same for every model: identical hidden spike trains over 1000 steps on both seeds (seed 5 at B = 1,
+ * seed 3 at B = 2), actions and modulator within 1e-5 (in practice the modulator is bit-identical; the actions differ
+ * only through the final tanh, which the kernel takes in float64). This holds for Izhikevich too, whose Euler upstroke
+ * turns any 1-ulp difference in W + alpha H into a spike one step apart (test/snn.parity.test.ts): the kernel rounds
+ * every operation of the plastic update (eta * term, * M, + H; the eligibility decay and sum; the BCM and STDP
+ * traces) and of the modulator (float32 dot product, tanh) exactly as the tensor engine does. The bit-for-bit match
+ * is with the default WASM backend: the kernel's tanh (modulator) and exp (GRF encoder, learned tau) reproduce that
+ * backend's tanhf and expf (src/snn/f32math.ts), and its synaptic sums follow that backend's matMul order (tensor.ts).
+ * The cpu backend rounds tanh as Math.fround(Math.tanh), 1 ulp off on about 10% of inputs, and tfjs-node is not
+ * matched, so under those backends modulated Izhikevich trains can still split. Measured when this was stated (WASM):
+ * every model x rule, with and without an eligibility trace, seeds 0-4 at B = 1 and B = 2, identical over 1000 steps.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { gradCheck } from "../src/snn/gradcheck.ts";
@@ -18,8 +22,6 @@ import { kernelTensorParity } from "../src/snn/parity.ts";
 import { selectTensorBackend } from "../src/snn/tensor.ts";
 import type { NeuronModel } from "../src/snn/spec.ts";
 import { RULE_VARIANTS, variantName, variantSpec } from "../src/snn/variants.ts";
-
-export const IZHIKEVICH_MIN_AGREEMENT = 100;
 
 export function defineEngineAgreementSuite(MODEL: NeuronModel): void {
   beforeAll(async () => {
@@ -33,14 +35,12 @@ export function defineEngineAgreementSuite(MODEL: NeuronModel): void {
         const spec = variantSpec(v, { nIn: 3, nHid: 6, nOut: 2 });
         const p = kernelTensorParity(spec, 1000, 1, 5);
         expect(p.spikeRate).toBeGreaterThan(0.02);
-        expect(p.firstSpikeMismatch).toBe(-1);
+        expect(p.firstSpikeMismatch, `first mismatch at step ${p.firstSpikeMismatch}`).toBe(-1);
         expect(p.maxOutputError).toBeLessThan(1e-5);
         expect(p.maxModulatorError).toBeLessThan(1e-5);
         const p2 = kernelTensorParity(spec, 1000, 2, 3);
         expect(p2.spikeRate).toBeGreaterThan(0.02);
-        if (MODEL === "izhikevich" && r.rule !== "none") {
-          expect(p2.firstSpikeMismatch === -1 || p2.firstSpikeMismatch >= IZHIKEVICH_MIN_AGREEMENT, `first mismatch at step ${p2.firstSpikeMismatch}`).toBe(true);
-        } else expect(p2.firstSpikeMismatch).toBe(-1);
+        expect(p2.firstSpikeMismatch, `first mismatch at step ${p2.firstSpikeMismatch}`).toBe(-1);
         expect(p2.maxOutputError).toBeLessThan(1e-5);
         expect(p2.maxModulatorError).toBeLessThan(1e-5);
         const g = gradCheck(variantSpec(v, { nIn: 2, nHid: 4, nOut: 2 }), { steps: 50, perGroup: 2 });

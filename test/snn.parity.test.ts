@@ -3,7 +3,7 @@
  * eligibility traces, plus delays, GRF encoding and the spike-count decoder). The 1000-step parity of the
  * two engines is in test/snn.engines.*.test.ts.
  * Tolerance: identical hidden spike trains at every step; actions within 1e-5; final H within 1e-4.
- * Documented exception: Izhikevich (see IZHIKEVICH_NOTE).
+ * Documented exception: Izhikevich (see the note on IZHIKEVICH_MIN_AGREEMENT).
  */
 import { describe, expect, it } from "vitest";
 import { createKernelNet } from "../src/snn/kernel.ts";
@@ -15,8 +15,8 @@ import { allVariants, randomInputs, variantName, variantSpec, type Variant } fro
 /** The Euler Izhikevich upstroke multiplies a perturbation by 1 + dt(0.08 v + 5) per step (> 1 above -62.5 mV),
  *  so float32 vs float64 rounding (1e-7) grows until a spike lands one step apart; after that the trains differ.
  *  Against this float64 reference we require identical trains until then (at least IZHIKEVICH_MIN_AGREEMENT steps).
- *  The two float32 engines round alike except in the order of the plastic update's roundings; they agree exactly over
- *  1000 steps on one seed and for at least 100 steps on another (test/snn.engines.shared.ts states the tolerance). */
+ *  The two float32 engines round every operation alike and agree exactly over 1000 steps (test/snn.engines.shared.ts
+ *  states the tolerance). */
 const IZHIKEVICH_MIN_AGREEMENT = 20;
 
 function compare(spec: NetworkSpec, T: number, B: number, seed: number) {
@@ -91,7 +91,7 @@ describe("kernel engine vs float64 reference", () => {
     }));
 });
 
-describe("sensitivity to float32 rounding (why Izhikevich parity is stated per seed)", () => {
+describe("sensitivity to float32 rounding (why the kernel rounds exactly like the tensor engine)", () => {
   /** First step at which a kernel run with one input weight moved by 1 ulp spikes differently (-1: never in T steps). */
   const engineSizes = { nIn: 3, nHid: 6, nOut: 2 }; // as in test/snn.engines.shared.ts
   function ulpDivergence(v: Variant, seed: number, T = 1000): number {

@@ -38,6 +38,16 @@ describe("network description errors name the field", () => {
   it("stdp with per-synapse delays is refused", () => {
     expect(errorOf(() => parseNetworkSpec({ ...base, plasticity: { rule: "stdp" }, projections: { input: { delay: { kind: "synapse", max: 3 } } } }))).toMatch(/^spec\.projections\.input\.delay\.kind: /);
   });
+  it("learned thresholds or time constants are refused for izhikevich (no engine would use them)", () => {
+    const izh = { size: 4, neuron: { model: "izhikevich" } };
+    expect(errorOf(() => parseNetworkSpec({ ...base, hidden: { ...izh, learnThreshold: true } }))).toBe("spec.hidden.learnThreshold: not supported for izhikevich (its spike peak is fixed)");
+    expect(errorOf(() => parseNetworkSpec({ ...base, hidden: { ...izh, learnTau: true } }))).toBe("spec.hidden.learnTau: not supported for izhikevich (it has no membrane time constant)");
+    expect(buildLayout(parseNetworkSpec({ ...base, hidden: izh })).has("hidden.threshold")).toBe(false);
+    for (const model of ["lif", "alif", "stdpLif"]) {
+      const spec = parseNetworkSpec({ ...base, hidden: { size: 4, neuron: { model }, learnThreshold: true, learnTau: true } });
+      expect(buildLayout(spec).has("hidden.threshold") && buildLayout(spec).has("hidden.tau")).toBe(true);
+    }
+  });
   it("parameter vector of the wrong length", () => {
     const spec = parseNetworkSpec(base);
     const n = buildLayout(spec).size;

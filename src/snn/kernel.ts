@@ -2,15 +2,22 @@
  * Kernel engine: plain Float32Array loops over a batch of B independent network states that share one
  * parameter vector. No allocation per step. Event-driven where it pays: presynaptic rows whose delivered
  * signal is zero are skipped in the synaptic sum and in the plastic updates (which only touch the
- * synapses a rule can change this step); the eligibility trace decays lazily (E = c * G, only the scalar
- * c decays). Semantics: see spec.ts; the float64 reference (reference.ts) states them densely.
+ * synapses a rule can change this step). Every operation that feeds the network state (currents, membranes,
+ * traces, E, H, modulator) is one float32 operation in the tensor engine's order (tensor.ts; tanh and exp as
+ * its WASM backend computes them, f32math.ts), so the two engines give identical spike trains even for
+ * Izhikevich neurons, whose upstroke amplifies a 1-ulp difference into a spike one step apart; only the final
+ * action tanh is taken in float64. Semantics: see spec.ts; the float64 reference (reference.ts) states them
+ * densely.
  */
 import { SpikelocoError } from "../core/errors.ts";
 import { netConstants, type NetConstants } from "./constants.ts";
+import { expf, tanhf } from "./f32math.ts";
 import { buildLayout, checkParams, hasModulator, type ParamLayout } from "./layout.ts";
 import { isPlastic, type NetworkSpec, type ProjectionName } from "./spec.ts";
 
 const f32 = Math.fround;
+/** rows per partial sum in the synaptic current of plastic projections (tfjs-backend-wasm's batched matMul block). */
+const SUM_BLOCK = 48;
 
 export interface KernelNet {
   readonly spec: NetworkSpec;
@@ -66,9 +73,8 @@ interface Projection {
   H: Float32Array;
   /** cached effective weights W + alpha*H per batch element, updated with every write to H. */
   WE: Float32Array;
-  /** lazily decayed eligibility: E = gScale[b] * G. */
-  G: Float32Array;
-  gScale: Float64Array;
+  /** eligibility trace E per batch element (decayed every step, as the tensor engine rounds it). */
+  E: Float32Array;
   preTrace: Float32Array;
   hist: Float32Array;
   lastSpike: Int32Array;
@@ -90,7 +96,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
   const rule = spec.plasticity.rule;
   const modulated = hasModulator(spec);
   const elig = spec.plasticity.eligibilityTau !== null;
-  const clip = spec.plasticity.clip;
+  const clipF = f32(spec.plasticity.clip);
   const decoderCount = spec.decoder.kind === "count";
   const window = spec.decoder.kind === "count" ? spec.decoder.window : 0;
   const refSteps = c.refractorySteps;
@@ -117,6 +123,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
   // ---- scratch
   const current = new Float32Array(nHid);
   const sumW = new Float32Array(nHid);
+  const blockSum = new Float32Array(nHid);
   const Mpost = new Float32Array(nHid).fill(1);
   const phi = new Float32Array(nHid);
   const ltpCoef = new Float32Array(nHid);
@@ -161,8 +168,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       W: empty, A: empty, eta: empty, etaPerSyn: spec.plasticity.eta === "synapse", aPlus: empty, aMinus: empty, delay: empty,
       H: new Float32Array(plastic ? B * n : 0),
       WE: new Float32Array(plastic ? B * n : 0),
-      G: new Float32Array(plastic && elig ? B * n : 0),
-      gScale: new Float64Array(B).fill(1),
+      E: new Float32Array(plastic && elig ? B * n : 0),
       preTrace: new Float32Array(plastic && rule === "stdp" ? B * nPre : 0),
       hist: new Float32Array(B * nPre * c.historyLength[name]),
       lastSpike: new Int32Array(ps.delay.kind === "synapse" ? B * nPre : 0).fill(-1 << 30),
@@ -201,7 +207,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       if (layout.has("hidden.tau")) {
         const tau = layout.view(P, "hidden.tau");
         const minTau = f32(spec.dt / 10);
-        for (let j = 0; j < nHid; j++) beta[j] = f32(Math.exp(f32(-spec.dt / f32(Math.max(tau[j]!, minTau)))));
+        for (let j = 0; j < nHid; j++) beta[j] = expf(f32(-spec.dt / f32(Math.max(tau[j]!, minTau))));
       } else beta.fill(c.betaMem);
     }
     if (layout.has("hidden.threshold")) thr.set(layout.view(P, "hidden.threshold"));
@@ -245,8 +251,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
           pr.H.fill(0, b * n, (b + 1) * n);
           pr.WE.set(pr.W, b * n);
         }
-        if (pr.G.length) pr.G.fill(0, b * n, (b + 1) * n);
-        pr.gScale[b] = 1;
+        if (pr.E.length) pr.E.fill(0, b * n, (b + 1) * n);
         if (pr.preTrace.length) pr.preTrace.fill(0, b * pr.nPre, (b + 1) * pr.nPre);
         pr.hist.fill(0, b * pr.nPre * pr.histLen, (b + 1) * pr.nPre * pr.histLen);
         if (pr.lastSpike.length) pr.lastSpike.fill(-1 << 30, b * pr.nPre, (b + 1) * pr.nPre);
@@ -307,7 +312,10 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
   /**
    * current[j] += sum_i x_ij (W_ij + alpha_ij H_ij), skipping rows with nothing delivered. The sums run in
    * float32 over i in the tensor engine's order, so both engines round alike; that matters for models that
-   * amplify rounding (Izhikevich's upstroke).
+   * amplify rounding (Izhikevich's upstroke). That order is i = 0, 1, ... for static projections (XNNPACK
+   * matMul) and per-synapse delays (tf.sum); plastic projections without per-synapse delays go through
+   * tfjs-backend-wasm's batched matMul loop, which sums blocks of SUM_BLOCK rows from 0 and then adds the
+   * block sums in order (tensor.ts), so here too. At most nHid extra additions per block; none when nPre <= 48.
    */
   function accumulate(pr: Projection, b: number): void {
     const nPre = pr.nPre;
@@ -328,12 +336,22 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       }
     } else {
       const x = pr.x;
-      for (let i = 0; i < nPre; i++) {
-        const xi = x[i]!;
-        if (xi === 0) continue;
-        const r = off + i * nHid;
-        if (xi === 1) for (let j = 0; j < nHid; j++) sumW[j] += Wv[r + j]!;
-        else for (let j = 0; j < nHid; j++) sumW[j] += f32(xi * Wv[r + j]!);
+      const block = pr.plastic ? SUM_BLOCK : nPre;
+      for (let i0 = 0; i0 < nPre; i0 += block) {
+        const i1 = Math.min(nPre, i0 + block);
+        // the first block sums straight into sumW (it starts at 0); later ones into blockSum, then added
+        const acc = i0 === 0 ? sumW : blockSum;
+        let any = false;
+        for (let i = i0; i < i1; i++) {
+          const xi = x[i]!;
+          if (xi === 0) continue;
+          if (!any && i0 > 0) blockSum.fill(0);
+          any = true;
+          const r = off + i * nHid;
+          if (xi === 1) for (let j = 0; j < nHid; j++) acc[j] += Wv[r + j]!;
+          else for (let j = 0; j < nHid; j++) acc[j] += f32(xi * Wv[r + j]!);
+        }
+        if (any && i0 > 0) for (let j = 0; j < nHid; j++) sumW[j] += blockSum[j]!;
       }
     }
     for (let j = 0; j < nHid; j++) current[j] += sumW[j]!;
@@ -399,6 +417,16 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
     return nActive;
   }
 
+  /**
+   * Plastic update of H for batch element b, rounded like the tensor engine: every product, sum and
+   * difference is one float32 operation in the tensor engine's order, i.e.
+   *   term (rule, rules.ts) -> [E = l_e * E + term] -> dh = eta * (term | E) -> dh = dh * M_j -> H = clip(H + dh).
+   * Rules whose term is zero for a synapse leave it untouched (the tensor engine adds an exact 0); with an
+   * eligibility trace every synapse's E decays every step, so that update is dense. A value stored into a
+   * Float32Array is rounded by the store, so a sum stored directly (WE = W + f32(alpha * H)) is one float32
+   * operation; only intermediate results need Math.fround. Per-postsynaptic coefficients are precomputed
+   * where the tensor engine's operands make them exact (x = 1, one eta per projection).
+   */
   function plasticity(pr: Projection, b: number, nActive: number): void {
     const nPre = pr.nPre;
     const n = nPre * nHid;
@@ -411,106 +439,142 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
     const synapse = pr.delayKind === "synapse";
     const x = pr.x, X = pr.X, rowActive = pr.rowActive;
     const post = b * nHid;
+    const aP = rule === "stdp" ? pr.aPlus[0]! : 0;
+    const pre = pr.preTrace;
+    const po = b * nPre;
+    // per-postsynaptic factors, rounded as the tensor engine's broadcast operands
+    if (rule === "bcm") {
+      for (let j = 0; j < nHid; j++) {
+        const r = rate[post + j]!;
+        phi[j] = f32(r * f32(r - theta[post + j]!)); // rate * (rate - theta)
+      }
+    } else if (rule === "stdp") {
+      const aM = pr.aMinus[0]!;
+      for (let j = 0; j < nHid; j++) ltdCoef[j] = f32(aM * postTrace[post + j]!); // aMinus * postTrace
+    }
     if (!elig) {
-      // per-postsynaptic coefficients (eta folded in unless it is per synapse)
-      const e0 = perSyn ? 1 : eta0;
       switch (rule) {
         case "hebb":
+          // term = x (y = 1); for x = 1 and one eta per projection dh = (eta * 1) * M_j = eta * M_j
+          if (!perSyn) for (let a = 0; a < nActive; a++) ltpCoef[active[a]!] = f32(eta0 * Mpost[active[a]!]!);
           for (let i = 0; i < nPre; i++) {
             if (synapse ? !rowActive[i] : x[i] === 0) continue;
             const row = i * nHid;
+            const hr = hOff + row;
             const xi = x[i]!;
-            for (let a = 0; a < nActive; a++) {
-              const j = active[a]!;
-              const k = row + j;
-              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : e0) * Mpost[j]! * (synapse ? X[k]! : xi);
-              const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
-              H[hOff + k] = hc;
-              WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
+            if (!perSyn && !synapse && xi === 1) {
+              for (let a = 0; a < nActive; a++) {
+                const j = active[a]!;
+                const h = f32(H[hr + j]! + ltpCoef[j]!);
+                const hc = h > clipF ? clipF : h < -clipF ? -clipF : h;
+                H[hr + j] = hc;
+                WE[hr + j] = Wm[row + j]! + f32(Am[row + j]! * hc);
+              }
+            } else {
+              for (let a = 0; a < nActive; a++) {
+                const j = active[a]!;
+                const k = row + j;
+                const dh = f32(f32((perSyn ? etaArr[k]! : eta0) * (synapse ? X[k]! : xi)) * Mpost[j]!);
+                const h = f32(H[hr + j]! + dh);
+                const hc = h > clipF ? clipF : h < -clipF ? -clipF : h;
+                H[hr + j] = hc;
+                WE[hr + j] = Wm[k]! + f32(Am[k]! * hc);
+              }
             }
           }
           return;
         case "oja":
-          for (let a = 0; a < nActive; a++) {
-            const j = active[a]!;
-            const mj = e0 * Mpost[j]!;
-            for (let i = 0; i < nPre; i++) {
-              const k = i * nHid + j;
-              const xi = synapse ? (rowActive[i] ? X[k]! : 0) : x[i]!;
-              const ho = H[hOff + k]!;
-              const h = ho + (perSyn ? etaArr[k]! * mj : mj) * (xi - ho);
-              const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
-              H[hOff + k] = hc;
-              WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
+          // term = y (x - y H) = x - H (y = 1); row by row (the active columns of a row share cache lines)
+          for (let i = 0; i < nPre; i++) {
+            const row = i * nHid;
+            const hr = hOff + row;
+            const on = synapse ? rowActive[i] === 1 : true;
+            const xi = x[i]!;
+            for (let a = 0; a < nActive; a++) {
+              const j = active[a]!;
+              const k = row + j;
+              const ho = H[hr + j]!;
+              const d = f32((perSyn ? etaArr[k]! : eta0) * f32((synapse ? (on ? X[k]! : 0) : xi) - ho));
+              const h = ho + (modulated ? f32(d * Mpost[j]!) : d); // M = 1 without a modulator
+              const hc = h > clipF ? clipF : h < -clipF ? -clipF : f32(h);
+              H[hr + j] = hc;
+              WE[hr + j] = Wm[k]! + f32(Am[k]! * hc);
             }
           }
           return;
         case "bcm":
-          for (let j = 0; j < nHid; j++) {
-            const r = rate[post + j]!;
-            phi[j] = e0 * Mpost[j]! * r * (r - theta[post + j]!);
-          }
+          // term = x phi_j; for x = 1 and one eta per projection dh = (eta * phi_j) * M_j
+          if (!perSyn) for (let j = 0; j < nHid; j++) ltpCoef[j] = f32(f32(eta0 * phi[j]!) * Mpost[j]!);
           for (let i = 0; i < nPre; i++) {
             if (synapse ? !rowActive[i] : x[i] === 0) continue;
             const row = i * nHid;
-            const xi = x[i]!;
             const hr = hOff + row;
-            if (!perSyn && !synapse) {
+            const xi = x[i]!;
+            if (!perSyn && !synapse && xi === 1) {
               for (let j = 0; j < nHid; j++) {
-                const h = H[hr + j]! + xi * phi[j]!;
-                const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
+                const dh = ltpCoef[j]!;
+                if (dh === 0) continue;
+                const h = f32(H[hr + j]! + dh);
+                const hc = h > clipF ? clipF : h < -clipF ? -clipF : h;
                 H[hr + j] = hc;
-                WE[hr + j] = f32(Wm[row + j]! + f32(Am[row + j]! * hc));
+                WE[hr + j] = Wm[row + j]! + f32(Am[row + j]! * hc);
               }
             } else {
               for (let j = 0; j < nHid; j++) {
                 const k = row + j;
-                const h = H[hOff + k]! + (perSyn ? etaArr[k]! : 1) * (synapse ? X[k]! : xi) * phi[j]!;
-                const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
-                H[hOff + k] = hc;
-                WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
+                const dh = f32(f32((perSyn ? etaArr[k]! : eta0) * f32((synapse ? X[k]! : xi) * phi[j]!)) * Mpost[j]!);
+                if (dh === 0) continue;
+                const h = f32(H[hr + j]! + dh);
+                const hc = h > clipF ? clipF : h < -clipF ? -clipF : h;
+                H[hr + j] = hc;
+                WE[hr + j] = Wm[k]! + f32(Am[k]! * hc);
               }
             }
           }
           return;
         case "stdp": {
-          const aP = pr.aPlus[0]!, aM = pr.aMinus[0]!;
-          const pre = pr.preTrace;
-          const po = b * nPre;
-          for (let j = 0; j < nHid; j++) {
-            const m = e0 * Mpost[j]!;
-            ltpCoef[j] = z[post + j] ? m * aP : 0;
-            ltdCoef[j] = m * aM * postTrace[post + j]!;
-          }
-          // synapses with an active presynaptic signal get the combined term (one clip per synapse) ...
+          // term = (aPlus preTrace_i) y_j - (aMinus postTrace_j) x_i
+          // synapses with an active presynaptic signal: both parts. For x_i = 1, y_j = 0 and one eta per
+          // projection the term is -ltd_j exactly, so dh = -((eta * ltd_j) * M_j), precomputed per j ...
+          if (!perSyn) for (let j = 0; j < nHid; j++) ltpCoef[j] = f32(f32(eta0 * ltdCoef[j]!) * Mpost[j]!);
           for (let i = 0; i < nPre; i++) {
             const xi = x[i]!;
             if (xi === 0) continue;
             const row = i * nHid;
             const hr = hOff + row;
-            const tr = pre[po + i]!;
+            const ltp = f32(aP * pre[po + i]!);
+            const fast = !perSyn && xi === 1;
             for (let j = 0; j < nHid; j++) {
-              const d = ltpCoef[j]! * tr - ltdCoef[j]! * xi;
-              if (d === 0) continue;
-              const h = H[hr + j]! + (perSyn ? etaArr[row + j]! * d : d);
-              const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
+              let dh: number;
+              if (fast && !z[post + j]) dh = -ltpCoef[j]!;
+              else {
+                const term = f32((z[post + j] ? ltp : 0) - (xi === 1 ? ltdCoef[j]! : f32(ltdCoef[j]! * xi)));
+                dh = f32(f32((perSyn ? etaArr[row + j]! : eta0) * term) * Mpost[j]!);
+              }
+              if (dh === 0) continue;
+              const h = f32(H[hr + j]! + dh);
+              const hc = h > clipF ? clipF : h < -clipF ? -clipF : h;
               H[hr + j] = hc;
-              WE[hr + j] = f32(Wm[row + j]! + f32(Am[row + j]! * hc));
+              WE[hr + j] = Wm[row + j]! + f32(Am[row + j]! * hc);
             }
           }
-          // ... the others only potentiate through an active postsynaptic neuron.
-          for (let a = 0; a < nActive; a++) {
-            const j = active[a]!;
-            const cj = ltpCoef[j]!;
-            for (let i = 0; i < nPre; i++) {
-              if (x[i] !== 0) continue;
-              const tr = pre[po + i]!;
-              if (tr === 0) continue;
-              const k = i * nHid + j;
-              const h = H[hOff + k]! + (perSyn ? etaArr[k]! : 1) * cj * tr;
-              const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
-              H[hOff + k] = hc;
-              WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
+          // ... the others only potentiate through an active postsynaptic neuron (term = aPlus preTrace_i).
+          for (let i = 0; i < nPre; i++) {
+            if (x[i] !== 0) continue;
+            const tr = pre[po + i]!;
+            if (tr === 0) continue;
+            const ltp = f32(aP * tr);
+            const etaLtp = f32(eta0 * ltp);
+            const row = i * nHid;
+            const hr = hOff + row;
+            for (let a = 0; a < nActive; a++) {
+              const j = active[a]!;
+              const d = perSyn ? f32(etaArr[row + j]! * ltp) : etaLtp;
+              const dh = modulated ? f32(d * Mpost[j]!) : d;
+              const h = f32(H[hr + j]! + dh);
+              const hc = h > clipF ? clipF : h < -clipF ? -clipF : h;
+              H[hr + j] = hc;
+              WE[hr + j] = Wm[row + j]! + f32(Am[row + j]! * hc);
             }
           }
           return;
@@ -518,74 +582,45 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       }
       return;
     }
-    // eligibility: E = l_e E + term (stored as E = s G), then H += eta M E everywhere.
-    const G = pr.G;
-    let s = pr.gScale[b]! * c.lambdaElig;
-    if (s < 1e-30) {
-      for (let k = hOff; k < hOff + n; k++) G[k] = G[k]! * s;
-      s = 1;
-    }
-    pr.gScale[b] = s;
-    const inv = 1 / s;
-    switch (rule) {
-      case "hebb":
-        for (let i = 0; i < nPre; i++) {
-          if (synapse ? !rowActive[i] : x[i] === 0) continue;
-          const row = i * nHid;
-          for (let a = 0; a < nActive; a++) {
-            const k = row + active[a]!;
-            G[hOff + k] = G[hOff + k]! + (synapse ? X[k]! : x[i]!) * inv;
-          }
-        }
-        break;
-      case "oja":
-        for (let a = 0; a < nActive; a++) {
-          const j = active[a]!;
-          for (let i = 0; i < nPre; i++) {
-            const k = i * nHid + j;
-            const xi = synapse ? (rowActive[i] ? X[k]! : 0) : x[i]!;
-            G[hOff + k] = G[hOff + k]! + (xi - H[hOff + k]!) * inv;
-          }
-        }
-        break;
-      case "bcm":
-        for (let j = 0; j < nHid; j++) {
-          const r = rate[post + j]!;
-          phi[j] = r * (r - theta[post + j]!) * inv;
-        }
-        for (let i = 0; i < nPre; i++) {
-          if (synapse ? !rowActive[i] : x[i] === 0) continue;
-          const row = i * nHid;
-          for (let j = 0; j < nHid; j++) G[hOff + row + j] = G[hOff + row + j]! + (synapse ? X[row + j]! : x[i]!) * phi[j]!;
-        }
-        break;
-      case "stdp": {
-        const aP = pr.aPlus[0]!, aM = pr.aMinus[0]!;
-        const pre = pr.preTrace;
-        const po = b * nPre;
-        for (let i = 0; i < nPre; i++) {
-          const xi = x[i]!;
-          const tr = pre[po + i]!;
-          if (xi === 0 && (tr === 0 || nActive === 0)) continue;
-          const row = i * nHid;
-          for (let j = 0; j < nHid; j++) {
-            const term = (z[post + j] ? aP * tr : 0) - aM * postTrace[post + j]! * xi;
-            if (term !== 0) G[hOff + row + j] = G[hOff + row + j]! + term * inv;
-          }
-        }
-        break;
-      }
-    }
+    // eligibility: E = l_e E + term for every synapse, then H += (eta E) M_j where E != 0. Float32Array stores
+    // round, so `E[k] = E[k] * lE` and `E[k] += term` are the tensor engine's two float32 operations.
+    const E = pr.E;
+    const lE = c.lambdaElig;
     for (let i = 0; i < nPre; i++) {
       const row = i * nHid;
+      const hr = hOff + row;
+      const on = synapse ? rowActive[i] === 1 : x[i] !== 0;
+      const xi = x[i]!;
+      for (let j = 0; j < nHid; j++) E[hr + j] = E[hr + j]! * lE;
+      switch (rule) {
+        case "hebb": // term = x y
+          if (on) for (let a = 0; a < nActive; a++) { const j = active[a]!; E[hr + j] += synapse ? X[row + j]! : xi; }
+          break;
+        case "oja": // term = y (x - y H)
+          for (let a = 0; a < nActive; a++) {
+            const j = active[a]!;
+            E[hr + j] += f32((synapse ? (on ? X[row + j]! : 0) : xi) - H[hr + j]!);
+          }
+          break;
+        case "bcm": // term = x phi_j
+          if (on) for (let j = 0; j < nHid; j++) E[hr + j] += synapse ? f32(X[row + j]! * phi[j]!) : xi === 1 ? phi[j]! : f32(xi * phi[j]!);
+          break;
+        case "stdp": { // term = (aPlus preTrace_i) y_j - (aMinus postTrace_j) x_i
+          const ltp = f32(aP * pre[po + i]!);
+          if (on) for (let j = 0; j < nHid; j++) E[hr + j] += f32((z[post + j] ? ltp : 0) - (xi === 1 ? ltdCoef[j]! : f32(ltdCoef[j]! * xi)));
+          else if (ltp !== 0) for (let a = 0; a < nActive; a++) E[hr + active[a]!] += ltp;
+          break;
+        }
+      }
       for (let j = 0; j < nHid; j++) {
+        const e = E[hr + j]!;
+        if (e === 0) continue;
         const k = row + j;
-        const g = G[hOff + k]!;
-        if (g === 0) continue;
-        const h = H[hOff + k]! + (perSyn ? etaArr[k]! : eta0) * Mpost[j]! * (s * g);
-        const hc = f32(h > clip ? clip : h < -clip ? -clip : h);
-        H[hOff + k] = hc;
-        WE[hOff + k] = f32(Wm[k]! + f32(Am[k]! * hc));
+        const d = f32((perSyn ? etaArr[k]! : eta0) * e);
+        const h = H[hr + j]! + (modulated ? f32(d * Mpost[j]!) : d); // M = 1 without a modulator
+        const hc = h > clipF ? clipF : h < -clipF ? -clipF : f32(h);
+        H[hr + j] = hc;
+        WE[hr + j] = Wm[k]! + f32(Am[k]! * hc);
       }
     }
   }
@@ -622,7 +657,7 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
           for (let q = 0; q < K; q++) {
             const e = d * K + q;
             const diff = f32(xd - c.grfCenters[q]!);
-            const g = f32(Math.exp(f32(-f32(f32(diff * diff) * c.grfInvTwoSigma2))));
+            const g = expf(f32(-f32(f32(diff * diff) * c.grfInvTwoSigma2)));
             const cur = f32(f32(encGain[e]! * g) + encBias[e]!);
             let vv = f32(f32(c.lambdaIn * vIn[eo + e]!) + cur);
             const s = vv >= 1 ? 1 : 0;
@@ -644,9 +679,11 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
       const ho = b * nHid;
       // 5. modulator
       if (modulated) {
-        let m = modB[0]!;
-        for (let a = 0; a < nActive; a++) m += modW[active[a]!]!;
-        m = f32(Math.tanh(m));
+        // as the tensor engine: tanh(z . w + b), the dot product summed in float32 in index order, tanh as
+        // the WASM backend's tanhf (f32math.ts)
+        let m = 0;
+        for (let a = 0; a < nActive; a++) m = f32(m + modW[active[a]!]!);
+        m = tanhf(f32(m + modB[0]!));
         modulator[b] = m;
         if (fanout) for (let j = 0; j < nHid; j++) Mpost[j] = f32(m * fanout[j]!);
         else Mpost.fill(m);

@@ -135,7 +135,9 @@ export const networkSpecSchema = z.object({
   hidden: z.object({
     size: count,
     neuron: neuronSchema,
+    /** per-neuron learned thresholds (layout entry hidden.threshold); lif, alif and stdpLif only. */
     learnThreshold: z.boolean().default(false),
+    /** per-neuron learned membrane time constants (layout entry hidden.tau); lif, alif and stdpLif only. */
     learnTau: z.boolean().default(false),
   }).strict(),
   projections: z.object({
@@ -166,6 +168,11 @@ export function parseNetworkSpec(json: unknown): NetworkSpec {
     throw new SpikelocoError(message, path ? `spec.${path}` : "spec");
   }
   const spec = r.data;
+  if (spec.hidden.neuron.model === "izhikevich") {
+    // No engine reads these for Izhikevich neurons: a learned vector would sit in the layout unused.
+    if (spec.hidden.learnThreshold) throw new SpikelocoError("not supported for izhikevich (its spike peak is fixed)", "spec.hidden.learnThreshold");
+    if (spec.hidden.learnTau) throw new SpikelocoError("not supported for izhikevich (it has no membrane time constant)", "spec.hidden.learnTau");
+  }
   if (spec.plasticity.rule === "stdp") {
     for (const name of ["input", "recurrent"] as const) {
       const p = spec.projections[name];

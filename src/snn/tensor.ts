@@ -273,10 +273,14 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
       if (pr.kind === "synapse") {
         const weff = pr.plastic ? tf.add(pr.W, tf.mul(pr.A!, ps.H!)) : pr.W;
         I = tf.add(I, tf.sum(tf.mul(xd, weff), 1));
-      } else {
-        if (pr.plastic) I = tf.add(I, tf.squeeze(tf.matMul(tf.expandDims(xd, 1) as tf.Tensor3D, tf.add(pr.W, tf.mul(pr.A!, ps.H!)) as tf.Tensor3D), [1]));
-        else I = tf.add(I, tf.matMul(xd as tf.Tensor2D, pr.W));
-      }
+      } else if (pr.plastic) {
+        // x . (W + alpha H) with per batch element weights. transposeA sends every batch size to tfjs-backend-wasm's
+        // batched matMul loop, which sums over i in blocks of 48 (each block from 0, the block sums then in order);
+        // without it B = 1 would run XNNPACK (in order) and B > 1 the blocked loop, so the rounding, and with it
+        // Izhikevich spike trains, would depend on B once nPre > 48. The kernel sums in the same blocks (SUM_BLOCK).
+        const weff = tf.add(pr.W, tf.mul(pr.A!, ps.H!)) as tf.Tensor3D;
+        I = tf.add(I, tf.squeeze(tf.matMul(tf.expandDims(xd, 2) as tf.Tensor3D, weff, true, false), [1]));
+      } else I = tf.add(I, tf.matMul(xd as tf.Tensor2D, pr.W));
       newProj.push({ H: ps.H, E: ps.E, pre: ps.pre, hist: hist as tf.Tensor2D[] });
     });
     // 4. neurons

@@ -30,6 +30,7 @@ import { netConstants, type NetConstants } from "../../snn/constants.ts";
 import { buildLayout, checkParams, type ParamLayout } from "../../snn/layout.ts";
 import type { NetworkSpec } from "../../snn/spec.ts";
 import { surrogateGrad, type SurrogateSpec } from "../../snn/surrogate.ts";
+import { expf } from "../../snn/f32math.ts";
 
 const f32 = Math.fround;
 
@@ -200,7 +201,7 @@ export class SpecEpropNet {
     if (spec.hidden.neuron.model !== "izhikevich" && layout.has("hidden.tau")) {
       const tau = layout.view(params, "hidden.tau");
       const minTau = f32(spec.dt / 10);
-      for (let j = 0; j < this.nHid; j++) this.beta[j] = f32(Math.exp(f32(-spec.dt / f32(Math.max(tau[j]!, minTau)))));
+      for (let j = 0; j < this.nHid; j++) this.beta[j] = expf(f32(-spec.dt / f32(Math.max(tau[j]!, minTau))));
     } else this.beta.fill(c.betaMem);
     if (layout.has("hidden.threshold")) this.thr.set(layout.view(params, "hidden.threshold"));
     else this.thr.fill(spec.hidden.neuron.threshold);
@@ -237,7 +238,7 @@ export class SpecEpropNet {
       if (enc.kind === "direct") drive = x[e]!;
       else {
         const diff = f32(x[Math.floor(e / enc.centers)]! - c.grfCenters[e % enc.centers]!);
-        drive = f32(Math.exp(f32(-f32(f32(diff * diff) * c.grfInvTwoSigma2))));
+        drive = expf(f32(-f32(f32(diff * diff) * c.grfInvTwoSigma2)));
       }
       const cur = f32(f32(encGain[e]! * drive) + encBias[e]!);
       let vv = f32(f32(c.lambdaIn * vIn[e]!) + cur);
