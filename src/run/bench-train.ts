@@ -55,6 +55,7 @@ async function measure(o: BenchTrainOptions, workers: number): Promise<{ sample:
     maxSteps: o.maxSteps,
     evalCenterEvery: 0,
     conditions: {},
+    envOptions: { clockHz: LOCOMOTION_DEFAULTS.clockHz },
   };
   let wall = 0;
   let steps = 0;
