@@ -3,7 +3,7 @@
  */
 import type { EnvDefinition } from "../src/env/config.ts";
 import type { BodyDescription, FootDescription, JointDescription, LegDescription, RobotDescription } from "../src/physics/robot.ts";
-import { optionsTable } from "./docs.ts";
+import { COURSE_NOTE, VERSION_HISTORY, optionsTable } from "./docs.ts";
 import { addLeg, restHeight } from "./legs.ts";
 
 const DENSITY = 5; // ant.xml <geom density="5.0">
@@ -71,12 +71,12 @@ const DEFAULTS: EnvDefinition["defaults"] = {
 
 export const ant: EnvDefinition = {
   id: "ant",
-  version: "ant-v2",
+  version: "ant-v3",
   summary: "Ant-like quadruped (torso + 4 legs x 2 hinges), Gymnasium Ant-v5 reward terms",
   robot: antRobot(),
   defaults: DEFAULTS,
   docs: `
-## ant (ant-v2)
+## ant (ant-v3)
 
 Ant-like quadruped after Gymnasium's MuJoCo Ant: a sphere torso (r 0.25 m) with four legs, each a hip
 (yaw, ±30°) and an ankle/knee (pitch, ±20° around a 50° downward rest bend), capsules r 0.08 m, density 5
@@ -138,10 +138,13 @@ All drawn from the reset seed.
 
 ### Episode end
 terminated: torso height outside healthyZRange [0.2, 1.0] m (when terminateWhenUnhealthy) or any
-non-finite state. truncated: maxSteps (1000) reached. Call reset() after either.
+non-finite state. truncated: maxSteps (1000) reached, or the torso left the course. Call reset() after either.
+${COURSE_NOTE}
 
 ### Options (\`makeEnv("ant", options)\`)
 
 ${optionsTable(DEFAULTS)}
+
+${VERSION_HISTORY}
 `,
 };

@@ -1,7 +1,7 @@
 /** `hexapod`: a six-legged walker with the same API as `ant`. */
 import type { EnvDefinition } from "../src/env/config.ts";
 import type { BodyDescription, FootDescription, JointDescription, LegDescription, RobotDescription } from "../src/physics/robot.ts";
-import { optionsTable } from "./docs.ts";
+import { COURSE_NOTE, VERSION_HISTORY, optionsTable } from "./docs.ts";
 import { addLeg, restHeight } from "./legs.ts";
 
 const LEG = {
@@ -55,12 +55,12 @@ const DEFAULTS: EnvDefinition["defaults"] = {
 
 export const hexapod: EnvDefinition = {
   id: "hexapod",
-  version: "hexapod-v2",
+  version: "hexapod-v3",
   summary: "six-legged walker (box torso + 6 legs x 2 hinges)",
   robot: hexapodRobot(),
   defaults: DEFAULTS,
   docs: `
-## hexapod (hexapod-v2)
+## hexapod (hexapod-v3)
 
 Six-legged walker: a box torso (0.7 × 0.3 × 0.1 m) with three legs per side at x = 0.25, 0, −0.25 m.
 Each leg: hip (yaw, ±25°) with a 0.15 m thigh, knee (pitch, ±25° around a 60° downward rest bend) with a
@@ -110,10 +110,13 @@ All drawn from the reset seed.
 
 ### Episode end
 terminated: torso height outside healthyZRange [0.12, 1.0] m (when terminateWhenUnhealthy) or any
-non-finite state. truncated: maxSteps (1000) reached. Call reset() after either.
+non-finite state. truncated: maxSteps (1000) reached, or the torso left the course. Call reset() after either.
+${COURSE_NOTE}
 
 ### Options (\`makeEnv("hexapod", options)\`)
 
 ${optionsTable(DEFAULTS)}
+
+${VERSION_HISTORY}
 `,
 };

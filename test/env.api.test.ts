@@ -107,6 +107,30 @@ describe("episode flags and reward terms", () => {
     expect(() => env.step(a)).toThrow(/episode has ended; call reset\(\)/);
   });
 
+  it.each([
+    ["flat ground, forward", { kind: "flat" } as const, [90, 0, 0] as const, "x"],
+    ["rough ground, sideways", { kind: "rough", amplitude: 0.02, scale: 0.5 } as const, [0, 9, 0] as const, "y"],
+  ])("reports the torso position in info and truncates (not terminated) with info.offCourse on the step the torso leaves the course: %s", async (_, terrain, impulse, axis) => {
+    // no gravity and no unhealthy termination so that a push carries the torso straight off the course
+    const env = await makeEnv("ant", { gravity: 0, terminateWhenUnhealthy: false });
+    env.reset({ seed: 1, conditions: { terrain } });
+    const { xMax, yHalf } = env.terrain.course;
+    env.applyPush([...impulse]);
+    const a = new Float32Array(8);
+    let r = env.step(a);
+    while (!r.truncated && r.info.step < 999) {
+      const pose = env.bodyPoses();
+      expect([r.info.x, r.info.y]).toEqual([pose[0], pose[1]]);
+      const inside = axis === "x" ? r.info.x <= xMax : Math.abs(r.info.y) <= yHalf;
+      expect([inside, r.info.offCourse]).toEqual([true, false]);
+      r = env.step(a);
+    }
+    const out = axis === "x" ? r.info.x > xMax : Math.abs(r.info.y) > yHalf;
+    expect([r.truncated, r.terminated, r.info.offCourse, out]).toEqual([true, false, true, true]);
+    expect(r.info.step).toBeGreaterThan(5);
+    expect(r.info.step).toBeLessThan(999);
+  });
+
   it("terminates when the torso leaves the healthy height range, paying no healthy reward", async () => {
     const env = await makeEnv("ant", { healthyZRange: [0.7, 1.0] });
     env.reset({ seed: 1 });

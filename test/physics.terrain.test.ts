@@ -25,11 +25,16 @@ describe("terrain builder", () => {
     world.step(); // builds the query structures
     let worst = 0;
     let checked = 0;
-    for (let x = -2.917; x < 12; x += 0.371) {
-      for (let y = -3.1; y < 3.1; y += 0.53) {
-        const hit = world.castRay(new R.Ray({ x, y, z: 10 }, { x: 0, y: 0, z: -1 }), 30, true, undefined, ROBOT_GROUPS);
+    // near the start on a grid, and far out to the corners of the course
+    const { xMax, yHalf } = t.course;
+    const points: Array<[number, number]> = [];
+    for (let x = -2.917; x < 12; x += 0.371) for (let y = -3.1; y < 3.1; y += 0.53) points.push([x, y]);
+    for (const x of [0.5 * xMax + 0.013, xMax - 20.07, xMax - 0.31]) for (const y of [-yHalf + 0.27, 0.11, yHalf - 0.27]) points.push([x, y]);
+    for (const [x, y] of points) {
+      {
+        const hit = world.castRay(new R.Ray({ x, y, z: 100 }, { x: 0, y: 0, z: -1 }), 200, true, undefined, ROBOT_GROUPS);
         expect(hit).not.toBeNull();
-        const h = 10 - hit!.timeOfImpact;
+        const h = 100 - hit!.timeOfImpact;
         if (spec.kind === "gaps") {
           // on a stone the surface is 0, in a gap the ray reaches the catch floor below
           const pitch = spec.gapWidth + spec.stoneLength;
@@ -43,6 +48,7 @@ describe("terrain builder", () => {
       }
     }
     expect(checked).toBeGreaterThan(300);
+    expect(xMax).toBeGreaterThanOrEqual(150);
     // the heightfield's triangles vs our bilinear interpolation differ by a few mm at most
     expect(worst).toBeLessThan(spec.kind === "rough" ? 0.01 : 1e-4);
     world.free();

@@ -151,6 +151,7 @@ export class LocomotionEnv implements Env {
       forwardVelocity: 0,
       torsoHeight: 0,
       nonFiniteAction: false,
+      offCourse: false,
       healthy: true,
       conditions: this.resolved,
     };
@@ -204,6 +205,7 @@ export class LocomotionEnv implements Env {
     info.y = start.y;
     info.step = 0;
     info.nonFiniteAction = false;
+    info.offCourse = false;
     info.forwardVelocity = 0;
     info.healthy = true;
     for (const k in info.terms) info.terms[k] = 0;
@@ -419,7 +421,9 @@ export class LocomotionEnv implements Env {
     this.readState();
     this.readContacts();
     const torsoPos = this.built!.bodies[0].translation(this.tmpVec);
+    // tmpVec is reused below (writeObservation), so copy the torso position out now
     const x = torsoPos.x;
+    const y = torsoPos.y;
     const forwardVelocity = (x - this.torsoX) / this.controlDt;
     this.torsoX = x;
     const height = this.writeObservation();
@@ -429,7 +433,9 @@ export class LocomotionEnv implements Env {
     const finite = Number.isFinite(height) && this.stateFinite();
     const healthy = finite && height >= zlo && height <= zhi;
     const terminated = !finite || (this.settings.terminateWhenUnhealthy && !healthy);
-    const truncated = !terminated && this.stepCount >= this.settings.maxSteps;
+    const course = this.terrain.course;
+    const offCourse = x < course.xMin || x > course.xMax || Math.abs(y) > course.yHalf;
+    const truncated = !terminated && (this.stepCount >= this.settings.maxSteps || offCourse);
 
     let contactCost = 0;
     for (let f = 0; f < this.nFeet; f++) {
@@ -446,11 +452,12 @@ export class LocomotionEnv implements Env {
 
     info.step = this.stepCount;
     info.x = x;
-    info.y = torsoPos.y;
+    info.y = y;
     info.forwardVelocity = forwardVelocity;
     info.torsoHeight = height;
     info.nonFiniteAction = nonFinite;
     info.healthy = healthy;
+    info.offCourse = offCourse;
     this.done = terminated || truncated;
     const res = this.result;
     res.reward = reward;

@@ -30,6 +30,8 @@ export interface StepInfo {
   /** True when the last action held NaN/Inf entries; they were replaced by 0 (documented handling). */
   nonFiniteAction: boolean;
   healthy: boolean;
+  /** True when the torso left the terrain's course (TerrainDescription.course); the step is truncated. */
+  offCourse: boolean;
   /** The conditions active in this episode, every range drawn. */
   conditions: ResolvedConditions;
 }

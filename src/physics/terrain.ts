@@ -3,7 +3,9 @@
  * `describeTerrain` produces a TerrainDescription (heightfield samples and boxes) that the viewer can
  * draw and that `buildTerrain` turns into Rapier colliders; `terrainHeightAt` gives the nominal ground
  * height under a point (used for the torso height observation and the healthy check).
- * The robot starts near the origin facing +x; features begin at x = FEATURE_START.
+ * The robot starts near the origin facing +x; features begin at x = FEATURE_START and every terrain
+ * extends COURSE_LENGTH metres beyond it (`course` says where the surface ends; the env truncates an
+ * episode whose torso leaves it rather than letting the robot fall off the edge).
  */
 import { Rng, deriveSeed } from "../core/rng.ts";
 import type { Collider, Rapier, World } from "./rapier.ts";
@@ -37,70 +39,95 @@ export interface HeightfieldData {
   heights: Float32Array;
 }
 
+/** The region the terrain covers as specified: xMin <= x <= xMax and |y| <= yHalf (m). */
+export interface CourseBounds {
+  xMin: number;
+  xMax: number;
+  yHalf: number;
+}
+
 export interface TerrainDescription {
   kind: TerrainSpec["kind"];
   spec: TerrainSpec;
   seed: number;
   boxes: TerrainBox[];
   heightfield?: HeightfieldData;
+  course: CourseBounds;
 }
 
 export const FEATURE_START = 1.0;
+/** Metres of terrain beyond FEATURE_START: a 1000-step episode (50 s) at 3 m/s stays on it. */
+export const COURSE_LENGTH = 150;
 /** Top of the catch floor below the stepping stones. */
 export const GAP_FLOOR = -2;
 const IDENTITY: Quat = [0, 0, 0, 1];
-const HF_X: [number, number] = [-4, 36];
+const COURSE_END = FEATURE_START + COURSE_LENGTH;
+/** Half-width (y) of the box terrains; the heightfield is narrower (HF_Y). */
+const BOX_HALF_WIDTH = 50;
+const HF_X: [number, number] = [-4, COURSE_END];
 const HF_Y: [number, number] = [-6, 6];
 const HF_SPACING = 0.1;
+/** Run-up behind the start (the robot may walk backwards). */
+const RUN_UP = 50;
+const STAIR_STEPS = 60;
 
 export function describeTerrain(spec: TerrainSpec, seed: number): TerrainDescription {
   const boxes: TerrainBox[] = [];
-  const base: TerrainDescription = { kind: spec.kind, spec, seed, boxes };
+  const rough = spec.kind === "rough";
+  const course: CourseBounds = { xMin: rough ? HF_X[0] : -RUN_UP, xMax: COURSE_END, yHalf: rough ? HF_Y[1] : BOX_HALF_WIDTH };
+  const base: TerrainDescription = { kind: spec.kind, spec, seed, boxes, course };
+  // one slab from -RUN_UP to COURSE_END at height `top`
+  const slab = (top: number): TerrainBox => ({
+    center: [(COURSE_END - RUN_UP) / 2, 0, top - 0.5],
+    halfExtents: [(COURSE_END + RUN_UP) / 2, BOX_HALF_WIDTH, 0.5],
+    rotation: IDENTITY,
+  });
+  const runUp: TerrainBox = { center: [FEATURE_START - RUN_UP / 2, 0, -0.5], halfExtents: [RUN_UP / 2, BOX_HALF_WIDTH, 0.5], rotation: IDENTITY };
   switch (spec.kind) {
     case "flat":
-      boxes.push({ center: [0, 0, -0.5], halfExtents: [100, 100, 0.5], rotation: IDENTITY });
+      boxes.push(slab(0));
       return base;
     case "rough": {
       base.heightfield = roughHeightfield(spec.amplitude, spec.scale, seed);
       // a catch floor below the lowest point so nothing falls forever off the edge
-      boxes.push({ center: [0, 0, -spec.amplitude - 1.5], halfExtents: [100, 100, 0.5], rotation: IDENTITY });
+      boxes.push(slab(-spec.amplitude - 1));
       return base;
     }
     case "slope": {
       const a = ((spec.direction === "up" ? 1 : -1) * spec.angle * Math.PI) / 180;
-      boxes.push({ center: [FEATURE_START - 50, 0, -0.5], halfExtents: [50, 50, 0.5], rotation: IDENTITY });
-      const L = 50;
+      boxes.push(runUp);
+      // half-length along the incline, so that the slope covers the course horizontally
+      const L = COURSE_LENGTH / (2 * Math.cos(a));
       const T = 0.5;
       // rotate about y by -a so that +x rises by tan(a)
       const rot = quatFromAxisAngle([0, 1, 0], -a);
       const c = Math.cos(a);
       const s = Math.sin(a);
       // center = start + R*(L, 0, -T), with R*(1,0,0) = (c, 0, s) and R*(0,0,1) = (-s, 0, c)
-      boxes.push({ center: [FEATURE_START + L * c + T * s, 0, L * s - T * c], halfExtents: [L, 50, T], rotation: rot });
+      boxes.push({ center: [FEATURE_START + L * c + T * s, 0, L * s - T * c], halfExtents: [L, BOX_HALF_WIDTH, T], rotation: rot });
       return base;
     }
     case "stairs": {
       const sign = spec.direction === "up" ? 1 : -1;
-      const n = 60;
-      boxes.push({ center: [FEATURE_START - 50, 0, -0.5], halfExtents: [50, 50, 0.5], rotation: IDENTITY });
-      for (let i = 0; i < n; i++) {
+      boxes.push(runUp);
+      for (let i = 0; i < STAIR_STEPS; i++) {
         const top = sign * (i + 1) * spec.stepHeight;
         const bottom = Math.min(0, top) - 1;
         const x0 = FEATURE_START + i * spec.stepWidth;
-        const last = i === n - 1;
-        const hx = last ? 50 : spec.stepWidth / 2;
-        boxes.push({ center: [x0 + hx, 0, (top + bottom) / 2], halfExtents: [hx, 50, (top - bottom) / 2], rotation: IDENTITY });
+        // the last step is a landing that runs to the end of the course
+        const hx = i === STAIR_STEPS - 1 ? Math.max(spec.stepWidth, COURSE_END - x0) / 2 : spec.stepWidth / 2;
+        boxes.push({ center: [x0 + hx, 0, (top + bottom) / 2], halfExtents: [hx, BOX_HALF_WIDTH, (top - bottom) / 2], rotation: IDENTITY });
       }
       return base;
     }
     case "gaps": {
-      boxes.push({ center: [FEATURE_START - 50, 0, -0.5], halfExtents: [50, 50, 0.5], rotation: IDENTITY });
+      boxes.push(runUp);
       const pitch = spec.gapWidth + spec.stoneLength;
-      for (let k = 0; k < Math.ceil(40 / pitch); k++) {
+      for (let k = 0; k < Math.ceil(COURSE_LENGTH / pitch); k++) {
         const x0 = FEATURE_START + spec.gapWidth + k * pitch;
-        boxes.push({ center: [x0 + spec.stoneLength / 2, 0, -0.5], halfExtents: [spec.stoneLength / 2, 50, 0.5], rotation: IDENTITY });
+        boxes.push({ center: [x0 + spec.stoneLength / 2, 0, -0.5], halfExtents: [spec.stoneLength / 2, BOX_HALF_WIDTH, 0.5], rotation: IDENTITY });
       }
-      boxes.push({ center: [0, 0, GAP_FLOOR - 0.5], halfExtents: [100, 100, 0.5], rotation: IDENTITY });
+      boxes.push(slab(GAP_FLOOR));
       return base;
     }
   }
@@ -173,7 +200,7 @@ export function terrainHeightAt(t: TerrainDescription, x: number, y: number): nu
     }
     case "stairs": {
       if (x < FEATURE_START) return 0;
-      const i = Math.min(Math.floor((x - FEATURE_START) / spec.stepWidth), 59);
+      const i = Math.min(Math.floor((x - FEATURE_START) / spec.stepWidth), STAIR_STEPS - 1);
       return (spec.direction === "up" ? 1 : -1) * (i + 1) * spec.stepHeight;
     }
   }

@@ -21,6 +21,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { Rng, deriveSeed } from "../../core/rng.ts";
 import { selectTensorBackend } from "../../snn/tensor.ts";
+import { cosine } from "../eprop/stats.ts";
 import {
   backward,
   crossEntropy,
@@ -78,18 +79,6 @@ function poissonInput(seed: number, trialEnd: number): LabelledSpikes {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb || 1);
 }
 
 /** A full-GC function: global.gc under `node --expose-gc`, otherwise enabled at run time through V8 flags. */
