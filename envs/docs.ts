@@ -1,6 +1,6 @@
 /** Shared pieces of the env docs blocks, generated from the definitions so defaults cannot drift. */
 import type { EnvDefinition } from "../src/env/config.ts";
-import { COURSE_LENGTH, FEATURE_START } from "../src/physics/terrain.ts";
+import { COURSE_HALF_WIDTH, COURSE_LENGTH, FEATURE_START } from "../src/physics/terrain.ts";
 
 type Defaults = EnvDefinition["defaults"];
 
@@ -37,13 +37,13 @@ export function optionsTable(defaults: Defaults): string {
 /** The "off course" truncation, shared by every legged env. */
 export const COURSE_NOTE =
   `Every terrain extends ${COURSE_LENGTH} m beyond its start at x = ${FEATURE_START} m (a 1000-step episode at 3 m/s stays on it) ` +
-  "and 50 m to each side (6 m for rough terrain); a torso outside that region truncates the episode with " +
+  `and ${COURSE_HALF_WIDTH.boxes} m to each side (${COURSE_HALF_WIDTH.rough} m for rough terrain); a torso outside that region truncates the episode with ` +
   "info.offCourse = true, instead of falling off the edge.";
 
 /** Version history shared by the legged envs (the suffix of `version`). */
 export const VERSION_HISTORY = [
   "### Version history",
-  "- v3: every terrain runs 150 m ahead (flat ground and the rough heightfield used to end 100 m and 36 m out, so a fast walker fell off the edge in 1000 steps); leaving the course truncates (info.offCourse).",
+  "- v3: every terrain runs 150 m ahead (flat ground used to end 100 m out and the rough heightfield 36 m out and 6 m to the side, so fast or veering walkers fell off the edge in 1000 steps); leaving the course truncates (info.offCourse).",
   "- v2: ctrlCostWeight 0.05 instead of Ant-v5's 0.5 (actions are posture targets; at 0.5 standing still outscored walking); optional clock observation (clockHz).",
   "- v1: first release.",
 ].join("\n");

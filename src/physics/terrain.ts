@@ -62,10 +62,11 @@ export const COURSE_LENGTH = 150;
 export const GAP_FLOOR = -2;
 const IDENTITY: Quat = [0, 0, 0, 1];
 const COURSE_END = FEATURE_START + COURSE_LENGTH;
-/** Half-width (y) of the box terrains; the heightfield is narrower (HF_Y). */
-const BOX_HALF_WIDTH = 50;
+/** Half-width (y) of the box terrains and of the rough heightfield (m); trained walkers drift up to ~25 m sideways in 1000 steps. */
+export const COURSE_HALF_WIDTH = { boxes: 50, rough: 30 } as const;
+const BOX_HALF_WIDTH = COURSE_HALF_WIDTH.boxes;
 const HF_X: [number, number] = [-4, COURSE_END];
-const HF_Y: [number, number] = [-6, 6];
+const HF_Y: [number, number] = [-COURSE_HALF_WIDTH.rough, COURSE_HALF_WIDTH.rough];
 const HF_SPACING = 0.1;
 /** Run-up behind the start (the robot may walk backwards). */
 const RUN_UP = 50;

@@ -17,6 +17,8 @@ export interface ControllerInfo {
 }
 
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+/** The viewer gets every k-th heightfield sample in x and y, k chosen so that at most this many remain. */
+export const SCENE_MAX_HEIGHTS = 200_000;
 
 export function sceneTerrain(t: TerrainDescription): SceneTerrain {
   const out: SceneTerrain = {
@@ -24,7 +26,15 @@ export function sceneTerrain(t: TerrainDescription): SceneTerrain {
     boxes: t.boxes.map((b) => ({ center: [...b.center], halfExtents: [...b.halfExtents], rotation: [...b.rotation] })),
   };
   const hf = t.heightfield;
-  if (hf) out.heightfield = { nx: hf.nx, ny: hf.ny, x0: hf.x0, y0: hf.y0, dx: hf.dx, dy: hf.dy, heights: Array.from(hf.heights, round4) };
+  if (hf) {
+    // the far row/column may be dropped when the stride does not divide the grid (less than one stride short)
+    const k = Math.max(1, Math.ceil(Math.sqrt((hf.nx * hf.ny) / SCENE_MAX_HEIGHTS)));
+    const nx = Math.floor((hf.nx - 1) / k) + 1;
+    const ny = Math.floor((hf.ny - 1) / k) + 1;
+    const heights = new Array<number>(nx * ny);
+    for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) heights[i * ny + j] = round4(hf.heights[i * k * hf.ny + j * k]);
+    out.heightfield = { nx, ny, x0: hf.x0, y0: hf.y0, dx: hf.dx * k, dy: hf.dy * k, heights };
+  }
   return out;
 }
 
