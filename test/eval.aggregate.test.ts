@@ -33,7 +33,7 @@ function robustnessRecords(): EpisodeRecord[] {
     for (let u = 0; u < UNITS; u++) {
       const shift = c === 0 ? 0 : -3;
       out.push(record(c, 0, u, nominal[u] + shift));
-      out.push(record(c, 1, u, nominal[u] / 2 + shift));
+      out.push(record(c, 1, u, nominal[u] / 2 + shift, { offCourse: c === 1 && u < 2 }));
       out.push(record(c, 2, u, nominal[u] + shift, { fell: u === 1 }));
     }
   }
@@ -57,6 +57,9 @@ describe("aggregate: per-condition numbers", () => {
     expect(nom.fallRate).toBe(0);
     expect(nom.terms).toEqual({ forward: 13 });
     expect(cell("A", "falls").fallRate).toBe(0.25);
+    // leaving the course is counted apart from falls
+    expect([cell("A", "half").offCourseRate, cell("B", "half").offCourseRate, cell("B", "half").fallRate]).toEqual([0, 0.5, 0]);
+    expect(r.summary.map((x) => x.offCourseRate)).toEqual([0, 0.5 / 3]);
     expect(cell("A", "half").group).toBe("friction");
   });
 

@@ -20,6 +20,8 @@ export interface EpisodeRecord {
   distance: number;
   steps: number;
   fell: boolean;
+  /** Truncated because the robot left the terrain (not a fall; absent = false). */
+  offCourse?: boolean;
   terms: Record<string, number>;
   /** The episode's conditions with every range drawn (JSON), as the env reported them. */
   sampled?: string;
@@ -50,6 +52,8 @@ export interface CellResult {
   return: Interval;
   distance: Interval;
   fallRate: number;
+  /** Share of episodes truncated because the robot left the terrain's course. */
+  offCourseRate: number;
   /** Mean return under the condition over mean return under nominal (same units). */
   retention: Interval;
   /** The same ratio for forward distance. */
@@ -99,6 +103,7 @@ export interface ControllerSummary {
   meanRetention: number;
   meanDistanceRetention: number;
   fallRate: number;
+  offCourseRate: number;
 }
 
 export interface Aggregate {
@@ -184,6 +189,7 @@ export function aggregate(
         return: meanInterval(R, boot("return", c, k)),
         distance: meanInterval(D, boot("distance", c, k)),
         fallRate: mean(column(cell, (r) => (r.fell ? 1 : 0))),
+        offCourseRate: mean(column(cell, (r) => (r.offCourse ? 1 : 0))),
         retention: retention(R, nomR, boot("retention", c, k)),
         distanceRetention: retention(D, nomD, boot("distanceRetention", c, k)),
         terms: meanTerms(cell),
@@ -257,6 +263,7 @@ export function aggregate(
       meanRetention: mean(others.map((x) => x.retention.estimate)),
       meanDistanceRetention: mean(others.map((x) => x.distanceRetention.estimate)),
       fallRate: mean(mine.map((x) => x.fallRate)),
+      offCourseRate: mean(mine.map((x) => x.offCourseRate)),
     });
   }
   return out;

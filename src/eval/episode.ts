@@ -98,6 +98,7 @@ export class EpisodeRunner {
       distance: ep.distance,
       steps: ep.steps,
       fell: ep.fell,
+      offCourse: ep.offCourse,
       terms: ep.terms,
       sampled,
       trace: reward && speed ? { reward: reward.subarray(0, ep.steps).slice(), speed: speed.subarray(0, ep.steps).slice() } : undefined,

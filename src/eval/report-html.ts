@@ -279,6 +279,7 @@ export function renderHtmlReport(report: EvalReport): string {
       fmt(s.meanRetention),
       fmt(s.meanDistanceRetention),
       `${fmt(s.fallRate * 100, 0)}%`,
+      `${fmt((s.offCourseRate ?? 0) * 100, 1)}%`,
     ];
   });
   const detailRows: string[][] = [];
@@ -290,6 +291,7 @@ export function renderHtmlReport(report: EvalReport): string {
         fmtInterval(cell.return),
         fmtInterval(cell.distance),
         `${fmt(cell.fallRate * 100, 0)}%`,
+        `${fmt((cell.offCourseRate ?? 0) * 100, 0)}%`,
         cond.name === nominal ? "1 (nominal)" : fmtInterval(cell.retention),
         cond.name === nominal ? "" : fmtInterval(cell.distanceRetention),
       ]);
@@ -328,7 +330,7 @@ ${t.episodes} episodes in ${fmt(t.seconds, 1)} s on ${t.workers} worker${t.worke
 Intervals are 95% expanded-percentile bootstrap intervals over those paired episodes.</p>
 ${(report.warnings ?? []).map((w) => `<p class="warn">warning: ${escapeHtml(w)}</p>`).join("\n")}
 <h2>Summary</h2>
-${table(["controller", "kind", `nominal return [95% CI]`, "mean retention (return)", "mean retention (distance)", "fall rate"], summaryRows, "num")}
+${table(["controller", "kind", `nominal return [95% CI]`, "mean retention (return)", "mean retention (distance)", "fall rate", "left course"], summaryRows, "num")}
 <h2>Retention per condition</h2>
 ${legend(report)}
 ${retentionBarsSvg(report)}
@@ -340,7 +342,7 @@ ${adaptationSection(report)}
 <p class="meta">Green / red: the 95% interval excludes zero.</p>
 ${comparisonsSection(report)}
 <h2>All numbers</h2>
-${table(["condition", "controller", "return [95% CI]", "forward distance (m)", "falls", "retention", "distance retention"], detailRows, "num")}
+${table(["condition", "controller", "return [95% CI]", "forward distance (m)", "falls", "left course", "retention", "distance retention"], detailRows, "num")}
 <h2>Controllers, configs and versions</h2>
 ${table(["id", "checkpoint", "agent", "generation", "plasticity frozen", "trained on conditions"], controllersRows)}
 ${report.controllers.map((c) => `<details><summary>config of ${escapeHtml(c.id)}</summary>${jsonBlock(c.config)}</details>`).join("")}

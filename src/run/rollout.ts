@@ -24,6 +24,8 @@ export interface EpisodeResult {
   meanForwardVelocity: number;
   /** Terminated (unhealthy) before the horizon. */
   fell: boolean;
+  /** Truncated because the torso left the terrain's course (info.offCourse). */
+  offCourse: boolean;
   simSeconds: number;
   terms: Record<string, number>;
 }
@@ -39,6 +41,7 @@ export function runEpisode(env: Env, policy: Policy, options: EpisodeOptions): E
   // without relying on info.x right after reset.
   let distance = 0;
   let fell = false;
+  let offCourse = false;
   const limit = options.maxSteps ?? Infinity;
   while (steps < limit) {
     options.obsStats?.push(obs);
@@ -54,8 +57,11 @@ export function runEpisode(env: Env, policy: Policy, options: EpisodeOptions): E
       fell = true;
       break;
     }
-    if (r.truncated) break;
+    if (r.truncated) {
+      offCourse = r.info.offCourse;
+      break;
+    }
   }
   const simSeconds = steps * env.controlDt;
-  return { return: ret, steps, distance, meanForwardVelocity: simSeconds > 0 ? distance / simSeconds : 0, fell, simSeconds, terms };
+  return { return: ret, steps, distance, meanForwardVelocity: simSeconds > 0 ? distance / simSeconds : 0, fell, offCourse, simSeconds, terms };
 }
