@@ -26,11 +26,11 @@ describe("terrain builder", () => {
     let worst = 0;
     let checked = 0;
     // near the start on a grid, and far out to the corners of the course
-    const { xMax, yHalf } = t.course;
+    const { xMin, xMax, yHalf } = t.course;
     const points: Array<[number, number]> = [];
     // off the 0.1 m heightfield grid lines: a vertical ray exactly on a cell edge can slip through (parry ray cast; contacts are unaffected)
     for (let x = -2.917; x < 12; x += 0.371) for (let y = -3.087; y < 3.1; y += 0.53) points.push([x, y]);
-    for (const x of [0.5 * xMax + 0.013, xMax - 20.07, xMax - 0.31]) for (const y of [-yHalf + 0.27, 0.11, yHalf - 0.27]) points.push([x, y]);
+    for (const x of [xMin + 0.31, 0.5 * xMax + 0.013, xMax - 20.07, xMax - 0.31]) for (const y of [-yHalf + 0.27, 0.11, yHalf - 0.27]) points.push([x, y]);
     for (const [x, y] of points) {
       {
         const hit = world.castRay(new R.Ray({ x, y, z: 100 }, { x: 0, y: 0, z: -1 }), 200, true, undefined, ROBOT_GROUPS);

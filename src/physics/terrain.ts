@@ -83,7 +83,12 @@ export function describeTerrain(spec: TerrainSpec, seed: number): TerrainDescrip
     halfExtents: [(COURSE_END + RUN_UP) / 2, BOX_HALF_WIDTH, 0.5],
     rotation: IDENTITY,
   });
-  const runUp: TerrainBox = { center: [FEATURE_START - RUN_UP / 2, 0, -0.5], halfExtents: [RUN_UP / 2, BOX_HALF_WIDTH, 0.5], rotation: IDENTITY };
+  // flat ground from -RUN_UP to where the features begin
+  const runUp: TerrainBox = {
+    center: [(FEATURE_START - RUN_UP) / 2, 0, -0.5],
+    halfExtents: [(FEATURE_START + RUN_UP) / 2, BOX_HALF_WIDTH, 0.5],
+    rotation: IDENTITY,
+  };
   switch (spec.kind) {
     case "flat":
       boxes.push(slab(0));
