@@ -3,7 +3,8 @@
  */
 import type { EnvDefinition } from "../src/env/config.ts";
 import type { BodyDescription, FootDescription, JointDescription, LegDescription, RobotDescription } from "../src/physics/robot.ts";
-import { COURSE_NOTE, VERSION_HISTORY, optionsTable } from "./docs.ts";
+import { LEGGED_DEFAULTS } from "./defaults.ts";
+import { VERSION_HISTORY, episodeEndSection, optionsTable, startStateSection } from "./docs.ts";
 import { addLeg, restHeight } from "./legs.ts";
 
 const DENSITY = 5; // ant.xml <geom density="5.0">
@@ -53,21 +54,7 @@ function antRobot(): RobotDescription {
   return { name: "ant", bodies, joints, feet, legs, spawnHeight: restHeight({ ...LEG, hip: [0, 0, 0] }) };
 }
 
-const DEFAULTS: EnvDefinition["defaults"] = {
-  maxSteps: 1000,
-  controlDt: 0.05,
-  physicsDt: 0.01,
-  forwardRewardWeight: 1,
-  healthyReward: 1,
-  ctrlCostWeight: 0.05,
-  contactCostWeight: 0,
-  healthyZRange: [0.2, 1.0],
-  terminateWhenUnhealthy: true,
-  resetNoiseScale: 0.1,
-  solverIterations: 4,
-  gravity: -9.81,
-  clockHz: 0,
-};
+const DEFAULTS: EnvDefinition["defaults"] = { ...LEGGED_DEFAULTS, healthyZRange: [0.2, 1.0] };
 
 export const ant: EnvDefinition = {
   id: "ant",
@@ -131,15 +118,9 @@ outscores the scripted trot at its best speed (≈ 0.45 m/s, mean ‖a‖² ≈ 
 paid to walk; at 0.05 the cost still penalises extreme postures (0.125 per step for that trot) while
 walking pays.
 
-### Start state
-Torso at the origin with the lowest foot resting on the ground; joint angles U(±resetNoiseScale) rad
-(clipped to limits), torso linear and angular velocity resetNoiseScale·N(0, 1); resetNoiseScale 0.1.
-All drawn from the reset seed.
+${startStateSection(DEFAULTS)}
 
-### Episode end
-terminated: torso height outside healthyZRange [0.2, 1.0] m (when terminateWhenUnhealthy) or any
-non-finite state. truncated: maxSteps (1000) reached, or the torso left the course. Call reset() after either.
-${COURSE_NOTE}
+${episodeEndSection(DEFAULTS)}
 
 ### Options (\`makeEnv("ant", options)\`)
 

@@ -35,7 +35,7 @@ export function optionsTable(defaults: Defaults): string {
 }
 
 /** The "off course" truncation, shared by every legged env. */
-export const COURSE_NOTE =
+const COURSE_NOTE =
   `Every terrain extends ${COURSE_LENGTH} m beyond its start at x = ${FEATURE_START} m (a 1000-step episode at 3 m/s stays on it) ` +
   `and ${COURSE_HALF_WIDTH.boxes} m to each side (${COURSE_HALF_WIDTH.rough} m for rough terrain); a torso outside that region truncates the episode with ` +
   "info.offCourse = true, instead of falling off the edge.";
@@ -47,3 +47,19 @@ export const VERSION_HISTORY = [
   "- v2: ctrlCostWeight 0.05 instead of Ant-v5's 0.5 (actions are posture targets; at 0.5 standing still outscored walking); optional clock observation (clockHz).",
   "- v1: first release.",
 ].join("\n");
+
+/** "Start state" section, shared by the legged envs. */
+export function startStateSection(defaults: Defaults): string {
+  return `### Start state
+Torso above the origin with the lowest foot resting on the ground; joint angles U(±resetNoiseScale) rad
+(clipped to limits), torso linear and angular velocity resetNoiseScale·N(0, 1); resetNoiseScale ${defaults.resetNoiseScale}.
+All drawn from the reset seed.`;
+}
+
+/** "Episode end" section, shared by the legged envs. */
+export function episodeEndSection(defaults: Defaults): string {
+  return `### Episode end
+terminated: torso height outside healthyZRange [${defaults.healthyZRange.join(", ")}] m (when terminateWhenUnhealthy) or any
+non-finite state. truncated: maxSteps (${defaults.maxSteps}) reached, or the torso left the course. Call reset() after either.
+${COURSE_NOTE}`;
+}

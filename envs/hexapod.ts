@@ -1,7 +1,8 @@
 /** `hexapod`: a six-legged walker with the same API as `ant`. */
 import type { EnvDefinition } from "../src/env/config.ts";
 import type { BodyDescription, FootDescription, JointDescription, LegDescription, RobotDescription } from "../src/physics/robot.ts";
-import { COURSE_NOTE, VERSION_HISTORY, optionsTable } from "./docs.ts";
+import { LEGGED_DEFAULTS } from "./defaults.ts";
+import { VERSION_HISTORY, episodeEndSection, optionsTable, startStateSection } from "./docs.ts";
 import { addLeg, restHeight } from "./legs.ts";
 
 const LEG = {
@@ -37,21 +38,7 @@ function hexapodRobot(): RobotDescription {
   return { name: "hexapod", bodies, joints, feet, legs, spawnHeight: restHeight({ ...LEG, hip: [0, 0, 0] }) };
 }
 
-const DEFAULTS: EnvDefinition["defaults"] = {
-  maxSteps: 1000,
-  controlDt: 0.05,
-  physicsDt: 0.01,
-  forwardRewardWeight: 1,
-  healthyReward: 1,
-  ctrlCostWeight: 0.05,
-  contactCostWeight: 0,
-  healthyZRange: [0.12, 1.0],
-  terminateWhenUnhealthy: true,
-  resetNoiseScale: 0.1,
-  solverIterations: 4,
-  gravity: -9.81,
-  clockHz: 0,
-};
+const DEFAULTS: EnvDefinition["defaults"] = { ...LEGGED_DEFAULTS, healthyZRange: [0.12, 1.0] };
 
 export const hexapod: EnvDefinition = {
   id: "hexapod",
@@ -103,15 +90,9 @@ reasons given in the ant docs. Inputs are clipped to [-1, 1]; NaN/Inf entries ar
 
 ctrl is 0.05, not Ant-v5's 0.5, for the reason given in the ant docs (actions are posture targets).
 
-### Start state
-Torso above the origin with the lowest foot resting on the ground; joint angles U(±resetNoiseScale) rad
-(clipped to limits), torso linear and angular velocity resetNoiseScale·N(0, 1); resetNoiseScale 0.1.
-All drawn from the reset seed.
+${startStateSection(DEFAULTS)}
 
-### Episode end
-terminated: torso height outside healthyZRange [0.12, 1.0] m (when terminateWhenUnhealthy) or any
-non-finite state. truncated: maxSteps (1000) reached, or the torso left the course. Call reset() after either.
-${COURSE_NOTE}
+${episodeEndSection(DEFAULTS)}
 
 ### Options (\`makeEnv("hexapod", options)\`)
 

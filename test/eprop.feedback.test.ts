@@ -8,12 +8,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { Rng } from "../src/core/rng.ts";
-import { type EpisodicTask, RewardEprop } from "../src/learn/eprop/actor-critic.ts";
+import { RewardEprop } from "../src/learn/eprop/actor-critic.ts";
 import { EpropNetwork, type EpropNetConfig, initEpropParams } from "../src/learn/eprop/network.ts";
 import { defaultNeuronParams } from "../src/learn/eprop/neurons.ts";
 import { SpecEpropNet } from "../src/learn/eprop/spec-net.ts";
 import { initParams } from "../src/snn/layout.ts";
 import { parseNetworkSpec } from "../src/snn/spec.ts";
+import { CueReach } from "./eprop.fixtures.ts";
 
 function spikes(seed: number, steps: number, n: number, p: number): Float32Array[] {
   const rng = new Rng(seed);
@@ -133,32 +134,6 @@ describe("SpecEpropNet feedback", () => {
     expect(maxAbs).toBeGreaterThan(0);
   });
 });
-
-/** Each step shows a cue c in {-1, 1}; reward -(a - 0.6 c)^2 (as in eprop.reward.test.ts). */
-class CueReach implements EpisodicTask {
-  readonly obsDim = 2;
-  readonly actDim = 1;
-  private rng = new Rng(0);
-  private cue = 1;
-  private t = 0;
-  private readonly obs = new Float32Array(2);
-  reset(seed: number): Float32Array {
-    this.rng = new Rng(seed);
-    this.t = 0;
-    return this.observe();
-  }
-  private observe(): Float32Array {
-    this.cue = this.rng.uniform() < 0.5 ? -1 : 1;
-    this.obs[0] = this.cue;
-    this.obs[1] = -this.cue;
-    return this.obs;
-  }
-  step(action: Float32Array) {
-    const reward = -((action[0]! - 0.6 * this.cue) ** 2);
-    this.t++;
-    return { obs: this.observe(), reward, done: this.t >= 20 };
-  }
-}
 
 describe("reward-based e-prop with random feedback", () => {
   it("RewardEprop (actor-critic) still improves the cue task when the learning signal goes through a fixed random B", () => {

@@ -239,12 +239,12 @@ describe("plasticity rules", () => {
 
 /** Two encoder inputs onto one hidden LIF: input 0 is the measured plastic synapse (W = 0, alpha = 0),
  *  input 1 drives the hidden neuron to spike in the same step. */
-function stdpRig(extra: Record<string, unknown> = {}) {
+function pairRig(plasticity: Record<string, unknown>, eta = 1) {
   const spec = parseNetworkSpec({
     encoder: { kind: "direct", size: 2, tau: 1 },
     hidden: { size: 1, neuron: { model: "lif", tau: 2, threshold: 1, reset: "zero" } },
     projections: { recurrent: { enabled: false } },
-    plasticity: { rule: "stdp", tauPlus: 20, tauMinus: 10, ...extra },
+    plasticity,
     decoder: { kind: "leaky", size: 1 },
   });
   const params = initParams(spec, 3);
@@ -253,9 +253,11 @@ function stdpRig(extra: Record<string, unknown> = {}) {
   lay.view(params, "encoder.bias").fill(0);
   lay.view(params, "input.W").set([0, 5]);
   lay.view(params, "input.alpha").fill(0);
-  lay.view(params, "input.eta").fill(1);
+  lay.view(params, "input.eta").fill(eta);
   return { spec, params, lay };
 }
+
+const stdpRig = (extra: Record<string, unknown> = {}) => pairRig({ rule: "stdp", tauPlus: 20, tauMinus: 10, ...extra });
 
 function stdpPairing(preStep: number, postStep: number): number {
   const { spec, params } = stdpRig();
@@ -407,24 +409,11 @@ describe("neuromodulation gating", () => {
 });
 
 describe("eligibility trace", () => {
-  /** One pre/post coincidence on synapse 0 (the stdp rig with rule hebb): E jumps by 1 at that step and then
+  /** One pre/post coincidence on synapse 0 (the pair rig with rule hebb): E jumps by 1 at that step and then
    *  decays by l = exp(-dt/tauE); H accumulates eta * M * E every step: H(n) = eta M (1 - l^(n+1)) / (1 - l). */
   it("dH = eta * M * E with E a low-pass filtered Hebbian term (retroactive: H keeps growing after the pairing)", () => {
     for (const m of [null, 0.5, -0.25]) {
-      const spec = parseNetworkSpec({
-        encoder: { kind: "direct", size: 2, tau: 1 },
-        hidden: { size: 1, neuron: { model: "lif", tau: 2, threshold: 1, reset: "zero" } },
-        projections: { recurrent: { enabled: false } },
-        plasticity: { rule: "hebb", eligibilityTau: 10, modulated: m !== null, fanout: "scalar", clip: 100 },
-        decoder: { kind: "leaky", size: 1 },
-      });
-      const params = initParams(spec, 3);
-      const lay = buildLayout(spec);
-      lay.view(params, "encoder.gain").fill(2);
-      lay.view(params, "encoder.bias").fill(0);
-      lay.view(params, "input.W").set([0, 5]);
-      lay.view(params, "input.alpha").fill(0);
-      lay.view(params, "input.eta").fill(0.2);
+      const { spec, params, lay } = pairRig({ rule: "hebb", eligibilityTau: 10, modulated: m !== null, fanout: "scalar", clip: 100 }, 0.2);
       if (m !== null) {
         lay.view(params, "modulator.w").fill(0);
         lay.view(params, "modulator.b").fill(Math.atanh(m));

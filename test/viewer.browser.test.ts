@@ -13,6 +13,7 @@ import { makeEnv } from "../src/env/registry.ts";
 import type { Env } from "../src/env/types.ts";
 import { freshController, snnController } from "../src/serve/controller.ts";
 import { recordEpisode, startLiveWatch, startRecordingWatch, type Watch } from "../src/serve/watch.ts";
+import type { WorldInfo } from "../viewer/src/world.ts";
 
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
 let browser: Browser;
@@ -38,16 +39,7 @@ interface PageState {
   contactMarkers: number;
   settings: { paused: boolean; speed: number; obsNoise: number; actionNoise: number; disabledLeg: number | null; terrain: string } | null;
   errors: string[];
-  world: {
-    bodies: number;
-    terrainKind: string;
-    heightfieldVertices: number;
-    shadowsEnabled: boolean;
-    shadowCasters: number;
-    camera: number[];
-    cameraTarget: number[];
-    torso: number[];
-  } | null;
+  world: WorldInfo | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

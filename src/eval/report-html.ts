@@ -279,7 +279,7 @@ export function renderHtmlReport(report: EvalReport): string {
       fmt(s.meanRetention),
       fmt(s.meanDistanceRetention),
       `${fmt(s.fallRate * 100, 0)}%`,
-      `${fmt((s.offCourseRate ?? 0) * 100, 1)}%`,
+      `${fmt(s.offCourseRate * 100, 1)}%`,
     ];
   });
   const detailRows: string[][] = [];
@@ -291,7 +291,7 @@ export function renderHtmlReport(report: EvalReport): string {
         fmtInterval(cell.return),
         fmtInterval(cell.distance),
         `${fmt(cell.fallRate * 100, 0)}%`,
-        `${fmt((cell.offCourseRate ?? 0) * 100, 0)}%`,
+        `${fmt(cell.offCourseRate * 100, 0)}%`,
         cond.name === nominal ? "1 (nominal)" : fmtInterval(cell.retention),
         cond.name === nominal ? "" : fmtInterval(cell.distanceRetention),
       ]);

@@ -36,7 +36,7 @@ export function renderTable(report: EvalReport): string {
   }
   lines.push(pad("mean retention", nameW) + report.results.summary.map((s) => pad(fmt(s.meanRetention), colW, true)).join(""));
   lines.push(pad("fall rate", nameW) + report.results.summary.map((s) => pad(`${fmt(s.fallRate * 100, 0)}%`, colW, true)).join(""));
-  const offCourse = report.results.summary.map((s) => s.offCourseRate ?? 0);
+  const offCourse = report.results.summary.map((s) => s.offCourseRate);
   if (offCourse.some((r) => r > 0)) lines.push(pad("left course", nameW) + offCourse.map((r) => pad(`${fmt(r * 100, 1)}%`, colW, true)).join(""));
   if (report.results.adaptation.length) {
     lines.push("");
