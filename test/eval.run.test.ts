@@ -276,8 +276,18 @@ describe("eval CLI", () => {
     expect(r.stderr).toContain(`${bad}: suite.conditions[0].conditions.pushes.interval:`);
   });
 
+  it("refuses a --report path whose folder cannot be created, before evaluating", () => {
+    const blocker = join(dir, "a-file");
+    writeFileSync(blocker, "");
+    const r = spawnSync(process.execPath, [bin, "eval", "--checkpoint", fixed, "--suite", "robustness", "--only", "friction x0.3", "--seeds", "2", "--max-steps", "20", "--workers", "0", "--report", join(blocker, "r.html")], { encoding: "utf8", timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(`cannot create the folder for ${join(blocker, "r.html")}`);
+    expect(r.stderr).not.toMatch(/eval robustness \d+\/\d+ episodes/);
+  });
+
   it("prints exactly one JSON object with --json and writes the HTML + JSON report", () => {
-    const html = join(dir, "cli.html");
+    const html = join(dir, "reports", "nested", "cli.html"); // folders that do not exist yet
     const r = spawnSync(process.execPath, [bin, "eval", "--checkpoint", fixed, "--suite", "robustness", "--only", "friction x0.3", "--seeds", "2", "--max-steps", "20", "--workers", "0", "--resamples", "200", "--report", html, "--json"], { encoding: "utf8", timeout: 120_000 });
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);

@@ -2,6 +2,8 @@
  * `spikeloco eval`: robustness / adaptation suites over checkpoints, paired across controllers, with
  * the plasticity-frozen ablation of every plastic controller; terminal table, JSON and an offline HTML report.
  */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
 import { action, intOption, log, printResult } from "../output.ts";
@@ -66,6 +68,15 @@ Examples:
         if (flags.checkpoint.length === 0) throw new SpikelocoError("give at least one --checkpoint <dir>", "--checkpoint");
         const { loadSuite } = await import("../../eval/suite.ts");
         const suite = loadSuite(flags.suite);
+        // make the output folders before the (long) evaluation, so a bad path fails now and loses nothing
+        for (const [flag, path] of [["--report", flags.report], ["--out", flags.out]] as const) {
+          if (!path) continue;
+          try {
+            mkdirSync(dirname(path), { recursive: true });
+          } catch (e) {
+            throw new SpikelocoError(`cannot create the folder for ${path}: ${(e as Error).message}`, flag);
+          }
+        }
         const { evaluate } = await import("../../eval/evaluate.ts");
         const { createEvalProgress } = await import("../../eval/progress.ts");
         let progress: ReturnType<typeof createEvalProgress> | null = null;
