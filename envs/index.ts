@@ -1,32 +1,48 @@
-/** Gymnasium-style `make`: env ids -> definitions in envs/. */
+/**
+ * The env registry and Gymnasium-style `make`. ENVS holds one entry per env; env ids, `listEnvs()`, the
+ * CLI's --env choices and every lookup derive from it. To add a robot, add its definition here.
+ */
 import { SpikelocoError } from "../src/core/errors.ts";
+import type { EnvDefinition } from "../src/env/config.ts";
+import { LocomotionEnv } from "../src/env/locomotion.ts";
+import { observationLayout } from "../src/env/observation.ts";
+import type { EnvOptions } from "../src/env/options.ts";
+import { resolveOptions } from "../src/env/options.ts";
+import { VecEnv } from "../src/env/vec.ts";
 import { loadRapier } from "../src/physics/rapier.ts";
 import { validateRobot } from "../src/physics/robot.ts";
 import { ant } from "./ant.ts";
 import { hexapod } from "./hexapod.ts";
-import type { EnvDefinition } from "../src/env/config.ts";
-import { LocomotionEnv } from "../src/env/locomotion.ts";
-import type { EnvOptions } from "../src/env/options.ts";
-import { resolveOptions } from "../src/env/options.ts";
-import { VecEnv } from "../src/env/vec.ts";
 
-export type EnvId = "ant" | "hexapod";
+const ENVS = [ant, hexapod] as const;
 
-const DEFINITIONS: Record<EnvId, EnvDefinition> = { ant, hexapod };
+export type EnvId = (typeof ENVS)[number]["id"];
+
+/** The env a command uses when none is named. */
+export const DEFAULT_ENV: EnvId = "ant";
+
+const BY_ID = new Map<string, EnvDefinition>(ENVS.map((d) => [d.id, d]));
+if (BY_ID.size !== ENVS.length) throw new SpikelocoError("two envs share an id", "envs");
+
+/** Every registered env id, in registry order. */
+export function envIds(): EnvId[] {
+  return ENVS.map((d) => d.id);
+}
 
 export function listEnvs(): Array<{ id: EnvId; version: string; summary: string; observationSize: number; actionSize: number }> {
-  return (Object.keys(DEFINITIONS) as EnvId[]).map((id) => {
-    const d = DEFINITIONS[id];
-    const nJ = d.robot.joints.length;
-    return { id, version: d.version, summary: d.summary, observationSize: 11 + 2 * nJ + d.robot.feet.length, actionSize: nJ };
-  });
+  return ENVS.map((d) => ({
+    id: d.id,
+    version: d.version,
+    summary: d.summary,
+    observationSize: observationLayout(d.robot, d.defaults).size,
+    actionSize: d.robot.joints.length,
+  }));
 }
 
 export function envDefinition(id: string): EnvDefinition {
-  if (!Object.prototype.hasOwnProperty.call(DEFINITIONS, id)) {
-    throw new SpikelocoError(`unknown env id '${id}' (known: ${Object.keys(DEFINITIONS).join(", ")})`, "env");
-  }
-  return DEFINITIONS[id as EnvId];
+  const def = BY_ID.get(id);
+  if (!def) throw new SpikelocoError(`unknown env id '${id}' (known: ${envIds().join(", ")})`, "env");
+  return def;
 }
 
 /** Create an env (Rapier's WASM is initialised on first use, hence async). */

@@ -44,7 +44,7 @@ const evaluatorModule = fileURLToPath(new URL("./locomotion-fitness.ts", import.
 export async function trainLocomotion(options: LocomotionRunOptions): Promise<LocomotionRunResult> {
   const { config, seed } = options;
   const envOptions = config.envOptions ?? {};
-  const probe = await makeEnv(config.env as "ant" | "hexapod", { ...envOptions, maxSteps: config.maxSteps });
+  const probe = await makeEnv(config.env, { ...envOptions, maxSteps: config.maxSteps });
   const obsDim = probe.observationSpace.shape[0];
   const actDim = probe.actionSpace.shape[0];
   probe.close();
