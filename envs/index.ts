@@ -29,12 +29,13 @@ export function envIds(): EnvId[] {
   return ENVS.map((d) => d.id);
 }
 
-export function listEnvs(): Array<{ id: EnvId; version: string; summary: string; observationSize: number; actionSize: number }> {
+/** Every env with its space sizes under `options` (the observation grows with the clock, say). */
+export function listEnvs(options: EnvOptions = {}): Array<{ id: EnvId; version: string; summary: string; observationSize: number; actionSize: number }> {
   return ENVS.map((d) => ({
     id: d.id,
     version: d.version,
     summary: d.summary,
-    observationSize: observationLayout(d.robot, d.defaults).size,
+    observationSize: observationLayout(d.robot, resolveOptions(d.defaults, options)).size,
     actionSize: d.robot.joints.length,
   }));
 }

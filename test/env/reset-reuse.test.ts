@@ -123,3 +123,47 @@ describe("reset() carries no state from earlier episodes", () => {
     await checkSequence("ant", options, episodes);
   });
 });
+
+describe("rejected calls change nothing", () => {
+  it("a rejected reset or setConditions mid-episode leaves the running episode and the seed chain as they were", async () => {
+    const conditions = { actionNoise: { sigma: 0.1 }, obsNoise: { sigma: 0.02 }, pushes: { interval: 7, impulse: 0.3 } };
+    const acts = actions(40, 8, 12);
+    const run = async (interrupt: boolean) => {
+      const env = await makeEnv("ant", { terminateWhenUnhealthy: false });
+      env.reset({ seed: 31, conditions });
+      const out: number[][] = [];
+      for (let t = 0; t < 40; t++) {
+        if (interrupt && t === 15) {
+          expect(() => env.reset({ seed: 99, conditions: { disabledLegs: [7] } })).toThrow("conditions.disabledLegs[0]: leg index 7 out of range [0, 3] for 'ant'");
+          expect(() => env.setConditions({ weakenedLegs: [{ leg: 9, scale: 0.5 }] })).toThrow(/weakenedLegs\[0\]\.leg: leg index 9 out of range/);
+        }
+        out.push(Array.from(env.step(acts[t]).obs));
+      }
+      out.push(Array.from(env.reset().obs)); // the next seed of the chain, under the same conditions
+      return out;
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+});
+
+describe("snapshot = the episode state object, whole", () => {
+  it("restores a latency ring that grew mid-episode into a fresh env, and refuses a snapshot missing a state field", async () => {
+    const options = { terminateWhenUnhealthy: false };
+    const acts = actions(60, 12, 21);
+    const env = await makeEnv("hexapod", options);
+    env.reset({ seed: 5, conditions: { latency: { steps: 1 }, actionNoise: { sigma: 0.05 } } });
+    for (let t = 0; t < 10; t++) env.step(acts[t]);
+    env.setConditions({ latency: { steps: 4 }, actionNoise: { sigma: 0.05 } }); // the ring grows from 2 to 5 rows
+    for (let t = 10; t < 20; t++) env.step(acts[t]);
+    const snap = env.snapshot();
+    const tail = acts.slice(20).map((a) => Array.from(env.step(a).obs));
+    const fresh = await makeEnv("hexapod", options);
+    fresh.restore(snap);
+    expect(Array.from(fresh.appliedAction())).not.toEqual(new Array(12).fill(0));
+    expect(acts.slice(20).map((a) => Array.from(fresh.step(a).obs))).toEqual(tail);
+
+    const state = JSON.parse(snap.state) as { state: Record<string, unknown> };
+    delete state.state.latencyBuf;
+    expect(() => fresh.restore({ world: snap.world, state: JSON.stringify(state) })).toThrow("restore: snapshot state lacks latencyBuf (made by another version?)");
+  });
+});

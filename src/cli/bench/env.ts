@@ -1,10 +1,9 @@
 /** `spikeloco bench env`: env stepping speed vs bare Rapier vs MuJoCo WASM, and shared vs separate worlds. */
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
+import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
+import { TERRAIN_KINDS as TERRAINS, type TerrainKind } from "../../physics/terrain.ts";
 import { action, intOption, log, printResult } from "../output.ts";
-
-const TERRAINS = ["flat", "rough", "slope", "stairs", "gaps"] as const;
-type TerrainKind = (typeof TERRAINS)[number];
 
 interface Opts {
   env: string;
@@ -21,7 +20,7 @@ export function register(bench: Command): void {
   bench
     .command("env")
     .description("env steps/s (observations included) vs the same Rapier world stepped bare vs MuJoCo WASM on the same robot")
-    .option("--env <id>", "ant | hexapod | all", "ant")
+    .option("--env <id>", `${envIds().join(" | ")} | all`, DEFAULT_ENV)
     .option("--terrain <kind>", `terrain: ${TERRAINS.join(" | ")} (default parameters)`, (v: string) => {
       if (!(TERRAINS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--terrain must be one of ${TERRAINS.join(", ")}, got '${v}'`);
       return v as TerrainKind;
@@ -36,7 +35,7 @@ export function register(bench: Command): void {
       action(async (o: Opts) => {
         const { benchEnv } = await import("../../bench/env.ts");
         const { envDefinition } = await import("../../../envs/index.ts");
-        const ids = o.env === "all" ? ["ant", "hexapod"] : [o.env];
+        const ids: string[] = o.env === "all" ? envIds() : [o.env];
         for (const id of ids) envDefinition(id); // unknown ids fail before any work
         log(`bench env: ${ids.join(", ")} on ${o.terrain}, ${o.steps} control steps x ${o.rounds} rounds (machine may be shared: compare ratios)`);
         const results: Awaited<ReturnType<typeof benchEnv>>[] = [];

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
 import { action, intOption, log, printResult } from "../output.ts";
 
 interface BenchOptions {
@@ -44,7 +45,7 @@ export function register(bench: Command): void {
     .command("snn")
     .description("SNN engines on the reference network (32 in, 128 recurrent hidden, 8 out, plastic synapses into the hidden layer): ns per plastic synapse per step for the kernel and tensor engines at B=1 and B=64, and BPTT ms per 200-step episode with peak memory")
     .option("--json", "print one JSON object")
-    .option("--agent <name>", "preset for the reference network", "nm-hebb")
+    .option("--agent <name>", `preset for the reference network (${listAgents().map((a) => a.name).join(", ")})`, DEFAULT_AGENT)
     .option("--kernel-steps <n>", "timed kernel steps at B=1 (B=64 runs n/16)", intOption("--kernel-steps", 10), 20000)
     .option("--tensor-steps <n>", "timed tensor-engine steps at B=1 (B=64 runs n/4)", intOption("--tensor-steps", 2), 100)
     .option("--bptt-steps <n>", "episode length for BPTT", intOption("--bptt-steps", 1), 200)

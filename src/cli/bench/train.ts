@@ -1,6 +1,8 @@
 /** `spikeloco bench train`: end-to-end ES training throughput (sim-seconds per wall second), 1 worker vs all cores. */
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
+import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
 import { action, intOption, log, printResult } from "../output.ts";
 
 interface Opts {
@@ -18,11 +20,11 @@ export function register(bench: Command): void {
   bench
     .command("train")
     .description("end-to-end ES training throughput for a robot + SNN agent: sim-seconds per wall second with 1 worker and all cores")
-    .option("--env <id>", "ant | hexapod", (v: string) => {
-      if (v !== "ant" && v !== "hexapod") throw new InvalidArgumentError(`--env must be one of ant, hexapod, got '${v}'`);
+    .option("--env <id>", envIds().join(" | "), (v: string) => {
+      if (!(envIds() as string[]).includes(v)) throw new InvalidArgumentError(`--env must be one of ${envIds().join(", ")}, got '${v}'`);
       return v;
-    }, "ant")
-    .option("--agent <name>", "controller preset (the reference plastic SNN is nm-hebb)", "nm-hebb")
+    }, DEFAULT_ENV)
+    .option("--agent <name>", `controller preset (${listAgents().map((a) => a.name).join(", ")}; the reference plastic SNN is ${DEFAULT_AGENT})`, DEFAULT_AGENT)
     .option("--population <P>", "ES population (even)", (v: string) => {
       const n = intOption("--population", 2, 10_000)(v);
       if (n % 2) throw new InvalidArgumentError(`--population must be even, got ${n}`);

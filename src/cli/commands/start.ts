@@ -6,6 +6,8 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
+import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
 import type { Interrupt } from "../train/locomotion.ts";
 import { action, floatOption, intOption, log, printResult } from "../output.ts";
 
@@ -27,10 +29,10 @@ export function register(program: Command): void {
   program
     .command("start")
     .description("main job: train the plastic SNN (nm-hebb) on the Ant with ES, then evaluate its robustness")
-    .option("--env <id>", "ant | hexapod", "ant")
-    .option("--agent <name>", "controller preset", "nm-hebb")
+    .option("--env <id>", envIds().join(" | "), DEFAULT_ENV)
+    .option("--agent <name>", `controller preset (${listAgents().map((a) => a.name).join(", ")})`, DEFAULT_AGENT)
     .option("--minutes <M>", "training wall time", floatOption("--minutes", 0.1, 10_000), 15)
-    .option("--out <dir>", "run directory (continued if it already holds a checkpoint)", join("runs", "start-ant-nm-hebb"))
+    .option("--out <dir>", "run directory (continued if it already holds a checkpoint)", join("runs", `start-${DEFAULT_ENV}-${DEFAULT_AGENT}`))
     .option("--workers <n>", "rollout worker threads (default: all cores)", intOption("--workers", 0, 256))
     .option("--seed <n>", "random seed for a new run", intOption("--seed", 0, 2 ** 32 - 1), 0)
     .option("--eval-seeds <n>", "evaluation seeds", intOption("--eval-seeds", 1, 1000), 3)

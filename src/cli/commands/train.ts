@@ -1,10 +1,12 @@
 /**
  * `spikeloco train`: meta-train a controller.
- *   --env ant|hexapod  -> evolution strategies over parallel rollouts (src/train/locomotion.ts)
+ *   --env ID           -> evolution strategies over parallel rollouts (src/train/locomotion.ts)
  *   --task NAME        -> BPTT through the tensor engine on a temporal task (src/train/bptt)
  * Progress (bar, ETA, current return) on stderr; --json prints one summary object on stdout.
  */
 import { InvalidArgumentError, type Command } from "commander";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
+import { envIds } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import type { TrainFlags } from "../train/locomotion.ts";
 import { action, floatOption, intOption, printResult } from "../output.ts";
@@ -26,9 +28,9 @@ export function register(program: Command): void {
   program
     .command("train")
     .description("meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)")
-    .option("--env <id>", "robot environment: ant | hexapod", choice("--env", ["ant", "hexapod"]))
+    .option("--env <id>", `robot environment: ${envIds().join(" | ")}`, choice("--env", envIds()))
     .option("--task <name>", "temporal task: cue-association | pattern-completion", choice("--task", ["cue-association", "pattern-completion"]))
-    .option("--agent <name>", "controller preset (static, hebb, oja, bcm, stdp, nm-hebb, nm-oja, nm-bcm, nm-stdp)", "nm-hebb")
+    .option("--agent <name>", `controller preset (${listAgents().map((a) => a.name).join(", ")})`, choice("--agent", listAgents().map((a) => a.name)), DEFAULT_AGENT)
     .option("--algo <name>", "ES searcher: es (OpenAI-ES + Adam) | pgpe (PGPE + ClipUp)", choice("--algo", ["es", "pgpe"]))
     .option("--generations <G>", "stop after G generations in total (default 100 unless --minutes)", intOption("--generations", 1))
     .option("--minutes <M>", "stop after M minutes of wall time", floatOption("--minutes", 0))
@@ -59,7 +61,7 @@ export function register(program: Command): void {
           printResult(await runTaskTraining(flags), !!flags.json, formatTaskSummary);
           return;
         }
-        if (!flags.env && !flags.resume) throw new SpikelocoError("give --env <ant|hexapod> or --task <name> (or --resume DIR)");
+        if (!flags.env && !flags.resume) throw new SpikelocoError(`give --env <${envIds().join("|")}> or --task <name> (or --resume DIR)`);
         const { runLocomotionTraining, formatLocomotionSummary, defaultOutDir, interruptSignal } = await import("../train/locomotion.ts");
         const interrupt = interruptSignal();
         // --watch (viewer helper): stream the run directory's checkpoint to the browser viewer.

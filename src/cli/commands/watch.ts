@@ -3,6 +3,8 @@
  * or a fresh network of the default preset) or replay a recording. Prints the URL; Ctrl-C stops.
  */
 import type { Command } from "commander";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
+import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { action, intOption, log, printResult } from "../output.ts";
 
@@ -26,8 +28,8 @@ export function register(program: Command): void {
     .description("serve the live viewer: a checkpoint's controller (or a fresh network) in the simulator, or a recording")
     .option("--checkpoint <dir>", "controller to run (a training run directory); default: a fresh, untrained network")
     .option("--recording <file>", "replay a recording (.spkrec) instead of simulating")
-    .option("--env <id>", "robot environment: ant | hexapod (default: the checkpoint's, else ant)")
-    .option("--agent <name>", "preset of the fresh network when there is no checkpoint", "nm-hebb")
+    .option("--env <id>", `robot environment: ${envIds().join(" | ")} (default: the checkpoint's, else ${DEFAULT_ENV})`)
+    .option("--agent <name>", `preset of the fresh network when there is no checkpoint (${listAgents().map((a) => a.name).join(", ")})`, DEFAULT_AGENT)
     .option("--conditions <file>", "conditions JSON applied to the live simulation (noise, pushes, terrain, damage...)")
     .option("--port <n>", "HTTP/WebSocket port (0 = any free port)", intOption("--port", 0, 65535), 8080)
     .option("--host <addr>", "interface to bind; anything but 127.0.0.1 exposes the viewer to your network", "127.0.0.1")
@@ -52,7 +54,7 @@ export function register(program: Command): void {
         const { checkpointController, freshController } = await import("../../serve/controller.ts");
         const { readConditionsFile } = await import("../../train/config.ts");
         const fromCheckpoint = flags.checkpoint ? await checkpointController(flags.checkpoint) : null;
-        const envId = flags.env ?? fromCheckpoint?.envId ?? "ant";
+        const envId = flags.env ?? fromCheckpoint?.envId ?? DEFAULT_ENV;
         // The checkpoint's env options (a clock, say) shape the observation its controller reads.
         const env = await makeEnv(envId, fromCheckpoint && envId === fromCheckpoint.envId ? fromCheckpoint.envOptions : {});
         const controller = fromCheckpoint ?? (await freshController(env, flags.agent, flags.seed));
