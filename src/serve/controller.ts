@@ -1,4 +1,5 @@
 /** Controllers for the live viewer: a checkpoint's SNN policy, or a fresh network of a preset. */
+import { DEFAULT_AGENT } from "../../agents/index.ts";
 import { SpikelocoError } from "../core/errors.ts";
 import type { Env } from "../env/types.ts";
 import { RunningNormalizer } from "../policy/normalizer.ts";
@@ -9,7 +10,7 @@ import { buildLayout, hasModulator, initParams } from "../snn/layout.ts";
 import { isPlastic, parseNetworkSpec, preSize, type NetworkSpec, type ProjectionName } from "../snn/spec.ts";
 import type { LiveController } from "./live.ts";
 
-export const DEFAULT_AGENT = "nm-hebb";
+export { DEFAULT_AGENT };
 
 export interface ControllerSource {
   spec: NetworkSpec;
