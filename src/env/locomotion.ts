@@ -28,7 +28,7 @@ import { Reward, zeroTerms, type StepMeasures } from "./reward.ts";
 import { readSnapshot, takeSnapshot } from "./snapshot.ts";
 import { createEpisodeState, type EpisodeState } from "./state.ts";
 import type { BoxSpace, Env, EnvSnapshot, ResetOptions, ResetResult, StepInfo, StepResult } from "./types.ts";
-import type { EpisodeWorld, WorldHandles } from "./world.ts";
+import type { EpisodeWorld } from "./world.ts";
 import { TerrainCache, buildEpisodeWorld, episodeTerrain, restoreEpisodeWorld, worldHandles } from "./world.ts";
 
 export class LocomotionEnv implements Env {
@@ -54,7 +54,6 @@ export class LocomotionEnv implements Env {
   private readonly tmpVec: { x: number; y: number; z: number };
   private readonly tmpQuat: { x: number; y: number; z: number; w: number };
   private w: EpisodeWorld | undefined;
-  private handles: WorldHandles | undefined;
 
   constructor(R: Rapier, def: EnvDefinition, settings: EnvSettings) {
     this.R = R;
@@ -103,7 +102,6 @@ export class LocomotionEnv implements Env {
     this.w?.world.free();
     const w = buildEpisodeWorld(this.R, this.robot, this.terrains.get(s.terrain), this.settings, seed);
     this.w = w;
-    this.handles = worldHandles(w);
     this.perturbations.begin(w, resolved);
     // contact pairs appear only after the first physics step
     s.contacts.fill(0);
@@ -173,6 +171,7 @@ export class LocomotionEnv implements Env {
     const offCourse = x < course.xMin || x > course.xMax || Math.abs(y) > course.yHalf;
     const truncated = !terminated && (s.stepCount >= settings.maxSteps || offCourse);
 
+    m.contactForce = s.contactForce;
     m.forwardVelocity = forwardVelocity;
     m.healthy = healthy;
     m.actionSquared = squared;
@@ -262,8 +261,8 @@ export class LocomotionEnv implements Env {
   }
 
   snapshot(): EnvSnapshot {
-    if (!this.w || !this.handles) throw new SpikelocoError("call reset() before snapshot()", "snapshot");
-    return takeSnapshot(this.w.world.takeSnapshot(), { envId: this.id, options: dynamicsOptions(this.settings), handles: this.handles }, this.state);
+    if (!this.w) throw new SpikelocoError("call reset() before snapshot()", "snapshot");
+    return takeSnapshot(this.w.world.takeSnapshot(), { envId: this.id, options: dynamicsOptions(this.settings), handles: worldHandles(this.w) }, this.state);
   }
 
   restore(snap: EnvSnapshot): void {
@@ -271,7 +270,6 @@ export class LocomotionEnv implements Env {
     const w = restoreEpisodeWorld(this.R, this.robot, snap.world, saved.handles);
     this.w?.world.free();
     this.w = w;
-    this.handles = saved.handles;
     saved.commit();
     this.terrains.get(this.state.terrain);
     this.info.conditions = this.state.resolved;
@@ -281,7 +279,6 @@ export class LocomotionEnv implements Env {
   close(): void {
     this.w?.world.free();
     this.w = undefined;
-    this.handles = undefined;
     this.state.done = true;
   }
 }

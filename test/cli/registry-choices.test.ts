@@ -46,8 +46,8 @@ afterAll(() => {
 
 describe("CLI choices derive from the registries", () => {
   it("every command lists every registered env id and preset, including a preset JSON just added", () => {
-    const takes = { env: ["train", "start", "watch", "bench train", "bench env"], agent: ["train", "start", "watch", "bench train", "bench snn"] };
-    const commands = ["train", "start", "watch", "bench train", "bench env", "bench snn"];
+    const takes = { env: ["train", "start", "watch", "bench train", "bench env", "bench physics"], agent: ["train", "start", "watch", "bench train", "bench snn"] };
+    const commands = ["train", "start", "watch", "bench train", "bench env", "bench physics", "bench snn"];
     const r = spawnSync(process.execPath, [join(copy, "print-help.mjs"), ...commands], { cwd: copy, encoding: "utf8", timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const helps = JSON.parse(r.stdout) as Record<string, string>;
