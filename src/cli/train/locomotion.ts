@@ -50,11 +50,11 @@ export interface Interrupt {
   dispose: () => void;
 }
 
-export function interruptSignal(): Interrupt {
+export function interruptSignal(doing = "saving the last completed generation and exiting"): Interrupt {
   const controller = new AbortController();
   const onInt = () => {
     if (controller.signal.aborted) process.exit(130);
-    process.stderr.write("\nspikeloco: interrupted — saving the last completed generation and exiting (Ctrl-C again to force)\n");
+    process.stderr.write(`\nspikeloco: interrupted — ${doing} (Ctrl-C again to force)\n`);
     controller.abort();
   };
   process.on("SIGINT", onInt);
