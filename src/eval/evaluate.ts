@@ -124,12 +124,18 @@ export async function runJobs(
   options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
 ): Promise<EpisodeRecord[]> {
   const pool = new ThreadPool<EpisodeJob, EpisodeRecord>({ module: besideModule(import.meta.url, "./episode"), data: null, threads: workers });
+  let out: Array<EpisodeRecord | undefined>;
   try {
-    const out = await pool.runAll(jobs, { signal: options.signal, onDone: options.onProgress });
-    return out.filter((r): r is EpisodeRecord => r !== undefined);
-  } finally {
+    out = await pool.runAll(jobs, { signal: options.signal, onDone: options.onProgress });
+  } catch (err) {
     await pool.destroy();
+    throw err;
   }
+  const teardown = pool.destroy();
+  // Interrupted: the threads are already told to stop; do not hold the user up while they exit.
+  if (options.signal?.aborted) teardown.catch(() => undefined);
+  else await teardown;
+  return out.filter((r): r is EpisodeRecord => r !== undefined);
 }
 
 /** The units whose every (controller, condition) episode finished, renumbered 0..n-1 (the design stays paired). */

@@ -130,20 +130,39 @@ export class ThreadPool<T, R> {
   }
 
   /**
-   * Run every task; results in task order. On abort, stops within a task's duration (threads are
-   * terminated at once) and resolves with what finished: unfinished slots are undefined.
+   * Run every task, handed out in order (one per thread at a time, so on interruption the finished ones
+   * are the first ones); results in task order. On abort, stops within a task's duration (threads are
+   * terminated at once) and resolves with what finished: unfinished slots are undefined. The first
+   * error stops the rest and is thrown.
    */
   async runAll(tasks: T[], options: { signal?: AbortSignal; onDone?: (done: number, total: number) => void } = {}): Promise<Array<R | undefined>> {
     const out = new Array<R | undefined>(tasks.length);
+    const stop = new AbortController(); // the caller's abort, or our first error
+    const relay = () => stop.abort();
+    if (options.signal?.aborted) stop.abort();
+    options.signal?.addEventListener("abort", relay, { once: true });
+    let next = 0;
     let done = 0;
-    const settled = await Promise.allSettled(
-      tasks.map(async (task, i) => {
-        out[i] = await this.run(task, options.signal);
-        options.onDone?.(++done, tasks.length);
-      }),
-    );
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected" && !(s.reason instanceof InterruptedError));
-    if (failed) throw failed.reason;
+    const failures: unknown[] = [];
+    const lane = async () => {
+      while (next < tasks.length && !stop.signal.aborted) {
+        const i = next++;
+        try {
+          out[i] = await this.run(tasks[i], stop.signal);
+          options.onDone?.(++done, tasks.length);
+        } catch (err) {
+          if (err instanceof InterruptedError) return;
+          failures.push(err);
+          stop.abort();
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, this.threads) }, lane));
+    } finally {
+      options.signal?.removeEventListener("abort", relay);
+    }
+    if (failures.length) throw failures[0];
     return out;
   }
 

@@ -9,7 +9,7 @@ const { module, data } = workerData;
 let handler = null;
 
 async function load() {
-  if (module.endsWith(".ts")) (await import("tsx/esm/api")).register();
+  if (/\.[cm]?ts$/.test(module)) (await import("tsx/esm/api")).register();
   const mod = await import(pathToFileURL(module).href);
   if (typeof mod.createTaskHandler !== "function") throw new Error(`${module} does not export createTaskHandler`);
   return mod.createTaskHandler(data);
