@@ -164,12 +164,17 @@ describe("checkpoint", () => {
       const child = spawn(process.execPath, ["--import", "tsx", script, dir], { stdio: "ignore" });
       const exited = new Promise((r) => child.on("exit", r));
       // let this child write at least one checkpoint of its own (the previous round's file is already
-      // there, and a loaded machine can take seconds to start tsx), then kill at an arbitrary moment
+      // there, and a loaded machine can take seconds to start tsx), wait until its next write has begun
+      // (a temp file appears), then kill at an arbitrary moment of that write
       const manifest = join(dir, "checkpoint.json");
       const before = existsSync(manifest) ? statSync(manifest).mtimeMs : -1;
-      const start = Date.now();
-      while ((existsSync(manifest) ? statSync(manifest).mtimeMs : -1) === before && Date.now() - start < 60_000) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 50 + ((round * 137) % 400)));
+      const until = async (done: () => boolean) => {
+        const start = Date.now();
+        while (!done() && Date.now() - start < 60_000) await new Promise((r) => setTimeout(r, 5));
+      };
+      await until(() => (existsSync(manifest) ? statSync(manifest).mtimeMs : -1) !== before);
+      await until(() => readdirSync(dir).some((f) => f.endsWith(".tmp")));
+      await new Promise((r) => setTimeout(r, (round * 137) % 300));
       child.kill("SIGKILL");
       await exited;
       const leftovers = readdirSync(dir).filter((f) => f.endsWith(".tmp")).length;
