@@ -10,11 +10,12 @@
  * episode finished (still paired), marked `interrupted`.
  */
 import { SpikelocoError } from "../core/errors.ts";
+import { siblingModule } from "../core/package.ts";
 import { deriveSeed } from "../core/rng.ts";
 import { envDefinition } from "../../envs/index.ts";
 import { checkpointEnv, type CheckpointEnv } from "../policy/checkpoint.ts";
 import { loadPolicy } from "../policy/load.ts";
-import { besideModule, defaultThreads, InterruptedError, ThreadPool } from "../train/threads.ts";
+import { defaultThreads, InterruptedError, ThreadPool } from "../train/threads.ts";
 import { collectVersions } from "../policy/versions.ts";
 import { aggregate, type Aggregate, type ControllerInfo, type EpisodeRecord } from "./aggregate.ts";
 import { describeController } from "./controller-info.ts";
@@ -123,7 +124,7 @@ export async function runJobs(
   workers: number,
   options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
 ): Promise<EpisodeRecord[]> {
-  const pool = new ThreadPool<EpisodeJob, EpisodeRecord>({ module: besideModule(import.meta.url, "./episode"), data: null, threads: workers });
+  const pool = new ThreadPool<EpisodeJob, EpisodeRecord>({ module: siblingModule(import.meta.url, "./episode.ts"), data: null, threads: workers });
   let out: Array<EpisodeRecord | undefined>;
   try {
     out = await pool.runAll(jobs, { signal: options.signal, onDone: options.onProgress });

@@ -5,11 +5,12 @@
  * index (stats merged in index order), so a generation's outcome is the same for any worker count.
  * `workers: 0` evaluates in-process (same code path, no threads).
  */
+import { siblingModule } from "../core/package.ts";
 import { deriveSeed } from "../core/rng.ts";
 import type { EvaluationRequest, EvaluationResult, Problem } from "./es/problem.ts";
 import { ObsStats } from "../policy/normalizer.ts";
 import { allocateShared, viewShared, type MemberResult, type MemberTask, type SharedParams, type WorkerData } from "./fitness.ts";
-import { besideModule, defaultThreads, ThreadPool } from "./threads.ts";
+import { defaultThreads, ThreadPool } from "./threads.ts";
 
 export interface PoolOptions {
   /** Absolute path of a module exporting `createEvaluator(config)`. */
@@ -42,7 +43,7 @@ export class RolloutPool implements Problem {
     this.shared = viewShared(buffers);
     this.shared.scale.fill(1);
     const data: WorkerData = { evaluatorModule: options.evaluatorModule, config: options.config, shared: buffers };
-    this.threads = new ThreadPool({ module: besideModule(import.meta.url, "./fitness"), data, threads: this.workers });
+    this.threads = new ThreadPool({ module: siblingModule(import.meta.url, "./fitness.ts"), data, threads: this.workers });
   }
 
   episodeSeeds(generation: number): number[] {

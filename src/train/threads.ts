@@ -9,7 +9,6 @@
  * queued tasks are dropped and running ones stop with their thread.
  */
 import { availableParallelism } from "node:os";
-import { extname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
 import { SpikelocoError } from "../core/errors.ts";
@@ -59,11 +58,6 @@ export function whenInterrupted<T>(value: T): (err: unknown) => T {
 
 export function defaultThreads(): number {
   return availableParallelism();
-}
-
-/** `./name` beside the calling module, with the caller's own extension (.ts from src/, .js from a build). */
-export function besideModule(callerUrl: string, name: string): string {
-  return fileURLToPath(new URL(`${name}${extname(new URL(callerUrl).pathname)}`, callerUrl));
 }
 
 /** Rebuild a worker's error on this side: a SpikelocoError stays one (same message and path). */
