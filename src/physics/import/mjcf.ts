@@ -29,6 +29,8 @@ interface Ctx {
   autolimits: boolean;
   inertiaFromGeom: "auto" | "true" | "false";
   defaults: DefaultClasses;
+  /** <asset><mesh name vertex> inline vertex lists. */
+  meshes: Map<string, Vec3[]>;
   warnings: string[];
   options: ImportOptions;
 }
@@ -187,7 +189,20 @@ function parseGeom(el: XmlElement, ctx: Ctx): { geom: RawGeom; collide: boolean 
       shape = type === "box" ? { kind: "box", center: [...f.p], rotation: f.q, halfExtents: half } : { kind: "ellipsoid", center: [...f.p], rotation: f.q, radii: half };
       break;
     }
-    case "mesh":
+    case "mesh": {
+      const pts = ctx.meshes.get(a.mesh ?? "");
+      if (!pts) {
+        if (!collide) {
+          ctx.warnings.push(`${describe(el)}: visual mesh geom skipped (its mass is not counted; give the body an <inertial> if it carries mass)`);
+          return undefined;
+        }
+        fail(el, `mesh '${a.mesh ?? ""}' is not an inline-vertex <mesh> (mesh files are supported in URDF only)`, ctx.src);
+      }
+      if (frame.p.some((v) => v !== 0) || frame.q[3] !== 1) fail(el, "an inline-vertex mesh geom must sit at the body origin", ctx.src);
+      if (el.parent && !childNamed(el.parent, "inertial")) fail(el, "a mesh geom needs its body's <inertial> (spikeloco does not compute mesh inertia in MJCF)", ctx.src);
+      shape = { kind: "mesh", points: pts.map((p) => [...p] as Vec3), props: { mass: 0, com: [0, 0, 0], tensor: diag(0, 0, 0) } };
+      break;
+    }
     case "plane":
     case "hfield":
     case "sdf":
@@ -266,11 +281,21 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
     autolimits: (compiler?.attrs.autolimits ?? "true") === "true",
     inertiaFromGeom: ifg,
     defaults: new Map(),
+    meshes: new Map(),
     warnings: [],
     options,
   };
   if (!/^[xyzXYZ]{3}$/.test(ctx.eulerseq)) fail(compiler!, `eulerseq must be 3 of x, y, z, X, Y, Z, got '${ctx.eulerseq}'`, src);
   ctx.defaults.set("main", {});
+  for (const m of childrenNamed(childNamed(root, "asset") ?? root, "mesh")) {
+    if (m.attrs.name && m.attrs.vertex) {
+      const v = parseNumbers(m.attrs.vertex, m, "vertex", src);
+      if (v.length % 3 !== 0 || v.length < 12) fail(m, "vertex needs at least 4 points of 3 numbers", src);
+      const pts: Vec3[] = [];
+      for (let i = 0; i < v.length; i += 3) pts.push([v[i], v[i + 1], v[i + 2]]);
+      ctx.meshes.set(m.attrs.name, pts);
+    }
+  }
   for (const d of childrenNamed(root, "default")) parseDefaults(d, {}, ctx.defaults, src);
   for (const tag of ["equality", "tendon"]) {
     const e = childNamed(root, tag);
@@ -431,7 +456,19 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
     }
   }
 
-  return assemble(links, joints, { name: options.name ?? root.attrs.model ?? "robot", source: src, feet: options.feet, gains: options.gains }, ctx.warnings);
+  // feet and leg names written by exportMjcf
+  const custom = new Map<string, string>();
+  for (const c of childNamed(root, "custom")?.children ?? []) if (c.tag === "text" && c.attrs.name) custom.set(c.attrs.name, c.attrs.data ?? "");
+  const split = (v: string | undefined) => (v === undefined ? undefined : v.split(/\s+/).filter(Boolean));
+  const result = assemble(links, joints, { name: options.name ?? root.attrs.model ?? "robot", source: src, feet: options.feet ?? split(custom.get("spikeloco.feet")), gains: options.gains }, ctx.warnings);
+  for (const c of childNamed(root, "custom")?.children ?? []) {
+    const m = c.tag === "numeric" ? /^spikeloco\.maxVelocity\.(.+)$/.exec(c.attrs.name ?? "") : null;
+    const j = m ? result.robot.joints.find((x) => x.name === m[1]) : undefined;
+    if (j) j.maxVelocity = parseNumbers(c.attrs.data ?? "", c, "data", src, 1)[0];
+  }
+  const legNames = split(custom.get("spikeloco.legs"));
+  if (legNames && legNames.length === result.robot.legs.length) result.robot.legs.forEach((l, i) => (l.name = legNames[i]));
+  return result;
 }
 
 /** Visual (non-colliding) geoms still carry mass in MuJoCo: fold it into the link's inertial. */
