@@ -126,6 +126,8 @@ export function applyInertial(body: RigidBody, b: BodyDescription, massScale: nu
     { x: frame[0], y: frame[1], z: frame[2], w: frame[3] },
     true,
   );
+  // Rapier applies the new mass properties at the next step otherwise
+  body.recomputeMassPropertiesFromColliders();
 }
 
 function colliderDesc(R: Rapier, s: ShapeDescription) {

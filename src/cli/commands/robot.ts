@@ -17,6 +17,7 @@ interface ImportFlags {
   kp?: number;
   kd?: number;
   maxTorque?: number;
+  mujoco?: boolean;
 }
 
 interface StandFlags {
@@ -77,19 +78,29 @@ export function register(program: Command): void {
     .option("--kp <x>", "PD stiffness for every actuated joint", floatOption("--kp", 0))
     .option("--kd <x>", "PD damping for every actuated joint", floatOption("--kd", 0))
     .option("--max-torque <x>", "torque (force) limit for every actuated joint", floatOption("--max-torque", 1e-9))
+    .option("--mujoco", "also compile the file with MuJoCo (mujoco-js, a dev dependency) and compare every body's mass and principal inertia")
     .option("--json", "print exactly one JSON object on stdout")
     .action(
       action(async (file: string, flags: ImportFlags) => {
         const { loadRobotFile, summarize, robotFileKind } = await import("../../physics/import/load.ts");
         if (robotFileKind(file) === "json") throw new SpikelocoError("give a .urdf or .xml/.mjcf file to import (a robot .json is already imported)", "FILE");
         const gains = { kp: flags.kp, kd: flags.kd, maxTorque: flags.maxTorque };
-        const result = loadRobotFile(file, {
+        const options = {
           feet: flags.feet,
           actuated: flags.actuated,
-          meshFallback: flags.meshFallback ? "bounds" : undefined,
+          meshFallback: flags.meshFallback ? ("bounds" as const) : undefined,
           gains: Object.values(gains).some((v) => v !== undefined) ? gains : undefined,
-        });
-        const summary = summarize(result);
+        };
+        const result = loadRobotFile(file, options);
+        const summary: ReturnType<typeof summarize> & { mujoco?: unknown } = summarize(result);
+        if (flags.mujoco) {
+          const { mujocoMassCheck } = await import("../../physics/import/mujoco-check.ts");
+          const { readFileSync } = await import("node:fs");
+          // MuJoCo's body inertias exclude joint armature, so the comparison imports without it
+          const bare = loadRobotFile(file, { ...options, armature: 0 }).robot;
+          const c = await mujocoMassCheck(readFileSync(file, "utf8"), bare, robotFileKind(file) === "urdf" ? "urdf" : "xml");
+          summary.mujoco = { max_rel_error: c.maxRelError, total_mass: c.totalMass, bodies_compared: c.bodies.length, merged: c.merged, armature_excluded: true };
+        }
         if (flags.out) {
           try {
             writeFileSync(flags.out, JSON.stringify(result.robot, null, 1) + "\n");
@@ -102,6 +113,7 @@ export function register(program: Command): void {
           [
             `${s.name}: ${s.bodies} bodies, ${s.joints} joints (${s.actuated} actuated), ${s.feet.length} feet (${s.feet.join(", ")})`,
             `mass ${s.mass.toFixed(3)} kg, rest height ${s.rest_height.toFixed(3)} m${flags.out ? `; wrote ${flags.out}` : ""}`,
+            ...(s.mujoco ? [`MuJoCo mass check: ${JSON.stringify(s.mujoco)}`] : []),
           ].join("\n"),
         );
       }),
