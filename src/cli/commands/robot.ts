@@ -33,7 +33,10 @@ export interface StandResult {
 
 const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
 
-/** Zero action on flat ground from the exact rest pose; "fell" = below the healthy range or tipped past 60°. */
+/** Share of the rest height below which a standing robot counts as fallen (stricter than the env's healthy range). */
+export const STAND_FRACTION = 0.5;
+
+/** Zero action on flat ground from the exact rest pose; "fell" = torso below half its rest height or tipped past 60°. */
 export async function standRobot(robot: string, steps: number): Promise<StandResult> {
   const { makeEnv } = await import("../../env/registry.ts");
   const env = await makeEnv("legged", { robot, resetNoiseScale: 0, terminateWhenUnhealthy: false, maxSteps: steps });
@@ -45,8 +48,7 @@ export async function standRobot(robot: string, steps: number): Promise<StandRes
   let final = obs[lo];
   let fell = false;
   let nonfinite = false;
-  const { HEALTHY_FRACTION } = await import("../../../envs/legged.ts");
-  const healthyLow = HEALTHY_FRACTION[0] * env.robot.spawnHeight;
+  const healthyLow = STAND_FRACTION * env.robot.spawnHeight;
   for (let t = 0; t < steps; t++) {
     const r = env.step(action);
     obs = r.obs;
@@ -120,7 +122,7 @@ export function register(program: Command): void {
     );
   robot
     .command("stand <file>")
-    .description("hold the rest posture under zero action on flat ground; report whether the robot fell")
+    .description("hold the rest posture under zero action on flat ground; report whether the robot fell (torso below half its rest height, or tipped past 60°)")
     .option("--steps <n>", "control steps", intOption("--steps", 1, 1_000_000), 1000)
     .option("--json", "print exactly one JSON object on stdout")
     .action(
