@@ -100,10 +100,6 @@ The healthy range defaults to [${HEALTHY_FRACTION.join(", ")}] × the rest heigh
 
 ### Options (\`makeEnv("legged", { robot, gains, ...options })\`)
 
-| robot | (required) | path to a .urdf, .xml/.mjcf or robot .json file, or a robot description object |
-|---|---|---|
-| gains | {} | { kp, kd, maxTorque } for every actuated joint |
-
 ${optionsTable(defaults)}
 
 ${VERSION_HISTORY}
