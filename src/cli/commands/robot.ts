@@ -38,7 +38,7 @@ export const STAND_FRACTION = 0.5;
 
 /** Zero action on flat ground from the exact rest pose; "fell" = torso below half its rest height or tipped past 60°. */
 export async function standRobot(robot: string, steps: number): Promise<StandResult> {
-  const { makeEnv } = await import("../../env/registry.ts");
+  const { makeEnv } = await import("../../../envs/index.ts");
   const env = await makeEnv("legged", { robot, resetNoiseScale: 0, terminateWhenUnhealthy: false, maxSteps: steps });
   const lo = env.observationSpace.names.indexOf("torso_height");
   const qw = env.observationSpace.names.indexOf("torso_quat_w");
@@ -96,7 +96,7 @@ export function register(program: Command): void {
         const result = loadRobotFile(file, options);
         const summary: ReturnType<typeof summarize> & { mujoco?: unknown } = summarize(result);
         if (flags.mujoco) {
-          const { mujocoMassCheck } = await import("../../physics/import/mujoco-check.ts");
+          const { mujocoMassCheck } = await import("../../bench/mujoco-mass-check.ts");
           const { readFileSync } = await import("node:fs");
           // MuJoCo's body inertias exclude joint armature, so the comparison imports without it
           const bare = loadRobotFile(file, { ...options, armature: 0 }).robot;
