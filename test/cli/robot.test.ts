@@ -56,4 +56,13 @@ describe("spikeloco robot", () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/cannot read .*nope\.urdf/);
   });
+
+  it("train --env legged needs --robot, and --robot needs --env legged", () => {
+    const a = run(["train", "--env", "legged", "--generations", "1", "--json"]);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/--robot: --env legged needs --robot <file>/);
+    const b = run(["train", "--env", "ant", "--robot", fixture("ant.xml"), "--generations", "1", "--json"]);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(/--robot: --robot is only for --env legged/);
+  });
 });
