@@ -168,7 +168,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       throw new SpikelocoError(`was trained in env '${other.envId}' ${JSON.stringify(other.envOptions)}, but ${loaded[0].dir} in '${env.envId}' ${JSON.stringify(env.envOptions)}; a paired comparison needs one env`, dir);
     }
   }
-  const def = envDefinition(env.envId);
+  const def = envDefinition(env.envId, env.envOptions);
   let suite = resolveSuite(options.suite, def.robot.legs.length);
   if (options.maxSteps !== undefined) {
     if (suite.adaptation && options.maxSteps <= suite.adaptation.onsetStep) {
