@@ -4,13 +4,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadCheckpoint } from "../../src/policy/checkpoint.ts";
 import { RunningNormalizer } from "../../src/policy/normalizer.ts";
-import { openNatsPool, type NatsPool } from "../../src/train/distributed/index.ts";
+import { openNatsPool, type NatsPool, type PoolStatus } from "../../src/train/distributed/index.ts";
 import { createSearcher, type SearcherName } from "../../src/train/es/index.ts";
 import { evolve } from "../../src/train/evolve.ts";
 import type { GenerationMetrics } from "../../src/train/metrics.ts";
 import { RolloutPool } from "../../src/train/pool.ts";
 
 export const sphereModule = resolve("src/train/sphere-fitness.ts");
+const slowModule = resolve("test/distributed/slow-fitness.ts");
 const DIM = 16;
 
 export interface SphereRun {
@@ -26,7 +27,10 @@ export interface SphereOptions {
   generations?: number;
   algo?: SearcherName;
   nats?: { url: string; runId: string; timeoutMs?: number; user?: string; pass?: string };
+  /** Members take this long on the workers (test/distributed/slow-fitness.ts); the local pool ignores it. */
+  delayMs?: number;
   onGeneration?: (row: GenerationMetrics, pool: NatsPool | undefined) => void;
+  onStatus?: (status: PoolStatus) => void;
 }
 
 export async function trainSphere(o: SphereOptions = {}): Promise<SphereRun> {
@@ -35,11 +39,12 @@ export async function trainSphere(o: SphereOptions = {}): Promise<SphereRun> {
   const algo = o.algo ?? "es";
   const searcher = createSearcher(algo, new Float32Array(DIM), options);
   const normalizer = new RunningNormalizer(2);
-  const config = { dim: DIM, noise: 0.05 };
+  const config = { dim: DIM, noise: 0.05, delayMs: o.delayMs ?? 0 };
+  const evaluatorModule = o.delayMs ? slowModule : sphereModule;
   const nats = o.nats
     ? await openNatsPool(
-        { nats: o.nats.url, runId: o.nats.runId, workerTimeoutMs: o.nats.timeoutMs ?? 1500, log: process.env.NATS_DEBUG ? (m: string) => console.error("coord:", m) : undefined, natsUser: o.nats.user, natsPassword: o.nats.pass },
-        { evaluatorModule: sphereModule, config, dim: DIM, obsDim: 2, searcher: { algo, options }, snapshot: () => ({ searcher: searcher.state(), normalizer: normalizer.state() }) },
+        { nats: o.nats.url, runId: o.nats.runId, workerTimeoutMs: o.nats.timeoutMs ?? 1500, log: process.env.NATS_DEBUG ? (m: string) => console.error("coord:", m) : undefined, natsUser: o.nats.user, natsPassword: o.nats.pass, onStatus: o.onStatus },
+        { evaluatorModule, config, dim: DIM, obsDim: 2, searcher: { algo, options }, snapshot: () => ({ searcher: searcher.state(), normalizer: normalizer.state() }) },
       )
     : undefined;
   const problem = new RolloutPool({ evaluatorModule: sphereModule, config, dim: DIM, obsDim: 2, workers: 0, episodesPerMember: 3, seed: 9, pool: nats });

@@ -108,6 +108,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** stderr so far. */
   log(): string;
+  /** stdout so far (the --json summary). */
+  stdout(): string;
   /** Resolves once its log matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   exited(): Promise<number | null>;
@@ -118,11 +120,13 @@ export function startWorker(url: string, args: string[] = []): WorkerProcess {
   const child = spawn(process.execPath, [bin, "worker", "--nats", url, "--cores", "1", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  child.stdout!.resume();
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     child,
     log: () => err,
+    stdout: () => out,
     async waitFor(pattern, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(err)) {

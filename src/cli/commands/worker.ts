@@ -32,7 +32,7 @@ export function register(program: Command): void {
       const { checkRunId } = await import("../../train/distributed/subjects.ts");
       if (flags.run !== undefined) checkRunId(flags.run, "--run");
       const cores = flags.cores ?? availableParallelism();
-      const connection = await openConnection(flags, "worker", true);
+      const connection = await openConnection(flags, "worker", true, log);
       log(`worker: connected to ${redact(flags.nats)}`);
       const controller = new AbortController();
       const stop = () => {

@@ -22,9 +22,11 @@ export function connectionOptions(flags: NatsFlags, name: string): NodeConnectio
   }
   if (!["nats:", "tls:"].includes(url.protocol)) throw new SpikelocoError(`must start with nats:// or tls://, got '${raw}'`, "--nats");
   if (!url.hostname) throw new SpikelocoError(`names no host: '${raw}'`, "--nats");
-  const user = flags.natsUser ?? process.env.NATS_USER;
-  const pass = flags.natsPassword ?? process.env.NATS_PASSWORD;
-  const tokenValue = flags.natsToken ?? process.env.NATS_TOKEN;
+  // nats://user:pass@host or nats://token@host (the client library itself ignores URL credentials)
+  const inUrl = { user: url.password ? decodeURIComponent(url.username) : undefined, pass: url.password ? decodeURIComponent(url.password) : undefined, token: !url.password && url.username ? decodeURIComponent(url.username) : undefined };
+  const user = flags.natsUser ?? inUrl.user ?? process.env.NATS_USER;
+  const pass = flags.natsPassword ?? inUrl.pass ?? process.env.NATS_PASSWORD;
+  const tokenValue = flags.natsToken ?? inUrl.token ?? process.env.NATS_TOKEN;
   if ((user === undefined) !== (pass === undefined)) throw new SpikelocoError("give both a user and a password (or neither)", user === undefined ? "--nats-user" : "--nats-password");
   if (tokenValue !== undefined && user !== undefined) throw new SpikelocoError("give a token or a user/password, not both", "--nats-token");
   for (const [flag, file] of [["--nats-ca", flags.natsCa], ["--nats-cert", flags.natsCert], ["--nats-key", flags.natsKey]] as const) {
@@ -33,7 +35,7 @@ export function connectionOptions(flags: NatsFlags, name: string): NodeConnectio
   if ((flags.natsCert === undefined) !== (flags.natsKey === undefined)) throw new SpikelocoError("--nats-cert and --nats-key go together", flags.natsCert ? "--nats-key" : "--nats-cert");
   const tls = flags.natsTls || url.protocol === "tls:" || flags.natsCa || flags.natsCert;
   const opts: NodeConnectionOptions = {
-    servers: raw.replace(/^tls:/, "nats:"),
+    servers: `nats://${url.host}`,
     name,
     reconnect: true,
     maxReconnectAttempts: -1,
@@ -48,14 +50,24 @@ export function connectionOptions(flags: NatsFlags, name: string): NodeConnectio
   return opts;
 }
 
-/** Connect or fail with one line naming the server and the reason (bad address, refused, auth, TLS). */
-export async function openConnection(flags: NatsFlags, role: string, waitForServer = false): Promise<NatsConnection> {
+/**
+ * Connect or fail with one line naming the server and the reason (bad address, auth, TLS).
+ * `waitForServer`: a refused connection is retried every second (a worker may start before the server).
+ */
+export async function openConnection(flags: NatsFlags, role: string, waitForServer = false, log?: (m: string) => void): Promise<NatsConnection> {
   const opts = connectionOptions(flags, `spikeloco-${role}@${hostname()}`);
-  try {
-    return await connect({ ...opts, waitOnFirstConnect: waitForServer });
-  } catch (err) {
-    const reason = (err as Error).message || String(err);
-    throw new SpikelocoError(`cannot connect to ${redact(flags.nats!)}: ${reason}`, "--nats");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connect(opts);
+    } catch (err) {
+      const reason = (err as Error).message || String(err);
+      if (waitForServer && /refused/i.test(reason)) {
+        if (attempt === 0) log?.(`${redact(flags.nats!)}: ${reason}; retrying every second`);
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      throw new SpikelocoError(`cannot connect to ${redact(flags.nats!)}: ${reason}`, "--nats");
+    }
   }
 }
 

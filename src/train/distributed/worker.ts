@@ -232,6 +232,7 @@ class RunSession {
       this.tells.set(header.prev.generation, { state: header.prev.state, fitness: arrays.fitness as Float64Array, obs });
       for (const g of this.tells.keys()) if (g < header.prev.generation - 1) this.tells.delete(g);
     }
+    this.advance(header);
     // members of older generations that have not started are no longer needed
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].generation < this.latestGeneration) this.queue.splice(i, 1);
   }
@@ -293,24 +294,28 @@ class RunSession {
       });
   }
 
-  /** The state a task names: cached, replayed from the previous generation, or fetched by hash. */
+  /** Step the replica to this generation with the broadcast returns (every generation, busy or not). */
+  private advance(header: GenHeader): void {
+    const rep = this.replica;
+    const tell = this.tells.get(header.generation - 1);
+    if (!rep || !tell || rep.generation !== header.generation - 1 || tell.state !== rep.state) return;
+    replay(rep.r, tell.fitness, tell.obs);
+    const state = replicaEvalState(rep.r);
+    rep.state = evalStateHash(state);
+    rep.generation = header.generation;
+    if (rep.state === header.state) {
+      this.summary.replays += 1;
+      this.remember(rep.state, state);
+    } else {
+      this.log(`replayed generation ${header.generation} disagrees with the coordinator's state; fetching it`);
+      this.replica = null;
+    }
+  }
+
+  /** The state a task names: cached (replayed), else the replica by hash, else the state itself by hash. */
   private async resolveState(hash: string, replicaHash: string | undefined, generation: number): Promise<EvalState> {
     const cached = this.states.get(hash);
     if (cached) return cached;
-    const rep = this.replica;
-    const tell = this.tells.get(generation - 1);
-    if (rep && tell && rep.generation === generation - 1 && tell.state === rep.state) {
-      replay(rep.r, tell.fitness, tell.obs);
-      const state = replicaEvalState(rep.r);
-      rep.state = evalStateHash(state);
-      rep.generation = generation;
-      if (rep.state === hash) {
-        this.summary.replays += 1;
-        return this.remember(hash, state);
-      }
-      this.log(`replayed generation ${generation} disagrees with the coordinator's state; fetching it`);
-      this.replica = null;
-    }
     if (replicaHash && this.desc.searcher) {
       const r = decodeReplica(await this.fetch(replicaHash), this.desc);
       const state = replicaEvalState(r);
