@@ -28,7 +28,7 @@ export interface CoordinatorOptions {
   snapshot?: () => ReplicaSnapshot;
   /** Seconds of silence after which a worker is dropped and its members re-issued (default 10). */
   workerTimeoutMs?: number;
-  /** Backup copies of members slower than factor x median (default 4; never sooner than the worker timeout). */
+  /** Backup copies of members slower than factor x median (default 4; never sooner than twice the worker timeout). */
   backupFactor?: number;
   onStatus?: (status: PoolStatus) => void;
   log?: (message: string) => void;
@@ -43,6 +43,8 @@ export interface PoolStatus {
   done: number;
   total: number;
   counters: SchedulerCounters;
+  /** Each connected worker: its cores and the members of this evaluation it holds. */
+  perWorker: Array<{ id: string; cores: number; inFlight: number }>;
 }
 
 interface ActiveJob {
@@ -90,7 +92,7 @@ export class NatsPool implements MemberPool {
     this.subjects = subjectsFor(options.run);
     this.timeoutMs = options.workerTimeoutMs ?? 10_000;
     this.hbMs = Math.max(100, Math.round(this.timeoutMs / 5));
-    this.scheduler = new Scheduler({ workerTimeoutMs: this.timeoutMs, backupFactor: options.backupFactor ?? 4, backupMinMs: this.timeoutMs });
+    this.scheduler = new Scheduler({ workerTimeoutMs: this.timeoutMs, backupFactor: options.backupFactor ?? 4, backupMinMs: 2 * this.timeoutMs });
     const desc: RunDescription = { format: "spikeloco-nats-run/1", run: options.run, ...options.description, versions: collectVersions() };
     const descBytes = json.encode(desc);
     this.descHash = hashBytes(descBytes);
@@ -219,6 +221,7 @@ export class NatsPool implements MemberPool {
       done: job ? job.results.filter((r) => r !== undefined).length : 0,
       total: job ? job.tasks.length : 0,
       counters: { ...this.scheduler.counters },
+      perWorker: this.scheduler.perWorker(),
     };
   }
 

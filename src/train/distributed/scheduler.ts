@@ -206,6 +206,10 @@ export class Scheduler {
     return n;
   }
 
+  perWorker(): Array<{ id: string; cores: number; inFlight: number }> {
+    return [...this.workers.values()].map((w) => ({ id: w.id, cores: w.cores, inFlight: w.leases.size }));
+  }
+
   cores(): number {
     let n = 0;
     for (const w of this.workers.values()) n += w.cores;
