@@ -115,9 +115,14 @@ export interface WorkerProcess {
   exited(): Promise<number | null>;
 }
 
-/** A `spikeloco worker` process (extra args: --nats-user ..., --idle-exit ...). */
-export function startWorker(url: string, args: string[] = []): WorkerProcess {
-  const child = spawn(process.execPath, [bin, "worker", "--nats", url, "--cores", "1", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * A `spikeloco worker` process (extra args: --nats-user ..., --idle-exit ...); `launcher` runs it through
+ * another command (e.g. ["ip", "netns", "exec", "ns1"]).
+ */
+export function startWorker(url: string, args: string[] = [], launcher: string[] = []): WorkerProcess {
+  const argv = [process.execPath, bin, "worker", "--nats", url, "--cores", "1", ...args];
+  const cmd = [...launcher, ...argv];
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   let out = "";

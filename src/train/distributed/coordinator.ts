@@ -191,14 +191,14 @@ export class NatsPool implements MemberPool {
     });
   }
 
-  private pump(): void {
+  private pump(worker?: string): void {
     const job = this.job;
     if (!job) return;
-    for (const a of this.scheduler.assign(Date.now())) {
+    for (const a of this.scheduler.assign(Date.now(), worker)) {
       const batch: TaskBatch = { ...job.batchBase, seq: a.seq, members: a.positions.map((pos) => ({ pos, task: job.tasks[pos] })) };
       this.nc.publish(this.subjects.worker(a.worker), json.encode(batch));
     }
-    job.inFlightMax = Math.max(job.inFlightMax, this.scheduler.inFlight());
+    if (worker === undefined) job.inFlightMax = Math.max(job.inFlightMax, this.scheduler.inFlight());
   }
 
   private tick(): void {
@@ -238,7 +238,7 @@ export class NatsPool implements MemberPool {
       const hb = msg.hb;
       const joined = this.scheduler.heartbeat({ worker: hb.worker, host: hb.host, cores: hb.cores, seq: hb.session === this.session ? hb.seq : 0, running: hb.running }, now);
       if (joined) this.log(`worker ${hb.worker} joined (${hb.cores} cores on ${hb.host}); ${this.scheduler.workers.size} workers, ${this.scheduler.cores()} cores`);
-      this.pump();
+      this.pump(hb.worker);
       return;
     }
     const r = msg.result;
@@ -260,7 +260,7 @@ export class NatsPool implements MemberPool {
       this.window.members += job.tasks.length;
       job.resolve(job.results as MemberResult[]);
     } else {
-      this.pump();
+      this.pump(r.worker);
     }
   }
 

@@ -43,7 +43,9 @@ interface Job {
   n: number;
   done: Uint8Array;
   remaining: number;
+  /** Members waiting for a worker (a queue; `queued` says which entries are still live). */
   pending: number[];
+  queued: Uint8Array;
   leases: Map<number, Lease[]>;
   durations: number[];
 }
@@ -80,7 +82,7 @@ export class Scheduler {
 
   startJob(key: string, n: number): void {
     if (this.job && this.job.durations.length > 0) this.lastMedianMs = median(this.job.durations);
-    this.job = { key, n, done: new Uint8Array(n), remaining: n, pending: Array.from({ length: n }, (_, i) => i), leases: new Map(), durations: [] };
+    this.job = { key, n, done: new Uint8Array(n), remaining: n, pending: Array.from({ length: n }, (_, i) => i), queued: new Uint8Array(n).fill(1), leases: new Map(), durations: [] };
     for (const w of this.workers.values()) w.leases.clear();
   }
 
@@ -119,6 +121,7 @@ export class Scheduler {
       if (w.leases.has(pos) || pos >= job.n || job.done[pos]) continue;
       // Work handed out by an earlier coordinator of this run (same generation, same state): keep it.
       this.addLease(job, w, pos, 0, now);
+      job.queued[pos] = 0;
       this.counters.adopted += 1;
     }
     return joined;
@@ -140,8 +143,7 @@ export class Scheduler {
     job.done[pos] = 1;
     job.remaining -= 1;
     job.durations.push(ms);
-    const at = job.pending.indexOf(pos);
-    if (at >= 0) job.pending.splice(at, 1);
+    job.queued[pos] = 0; // its queue entry, if any, is skipped
     return "accepted";
   }
 
@@ -163,8 +165,12 @@ export class Scheduler {
     for (const w of this.workers.values()) w.lastSeen = now;
   }
 
-  /** Hand pending members to workers with free cores; then backups for stragglers. */
-  assign(now: number): Assignment[] {
+  /**
+   * Hand pending members to workers with free cores (only `worker`, when given: the one that just
+   * answered, which keeps the per-result cost constant); a full pass also gives idle workers backups
+   * of stragglers.
+   */
+  assign(now: number, worker?: string): Assignment[] {
     const job = this.job;
     if (!job || job.remaining === 0) return [];
     const out = new Map<string, Assignment>();
@@ -175,14 +181,28 @@ export class Scheduler {
         out.set(w.id, a);
       }
       a.positions.push(pos);
+      job.queued[pos] = 0;
       this.addLease(job, w, pos, a.seq, now);
     };
+    const nextPending = (): number | undefined => {
+      while (job.pending.length > 0) {
+        const pos = job.pending.shift()!;
+        if (job.queued[pos] && !job.done[pos]) return pos;
+      }
+      return undefined;
+    };
     const free = (w: WorkerEntry) => w.cores - w.leases.size - w.staleBusy;
-    const workers = [...this.workers.values()].sort((a, b) => free(b) - free(a) || (a.id < b.id ? -1 : 1));
+    const one = worker === undefined ? undefined : this.workers.get(worker);
+    const workers = worker === undefined ? [...this.workers.values()] : one ? [one] : [];
     for (const w of workers) {
-      while (free(w) > 0 && job.pending.length > 0) take(w, job.pending.shift()!);
+      while (free(w) > 0) {
+        const pos = nextPending();
+        if (pos === undefined) break;
+        take(w, pos);
+      }
     }
-    if (job.pending.length === 0) {
+    while (job.pending.length > 0 && !(job.queued[job.pending[0]] && !job.done[job.pending[0]])) job.pending.shift();
+    if (worker === undefined && job.pending.length === 0) {
       const med = job.durations.length > 0 ? median(job.durations) : this.lastMedianMs;
       const limit = Math.max(this.options.backupMinMs, this.options.backupFactor * med);
       const slow = [...job.leases.entries()]
@@ -233,8 +253,9 @@ export class Scheduler {
     const ls = (job.leases.get(pos) ?? []).filter((l) => l.worker !== w.id);
     if (ls.length > 0) job.leases.set(pos, ls);
     else job.leases.delete(pos);
-    if (requeue && !job.done[pos] && ls.length === 0 && !job.pending.includes(pos)) {
+    if (requeue && !job.done[pos] && ls.length === 0 && !job.queued[pos]) {
       job.pending.unshift(pos);
+      job.queued[pos] = 1;
       this.counters.reissued += 1;
     }
   }
