@@ -4,7 +4,7 @@
  * parameters and metrics of the fault-free local run, with every generation present once.
  */
 import { connect } from "@nats-io/transport-node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeFrame } from "../../src/train/distributed/codec.ts";
 import type { PoolStatus } from "../../src/train/distributed/index.ts";
 import { killAll, startNatsServer, startWorker, type NatsServer, type WorkerProcess } from "../support/nats.ts";
@@ -20,15 +20,16 @@ function busyWorker(status: PoolStatus, procs: WorkerProcess[]): WorkerProcess |
   return procs.find((p) => p.child.pid === pid);
 }
 
-describe("NATS pool under faults", () => {
+describe("NATS pool under faults", { timeout: 300_000 }, () => {
   let srv: NatsServer;
   let reference: SphereRun;
+  // three workers not pinned to a run: each joins the next run that announces itself once the last one ended
   let procs: WorkerProcess[] = [];
-  const workers = async (run: string, n = 3) => {
-    const ws = Array.from({ length: n }, () => startWorker(srv.url, ["--run", run]));
-    procs.push(...ws);
-    await Promise.all(ws.map((w) => w.waitFor(/waiting for run/)));
-    return ws;
+  const workers = async () => {
+    for (let i = procs.length - 1; i >= 0; i--) if (procs[i].child.exitCode !== null || procs[i].child.signalCode !== null) procs.splice(i, 1);
+    while (procs.length < 3) procs.push(startWorker(srv.url));
+    await Promise.all(procs.map((w) => w.waitFor(/waiting for a run/)));
+    return procs;
   };
   const expectSameAsReference = (run: SphereRun) => {
     expect(run.params.equals(reference.params)).toBe(true);
@@ -40,16 +41,13 @@ describe("NATS pool under faults", () => {
     srv = await startNatsServer();
     reference = await trainSphere({ generations: G });
   });
-  afterEach(() => {
-    killAll(procs);
-    procs = [];
-  });
   afterAll(async () => {
+    killAll(procs);
     await srv?.stop();
   });
 
   it("a worker killed (SIGKILL) mid-generation: its members are re-issued after the timeout", async () => {
-    const ws = await workers("kill");
+    const ws = await workers();
     let killedAt = -1;
     const run = await trainSphere({
       generations: G,
@@ -72,7 +70,7 @@ describe("NATS pool under faults", () => {
   });
 
   it("a hung worker (SIGSTOP) is timed out; when it wakes, its late results are ignored as duplicates", async () => {
-    const ws = await workers("hang");
+    const ws = await workers();
     let stopped = false;
     const run = await trainSphere({
       generations: G,
@@ -95,7 +93,7 @@ describe("NATS pool under faults", () => {
   });
 
   it("duplicate results (every result delivered twice) are ignored and counted", async () => {
-    await workers("dup", 2);
+    await workers();
     const spy = await connect({ servers: srv.url, noEcho: true });
     let copied = 0;
     spy.subscribe("spikeloco.dup.up", {
@@ -119,7 +117,7 @@ describe("NATS pool under faults", () => {
   });
 
   it("a nats-server restart mid-run is survived: clients reconnect and the run completes", async () => {
-    await workers("restart");
+    await workers();
     let restarted: Promise<void> | null = null;
     const run = await trainSphere({
       generations: G,

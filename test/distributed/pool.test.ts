@@ -16,7 +16,7 @@ async function stopForSummary(w: WorkerProcess): Promise<Summary> {
   return JSON.parse(w.stdout()) as Summary;
 }
 
-describe("NATS pool: same results as the local pool", () => {
+describe("NATS pool: same results as the local pool", { timeout: 300_000 }, () => {
   let srv: NatsServer;
   const procs: WorkerProcess[] = [];
   beforeAll(async () => {
@@ -66,7 +66,7 @@ describe("NATS pool: same results as the local pool", () => {
   });
 });
 
-describe("NATS credentials", () => {
+describe("NATS credentials", { timeout: 300_000 }, () => {
   let srv: NatsServer;
   const procs: WorkerProcess[] = [];
   beforeAll(async () => {

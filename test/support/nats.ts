@@ -132,7 +132,7 @@ export function startWorker(url: string, args: string[] = [], launcher: string[]
     child,
     log: () => err,
     stdout: () => out,
-    async waitFor(pattern, timeoutMs = 30_000) {
+    async waitFor(pattern, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(err)) {
         if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}) before ${pattern}:\n${err}`);
