@@ -311,8 +311,6 @@ async function netns(): Promise<void> {
     await sleep(500);
     const url = `nats://${ip(0)}:${port}`;
     const reference = localRun("reference");
-    const ping = spawnSync("ip", ["netns", "exec", "spkw1", "ping", "-c", "5", "-q", ip(0)], { encoding: "utf8" });
-    log(ping.stdout.trim().split("\n").at(-1) ?? "");
     for (const [i, n] of [1, 2, 2, 1].entries()) {
       const launchers = n === 1 ? [["ip", "netns", "exec", "spkw1"]] : [["ip", "netns", "exec", "spkw1"], ["ip", "netns", "exec", "spkw2"]];
       const r = await scaledRun(url, varz, n, `netns-${n}-${i}`, reference, launchers, ["ip", "netns", "exec", "spkc"]);
