@@ -2,8 +2,9 @@
  * The messages of a distributed run and their encodings. Tasks and heartbeats are small JSON; results
  * and the per-generation broadcast carry their floats as raw bytes (codec.ts) so they arrive bit for bit.
  */
+import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "../../core/package.ts";
 import type { SearcherName, SearcherOptions } from "../es/searcher.ts";
 import type { MemberResult, MemberTask } from "../fitness.ts";
 import { decodeFrame, encodeFrame } from "./codec.ts";
@@ -134,14 +135,18 @@ export function decodeUp(bytes: Uint8Array): UpMessage {
   return { t: "result", result: { worker: h.worker, job: h.job, pos: h.pos, ms: h.ms, result } };
 }
 
-const packageRoot = fileURLToPath(new URL("../../../", import.meta.url));
-
-/** How a coordinator names an evaluator module so that workers find it in their own install. */
+/**
+ * How a coordinator names an evaluator module so that workers find it in their own install: relative to
+ * the package root, as the TypeScript source (a checkout and an installed dist/ name it alike).
+ */
 export function moduleRef(absolutePath: string): string {
-  const rel = relative(packageRoot, absolutePath);
-  return rel.startsWith("..") || isAbsolute(rel) ? absolutePath : rel.split(sep).join("/");
+  const rel = relative(packageRoot(), absolutePath);
+  if (rel.startsWith("..") || isAbsolute(rel)) return absolutePath;
+  return rel.split(sep).join("/").replace(/^dist\//, "").replace(/\.js$/, ".ts");
 }
 
 export function resolveModule(ref: string): string {
-  return isAbsolute(ref) ? ref : join(packageRoot, ref);
+  if (isAbsolute(ref)) return ref;
+  const source = join(packageRoot(), ref);
+  return existsSync(source) ? source : join(packageRoot(), "dist", ref.replace(/\.ts$/, ".js"));
 }
