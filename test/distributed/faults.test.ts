@@ -109,7 +109,8 @@ describe("NATS pool under faults", { timeout: 300_000 }, () => {
       // every copy is a second delivery of a member's result (the spy does not hear its own copies: noEcho)
       // the copies of the last results may land after the run has ended
       expect(run.totals!.duplicates).toBeGreaterThanOrEqual(copied - 2);
-      expect(run.totals!.duplicates).toBeLessThanOrEqual(copied);
+      // a member re-issued to a second worker on a loaded machine answers twice as well
+      expect(run.totals!.duplicates).toBeLessThanOrEqual(copied + run.totals!.reissued);
       expect(copied).toBeGreaterThanOrEqual(G * 12);
     } finally {
       await spy.close();
