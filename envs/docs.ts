@@ -8,7 +8,7 @@ import { COURSE_HALF_WIDTH, COURSE_LENGTH, FEATURE_START } from "../src/physics/
 
 type Defaults = EnvDefinition["defaults"];
 
-const GROUP_ORDER: OptionGroup[] = ["physics", "episode", "reward", "observation", "reset"];
+const GROUP_ORDER: OptionGroup[] = ["physics", "episode", "reward", "observation", "robot", "reset"];
 
 /** Markdown table of every option with its default for this env. */
 export function optionsTable(defaults: Defaults): string {
@@ -17,7 +17,7 @@ export function optionsTable(defaults: Defaults): string {
   return [
     "| option | default | unit | meaning |",
     "|---|---|---|---|",
-    ...ordered.map((k) => `| ${k} | ${JSON.stringify(defaults[k])} | ${ENV_OPTIONS[k].unit} | ${ENV_OPTIONS[k].doc} |`),
+    ...ordered.map((k) => `| ${k} | ${defaults[k] === undefined ? "—" : JSON.stringify(defaults[k])} | ${ENV_OPTIONS[k].unit} | ${ENV_OPTIONS[k].doc} |`),
     "",
     "Unknown options are rejected by name.",
   ].join("\n");

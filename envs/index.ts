@@ -1,6 +1,7 @@
 /**
- * The env registry and Gymnasium-style `make`. ENVS holds one entry per env; env ids, `listEnvs()`, the
- * CLI's --env choices and every lookup derive from it. To add a robot, add its definition here.
+ * The env registry and Gymnasium-style `make`. ENVS holds one entry per env: a definition with a built-in
+ * robot, or (like `legged`) one built from the options. Env ids, `listEnvs()`, the CLI's --env choices and
+ * every lookup derive from it; to add an env, add its entry here.
  */
 import { SpikelocoError } from "../src/core/errors.ts";
 import type { EnvDefinition } from "../src/env/config.ts";
@@ -13,25 +14,47 @@ import { loadRapier } from "../src/physics/rapier.ts";
 import { validateRobot } from "../src/physics/robot.ts";
 import { ant } from "./ant.ts";
 import { hexapod } from "./hexapod.ts";
+import { leggedDefinition } from "./legged.ts";
 
-const ENVS = [ant, hexapod] as const;
+/** An env whose robot comes from the options (`robot`, `gains`). */
+interface EnvFromOptions {
+  id: string;
+  summary: string;
+  fromOptions(options: EnvOptions): EnvDefinition;
+}
+
+const legged = {
+  id: "legged",
+  summary: "any imported robot (URDF, MJCF or a robot .json), given by the robot option",
+  fromOptions: (options: EnvOptions) => leggedDefinition(options),
+} as const satisfies EnvFromOptions;
+
+const ENVS = [ant, hexapod, legged] as const;
 
 export type EnvId = (typeof ENVS)[number]["id"];
 
 /** The env a command uses when none is named. */
 export const DEFAULT_ENV: EnvId = "ant";
 
-const BY_ID = new Map<string, EnvDefinition>(ENVS.map((d) => [d.id, d]));
+const BY_ID = new Map<string, EnvDefinition | EnvFromOptions>(ENVS.map((e) => [e.id, e]));
 if (BY_ID.size !== ENVS.length) throw new SpikelocoError("two envs share an id", "envs");
+
+const fromOptions = (e: EnvDefinition | EnvFromOptions): e is EnvFromOptions => "fromOptions" in e;
 
 /** Every registered env id, in registry order. */
 export function envIds(): EnvId[] {
-  return ENVS.map((d) => d.id);
+  return ENVS.map((e) => e.id);
 }
 
-/** Every env with its space sizes under `options` (the observation grows with the clock, say). */
+/** Whether env `id` builds its robot from the `robot` option. */
+export function envTakesRobot(id: string): boolean {
+  const e = BY_ID.get(id);
+  return e !== undefined && fromOptions(e);
+}
+
+/** The envs with a built-in robot and their space sizes under `options` (the clock adds two channels, say). */
 export function listEnvs(options: EnvOptions = {}): Array<{ id: EnvId; version: string; summary: string; observationSize: number; actionSize: number }> {
-  return ENVS.map((d) => ({
+  return ENVS.filter((e): e is Extract<(typeof ENVS)[number], EnvDefinition> => !fromOptions(e)).map((d) => ({
     id: d.id,
     version: d.version,
     summary: d.summary,
@@ -40,15 +63,19 @@ export function listEnvs(options: EnvOptions = {}): Array<{ id: EnvId; version: 
   }));
 }
 
-export function envDefinition(id: string): EnvDefinition {
-  const def = BY_ID.get(id);
-  if (!def) throw new SpikelocoError(`unknown env id '${id}' (known: ${envIds().join(", ")})`, "env");
-  return def;
+export function envDefinition(id: string, options: EnvOptions = {}): EnvDefinition {
+  const e = BY_ID.get(id);
+  if (!e) throw new SpikelocoError(`unknown env id '${id}' (known: ${envIds().join(", ")})`, "env");
+  if (fromOptions(e)) return e.fromOptions(options);
+  for (const k of ["robot", "gains"] as const) {
+    if (options[k] !== undefined) throw new SpikelocoError(`only the '${legged.id}' env takes a ${k} (env '${id}' has its own robot)`, `options.${k}`);
+  }
+  return e;
 }
 
 /** Create an env (Rapier's WASM is initialised on first use, hence async). */
 export async function makeEnv(id: EnvId | string, options: EnvOptions = {}): Promise<LocomotionEnv> {
-  const def = envDefinition(id);
+  const def = envDefinition(id, options);
   const settings = resolveOptions(def.defaults, options);
   validateRobot(def.robot);
   const R = await loadRapier();

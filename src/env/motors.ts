@@ -1,8 +1,9 @@
 /**
- * Actuation: each joint has a Rapier position motor. An action in [-1, 1] maps linearly onto the joint's
- * limits as the PD target; a strength per actuator scales kp, kd and the torque limit (0 = limp).
+ * Actuation: each joint (revolute or prismatic) has a Rapier position motor. An action in [-1, 1] maps
+ * linearly onto the joint's limits as the PD target; a strength per actuator scales kp, kd and the torque
+ * (force) limit (0 = limp).
  */
-import type { RevoluteImpulseJoint } from "../physics/rapier.ts";
+import type { UnitJoint } from "../physics/builder.ts";
 import type { RobotDescription } from "../physics/robot.ts";
 
 export class Motors {
@@ -17,12 +18,12 @@ export class Motors {
   }
 
   /** Torque limits for these strengths (call when they change). */
-  setStrengths(joints: RevoluteImpulseJoint[], strength: Float64Array): void {
+  setStrengths(joints: UnitJoint[], strength: Float64Array): void {
     this.robot.joints.forEach((jd, j) => joints[j].setMotorMaxForce(jd.maxTorque * strength[j]));
   }
 
   /** PD targets and gains for the action `applied`. */
-  drive(joints: RevoluteImpulseJoint[], applied: Float32Array, strength: Float64Array): void {
+  drive(joints: UnitJoint[], applied: Float32Array, strength: Float64Array): void {
     const desc = this.robot.joints;
     for (let j = 0; j < desc.length; j++) {
       const jd = desc[j];

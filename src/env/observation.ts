@@ -30,6 +30,8 @@ export interface ObservationGroupSpec {
 const FREE = [-Infinity, Infinity] as const;
 const XYZ = ["x", "y", "z"];
 
+const hasPrismatic = (r: RobotDescription): boolean => r.joints.some((j) => j.type === "prismatic");
+
 /** Name of the contact channel of foot f: the leg it ends. */
 function footName(robot: RobotDescription, f: number): string {
   return robot.legs.find((leg) => leg.foot === f)?.name ?? `foot_${f}`;
@@ -40,8 +42,18 @@ export const OBSERVATION_GROUPS: readonly ObservationGroupSpec[] = [
   { name: "orientation", channels: () => ["w", ...XYZ].map((c) => `torso_quat_${c}`), bounds: FREE, doc: () => "torso_quat_w, _x, _y, _z (world frame)" },
   { name: "linvel", channels: () => XYZ.map((c) => `torso_linvel_${c}`), bounds: FREE, doc: () => "torso linear velocity in the torso frame (m/s)" },
   { name: "angvel", channels: () => XYZ.map((c) => `torso_angvel_${c}`), bounds: FREE, doc: () => "torso angular velocity in the torso frame (rad/s)" },
-  { name: "jointPos", channels: (r) => r.joints.map((j) => `joint_pos:${j.name}`), bounds: FREE, doc: () => "joint angles relative to rest (rad), action order" },
-  { name: "jointVel", channels: (r) => r.joints.map((j) => `joint_vel:${j.name}`), bounds: FREE, doc: () => "joint velocities (rad/s), action order" },
+  {
+    name: "jointPos",
+    channels: (r) => r.joints.map((j) => `joint_pos:${j.name}`),
+    bounds: FREE,
+    doc: (r) => (hasPrismatic(r) ? "joint positions relative to rest (rad; m for prismatic joints), action order" : "joint angles relative to rest (rad), action order"),
+  },
+  {
+    name: "jointVel",
+    channels: (r) => r.joints.map((j) => `joint_vel:${j.name}`),
+    bounds: FREE,
+    doc: (r) => (hasPrismatic(r) ? "joint velocities (rad/s; m/s for prismatic joints), action order" : "joint velocities (rad/s), action order"),
+  },
   {
     name: "contacts",
     channels: (r) => r.feet.map((_, f) => `foot_contact:${footName(r, f)}`),
@@ -164,6 +176,10 @@ export class Observer {
     const jv = first.jointVel;
     for (let j = 0; j < joints.length; j++) {
       const jd = joints[j];
+      if (jd.type === "prismatic") {
+        this.prismatic(o, bodies, j, jp + j, jv + j);
+        continue;
+      }
       const p = jd.parent * 4;
       const c = jd.child * 4;
       // relative rotation conj(qp) * qc; with identity rest rotations it is a pure rotation about the axis
@@ -192,6 +208,34 @@ export class Observer {
       o[first.clock + 1] = Math.cos(phase);
     }
     return height;
+  }
+
+  /** Prismatic joint j: displacement along the axis (parent frame, from rest) into o[pos] and its rate into o[vel]. */
+  private prismatic(o: Float32Array, bodies: RigidBody[], j: number, pos: number, vel: number): void {
+    const jd = this.robot.joints[j];
+    const rot = this.rot;
+    const av = this.angvel;
+    const t = this.tmp3;
+    const p = jd.parent, c = jd.child;
+    const pp = bodies[p].translation(this.tmpVec as never);
+    const ppx = pp.x, ppy = pp.y, ppz = pp.z;
+    const pc = bodies[c].translation(this.tmpVec as never);
+    const dx = pc.x - ppx, dy = pc.y - ppy, dz = pc.z - ppz;
+    const qx = rot[p * 4], qy = rot[p * 4 + 1], qz = rot[p * 4 + 2], qw = rot[p * 4 + 3];
+    inverseRotateInto(qx, qy, qz, qw, dx, dy, dz, t);
+    const rp = this.robot.bodies[p].position, rc = this.robot.bodies[c].position;
+    const a = jd.axis;
+    o[pos] = (t[0] - (rc[0] - rp[0])) * a[0] + (t[1] - (rc[1] - rp[1])) * a[1] + (t[2] - (rc[2] - rp[2])) * a[2];
+    // rate: (v_c - v_p - w_p x d) . axis_world
+    const vp = bodies[p].linvel(this.tmpVec as never);
+    const vpx = vp.x, vpy = vp.y, vpz = vp.z;
+    const vc = bodies[c].linvel(this.tmpVec as never);
+    const wx = av[p * 3], wy = av[p * 3 + 1], wz = av[p * 3 + 2];
+    const rx = vc.x - vpx - (wy * dz - wz * dy);
+    const ry = vc.y - vpy - (wz * dx - wx * dz);
+    const rz = vc.z - vpz - (wx * dy - wy * dx);
+    rotateInto(qx, qy, qz, qw, a[0], a[1], a[2], t);
+    o[vel] = rx * t[0] + ry * t[1] + rz * t[2];
   }
 
   /** False when the body state or the observation holds a NaN or an infinity. */

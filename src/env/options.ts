@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { SpikelocoError } from "../core/errors.ts";
+import type { RobotDescription } from "../physics/robot.ts";
 import type { Conditions } from "./conditions.ts";
 import { parseConditions } from "./conditions.ts";
 
@@ -16,7 +17,11 @@ const positive = finite.refine((v) => v > 0, "must be > 0");
  * What an option shapes. The docs table is ordered by it; a snapshot restores only into an env whose
  * options agree outside "reset" (those only supply defaults for reset()).
  */
-export type OptionGroup = "physics" | "episode" | "reward" | "observation" | "reset";
+export type OptionGroup = "physics" | "episode" | "reward" | "observation" | "robot" | "reset";
+
+type RobotOption = string | RobotDescription | undefined;
+// a path or a description object (validated in full when the legged env builds it)
+const robotSchema = z.union([z.string().min(1, "must be a path"), z.record(z.string(), z.unknown())]).optional() as unknown as z.ZodType<RobotOption, RobotOption>;
 
 interface OptionSpec<S extends z.ZodType> {
   group: OptionGroup;
@@ -60,6 +65,20 @@ export const ENV_OPTIONS = {
     default: 0,
     unit: "Hz",
     doc: "append a clock (clock_sin, clock_cos of 2π·clockHz·t from the episode start; group 'clock') to the observation; 0 = none",
+  }),
+  robot: option({
+    group: "robot",
+    schema: robotSchema,
+    default: undefined,
+    unit: "",
+    doc: "env 'legged' only: path to a .urdf, .xml/.mjcf or robot .json file, or a robot description object",
+  }),
+  gains: option({
+    group: "robot",
+    schema: z.strictObject({ kp: nonNeg.optional(), kd: nonNeg.optional(), maxTorque: positive.optional() }).optional(),
+    default: undefined,
+    unit: "",
+    doc: "env 'legged' only: { kp, kd, maxTorque } for every actuated joint",
   }),
   conditions: option({
     group: "reset",

@@ -5,6 +5,7 @@
  */
 import { SpikelocoError } from "../core/errors.ts";
 import { Rng, deriveSeed } from "../core/rng.ts";
+import { applyInertial } from "../physics/builder.ts";
 import type { RobotDescription } from "../physics/robot.ts";
 import type { ResolvedConditions } from "./conditions.ts";
 import type { Motors } from "./motors.ts";
@@ -95,6 +96,7 @@ export class Perturbations {
         c.setFriction(g.friction * friction);
         c.setDensity(g.density * mass);
       });
+      if (b.inertial) applyInertial(built.bodies[bi], b, mass);
       // Rapier would only recompute the mass at the next world step; a push applied before it
       // (applyPush right after reset or setConditions) would otherwise see the unscaled mass
       built.bodies[bi].recomputeMassPropertiesFromColliders();

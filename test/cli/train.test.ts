@@ -19,12 +19,12 @@ const rows = (dir: string) =>
 
 describe("spikeloco train: input errors", () => {
   const cases: Array<[string[], RegExp]> = [
-    [["--env", "dog"], /--env must be one of ant, hexapod, got 'dog'/],
+    [["--env", "dog"], /--env must be one of ant, hexapod, legged, got 'dog'/],
     [["--env", "ant", "--population", "5"], /--population must be even \(antithetic pairs\), got 5/],
     [["--env", "ant", "--generations", "0"], /--generations must be >= 1, got 0/],
     [["--env", "ant", "--algo", "cma"], /--algo must be one of es, pgpe, got 'cma'/],
     [["--env", "ant", "--task", "cue-association"], /give either --env or --task, not both/],
-    [[], /give --env <ant\|hexapod> or --task <name>/],
+    [[], /give --env <ant\|hexapod\|legged> or --task <name>/],
     [["--env", "ant", "--agent", "nope", "--out", "__OUT__"], /agent: unknown agent 'nope'/],
     [["--env", "ant", "--conditions", "/no/such/file.json"], /--conditions: cannot read '\/no\/such\/file.json' \(ENOENT\)/],
     [["--resume", "/no/such/run"], /no checkpoint directory at '\/no\/such\/run'/],

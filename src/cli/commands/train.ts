@@ -6,10 +6,11 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
-import { envIds } from "../../../envs/index.ts";
+import { envIds, envTakesRobot } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import type { TrainFlags } from "../train/locomotion.ts";
 import { action, floatOption, intOption, printResult } from "../output.ts";
+import { NATS_FLAG_SPECS } from "../../train/distributed/flags.ts";
 
 function choice(name: string, allowed: readonly string[]) {
   return (value: string): string => {
@@ -25,12 +26,13 @@ function evenPopulation(value: string): number {
 }
 
 export function register(program: Command): void {
-  program
+  const train = program
     .command("train")
     .description("meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)")
-    .option("--env <id>", `robot environment: ${envIds().join(" | ")}`, choice("--env", envIds()))
+    .option("--env <id>", `robot environment: ${envIds().map((id) => (envTakesRobot(id) ? `${id} (with --robot)` : id)).join(" | ")}`, choice("--env", envIds()))
+    .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')")
     .option("--task <name>", "temporal task: cue-association | pattern-completion", choice("--task", ["cue-association", "pattern-completion"]))
-    .option("--agent <name>", `controller preset (${listAgents().map((a) => a.name).join(", ")})`, choice("--agent", listAgents().map((a) => a.name)), DEFAULT_AGENT)
+    .option("--agent <name>", `controller preset (${listAgents().map((a) => a.name).join(", ")})`, DEFAULT_AGENT)
     .option("--algo <name>", "ES searcher: es (OpenAI-ES + Adam) | pgpe (PGPE + ClipUp)", choice("--algo", ["es", "pgpe"]))
     .option("--generations <G>", "stop after G generations in total (default 100 unless --minutes)", intOption("--generations", 1))
     .option("--minutes <M>", "stop after M minutes of wall time", floatOption("--minutes", 0))
@@ -51,12 +53,15 @@ export function register(program: Command): void {
     .option("--iterations <n>", "BPTT iterations (--task; default 300 unless --minutes)", intOption("--iterations", 1))
     .option("--batch <n>", "BPTT episodes per iteration (--task)", intOption("--batch", 1, 1024))
     .option("--watch [port]", "serve the live viewer (default port 8080; next free one if taken): the newest checkpoint's controller, updated every generation")
+    .option("--run-id <id>", "with --nats: the run's namespace on the server (default: derived from this host and the run directory, so --resume keeps it)")
+    .option("--nats-timeout <s>", "with --nats: seconds without a heartbeat before a worker's members are re-issued", floatOption("--nats-timeout", 0.2, 3600), 10)
     .option("--json", "print exactly one JSON object on stdout")
     .action(
       action(async (flags: TrainFlags, cmd: Command) => {
         if (flags.env && flags.task) throw new SpikelocoError("give either --env or --task, not both", "--task");
         const explicitAgent = cmd.getOptionValueSource("agent") === "cli";
         if (flags.task) {
+          if (flags.nats) throw new SpikelocoError("distributes ES runs (--env); --task runs BPTT in one process", "--nats");
           const { runTaskTraining, formatTaskSummary } = await import("../train/task.ts");
           printResult(await runTaskTraining(flags), !!flags.json, formatTaskSummary);
           return;
@@ -69,7 +74,7 @@ export function register(program: Command): void {
         const viewer = watch
           ? await (await import("../../serve/watch.ts")).attachTrainingViewer({
               envId: flags.resume ? undefined : flags.env,
-              envOptions: flags.resume ? undefined : { clockHz: flags.clockHz ?? (await import("../../train/config.ts")).LOCOMOTION_DEFAULTS.clockHz },
+              envOptions: flags.resume ? undefined : (await import("../train/locomotion.ts")).envOptionsFromFlags(flags),
               runDir: flags.resume ?? flags.out ?? defaultOutDir(flags.env!, flags.agent, flags.seed),
               agent: flags.agent,
               port: watch === true ? 8080 : intOption("--watch", 0, 65535)(String(watch)),
@@ -85,5 +90,6 @@ export function register(program: Command): void {
         }
       }),
     );
+  for (const [flags, description] of NATS_FLAG_SPECS) train.option(flags, description);
 }
 
