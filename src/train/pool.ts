@@ -7,22 +7,12 @@
  * Pools: `LocalPool` (piscina threads reading SharedArrayBuffers; `workers: 0` = in-process, same code
  * path) and the NATS pool in ./distributed/ (members on worker processes on any machine).
  */
-import { availableParallelism } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Piscina } from "piscina";
+import { siblingModule } from "../core/package.ts";
 import { deriveSeed } from "../core/rng.ts";
 import type { EvaluationRequest, EvaluationResult, Problem } from "./es/problem.ts";
 import { ObsStats } from "../policy/normalizer.ts";
-import {
-  allocateShared,
-  viewShared,
-  type Evaluator,
-  type EvaluatorFactory,
-  type MemberResult,
-  type MemberTask,
-  type SharedParams,
-  type WorkerData,
-} from "./fitness.ts";
+import { allocateShared, viewShared, type MemberResult, type MemberTask, type SharedParams, type WorkerData } from "./fitness.ts";
+import { defaultThreads, ThreadPool } from "./threads.ts";
 
 /** What every member of one evaluation is evaluated with. */
 export interface EvalState {
@@ -63,35 +53,24 @@ export interface PoolOptions extends LocalPoolOptions {
 }
 
 export function defaultWorkers(): number {
-  return availableParallelism();
+  return defaultThreads();
 }
 
-/** Threads of this process; the state goes to SharedArrayBuffers, tasks carry seeds and signs. */
+/** Threads of this process (the shared thread pool); the state goes to SharedArrayBuffers, tasks carry seeds and signs. */
 export class LocalPool implements MemberPool {
   readonly capacity: number;
   private readonly shared: SharedParams;
-  private readonly piscina: Piscina | null;
-  private local: Promise<Evaluator> | null = null;
+  private readonly threads: ThreadPool<MemberTask, MemberResult>;
   private published: EvalState | null = null;
   private inFlight = 0;
 
-  constructor(private readonly options: LocalPoolOptions) {
+  constructor(options: LocalPoolOptions) {
     this.capacity = options.workers ?? defaultWorkers();
     const buffers = allocateShared(options.dim, options.obsDim);
     this.shared = viewShared(buffers);
     this.shared.scale.fill(1);
-    if (this.capacity > 0) {
-      const workerData: WorkerData = { evaluatorModule: options.evaluatorModule, config: options.config, shared: buffers };
-      this.piscina = new Piscina({
-        filename: fileURLToPath(new URL("./worker.mjs", import.meta.url)),
-        minThreads: this.capacity,
-        maxThreads: this.capacity,
-        idleTimeout: 60_000,
-        workerData,
-      });
-    } else {
-      this.piscina = null;
-    }
+    const data: WorkerData = { evaluatorModule: options.evaluatorModule, config: options.config, shared: buffers };
+    this.threads = new ThreadPool({ module: siblingModule(import.meta.url, "./fitness.ts"), data, threads: this.capacity });
   }
 
   /** Write the state into shared memory (only between evaluations: threads read it while they run). */
@@ -107,35 +86,18 @@ export class LocalPool implements MemberPool {
     this.published = state;
   }
 
-  private async runTask(task: MemberTask): Promise<MemberResult> {
-    if (this.piscina) return (await this.piscina.run(task)) as MemberResult;
-    this.local ??= (async () => {
-      const mod = (await import(pathToFileURL(this.options.evaluatorModule).href)) as { createEvaluator: EvaluatorFactory };
-      return mod.createEvaluator(this.options.config);
-    })();
-    return (await this.local).evaluate(task, this.shared);
-  }
-
   async run(state: EvalState, tasks: MemberTask[]): Promise<MemberResult[]> {
     this.publish(state);
     this.inFlight += tasks.length;
     try {
-      if (this.piscina) return await Promise.all(tasks.map((t) => this.runTask(t)));
-      // in-process: one evaluator instance, so one task at a time (an evaluator may await between episodes)
-      const results: MemberResult[] = [];
-      for (const t of tasks) {
-        results.push(await this.runTask(t));
-        await new Promise((r) => setImmediate(r)); // let signals (Ctrl-C) and I/O through between members
-      }
-      return results;
+      return await Promise.all(tasks.map((t) => this.threads.run(t)));
     } finally {
       this.inFlight -= tasks.length;
     }
   }
 
   async close(): Promise<void> {
-    if (this.piscina) await this.piscina.destroy();
-    if (this.local) (await this.local).close?.();
+    await this.threads.destroy();
   }
 }
 

@@ -3,7 +3,7 @@
  * enough for a worker to be killed, stopped or cut off while it holds them.
  */
 import { createEvaluator as sphere } from "../../src/train/sphere-fitness.ts";
-import type { Evaluator } from "../../src/train/fitness.ts";
+import type { FitnessEvaluator as Evaluator } from "../../src/train/fitness.ts";
 
 export function createEvaluator(config: unknown): Evaluator {
   const inner = sphere(config) as Evaluator;
