@@ -4,9 +4,10 @@
  * two engines is in test/snn.engines.*.test.ts.
  * Tolerance: identical hidden spike trains at every step; actions within 1e-5; final H within 1e-4.
  * Documented exception: Izhikevich (see the note on IZHIKEVICH_MIN_AGREEMENT).
+ * Every check runs on both kernels (wasm-simd and js) against the same reference run.
  */
 import { describe, expect, it } from "vitest";
-import { createKernelNet } from "../src/snn/kernel.ts";
+import { createKernelNet, KERNELS, type KernelKind } from "../src/snn/kernel.ts";
 import { buildLayout, initParams } from "../src/snn/layout.ts";
 import { runReference } from "../src/snn/reference.ts";
 import type { NetworkSpec } from "../src/snn/spec.ts";
@@ -21,10 +22,14 @@ const IZHIKEVICH_MIN_AGREEMENT = 20;
 
 function compare(spec: NetworkSpec, T: number, B: number, seed: number) {
   const params = initParams(spec, seed);
-  const nIn = spec.encoder.size, nOut = spec.decoder.size, nHid = spec.hidden.size;
-  const inputs = randomInputs(seed + 1, T, B, nIn);
-  const net = createKernelNet(spec, params, B);
+  const inputs = randomInputs(seed + 1, T, B, spec.encoder.size);
   const ref = runReference(spec, params, inputs, B);
+  return KERNELS.map((kernel) => ({ kernel, ...compareKernel(kernel, spec, params, inputs, ref, T, B) }));
+}
+
+function compareKernel(kernel: KernelKind, spec: NetworkSpec, params: Float32Array, inputs: Float32Array[], ref: ReturnType<typeof runReference>, T: number, B: number) {
+  const nOut = spec.decoder.size, nHid = spec.hidden.size;
+  const net = createKernelNet(spec, params, B, { kernel });
   const out = new Float32Array(B * nOut);
   let firstMismatch = -1, outErr = 0, spikes = 0;
   for (let t = 0; t < T; t++) {
@@ -51,15 +56,16 @@ const sizes = { nIn: 3, nHid: 8, nOut: 2 };
 
 function check(v: Variant, extra: Record<string, unknown>, T = 500) {
   const spec = variantSpec(v, sizes, extra);
-  const r = compare(spec, T, 2, 7);
-  expect(r.rate).toBeGreaterThan(0.02);
-  if (v.model === "izhikevich") {
-    expect(r.firstMismatch === -1 || r.firstMismatch >= IZHIKEVICH_MIN_AGREEMENT, `first mismatch at step ${r.firstMismatch}`).toBe(true);
-  } else {
-    expect(r.firstMismatch).toBe(-1);
-    expect(r.hErr).toBeLessThan(1e-4);
+  for (const r of compare(spec, T, 2, 7)) {
+    expect(r.rate, r.kernel).toBeGreaterThan(0.02);
+    if (v.model === "izhikevich") {
+      expect(r.firstMismatch === -1 || r.firstMismatch >= IZHIKEVICH_MIN_AGREEMENT, `${r.kernel}: first mismatch at step ${r.firstMismatch}`).toBe(true);
+    } else {
+      expect(r.firstMismatch, `${r.kernel}: first mismatch`).toBe(-1);
+      expect(r.hErr, r.kernel).toBeLessThan(1e-4);
+    }
+    expect(r.outErr, r.kernel).toBeLessThan(1e-5);
   }
-  expect(r.outErr).toBeLessThan(1e-5);
 }
 
 describe("kernel engine vs float64 reference", () => {
