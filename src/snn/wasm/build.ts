@@ -60,7 +60,12 @@ export function compileKernel(): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), "spikeloco-kernel-"));
   try {
     const out = join(dir, "kernel.wasm");
-    execFileSync(CLANG, [...CLANG_FLAGS, "-o", out, SOURCE], { cwd: WASM_DIR, stdio: ["ignore", "inherit", "inherit"] });
+    try {
+      execFileSync(CLANG, [...CLANG_FLAGS, "-o", out, SOURCE], { cwd: WASM_DIR, stdio: ["ignore", "pipe", "pipe"] });
+    } catch (err) {
+      const e = err as { stderr?: Buffer };
+      throw new Error(`${CLANG} failed to build ${SOURCE} (the wasm32 linker comes from lld-14: ${INSTALL_HINT}):\n${e.stderr?.toString() ?? String(err)}`);
+    }
     return new Uint8Array(readFileSync(out));
   } finally {
     rmSync(dir, { recursive: true, force: true });
