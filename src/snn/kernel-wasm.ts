@@ -126,7 +126,7 @@ export function createWasmKernelNet(spec: NetworkSpec, params: Float32Array, bat
     y: alloc(B * nOut), outV: alloc(decoderCount ? B * nOut : 0), outRing: alloc(decoderCount ? B * window * nOut : 0, 1),
     outCount: alloc(decoderCount ? B * nOut : 0), modulator: alloc(B),
     current: alloc(nHid), sumW: alloc(nHid), Mpost: alloc(nHid), phi: alloc(nHid), ltpCoef: alloc(nHid), ltdCoef: alloc(nHid),
-    dhv: alloc(nHid), active: alloc(nHid), acc: alloc(nOut), rows: alloc(nMaxPre), rowX: alloc(nMaxPre),
+    dhv: alloc(nHid), zmask: alloc(nHid), active: alloc(nHid), acc: alloc(nOut), rows: alloc(nMaxPre), rowX: alloc(nMaxPre),
   };
   const projections = (["input", "recurrent"] as const).map((name) => {
     const ps = spec.projections[name];

@@ -35,7 +35,7 @@ typedef unsigned char u8;
   P(float, postTrace) P(float, rate) P(float, theta) P(float, y) P(float, outV) P(u8, outRing) P(int, outCount) \
   P(float, modulator) \
   P(float, current) P(float, sumW) P(float, Mpost) P(float, phi) P(float, ltpCoef) P(float, ltdCoef) \
-  P(float, dhv) P(int, active) P(float, acc) P(int, rows) P(float, rowX)
+  P(float, dhv) P(int, zmask) P(int, active) P(float, acc) P(int, rows) P(float, rowX)
 
 #define PROJ_FIELDS(I, F, P) \
   I(enabled) I(plastic) I(nPre) I(delayKind) I(histLen) I(dmax) I(etaPerSyn) \
@@ -364,6 +364,63 @@ static void dense_row_update(float *restrict H, const float *restrict dhv, float
 }
 
 
+static inline v128_t clampv(v128_t h, v128_t lo, v128_t hi) { return wasm_f32x4_min(wasm_f32x4_max(h, lo), hi); }
+
+/*
+ * STDP, a row whose presynaptic signal is 1 (one eta per projection): dh_j = (eta (ltp - ltd_j)) M_j where neuron j
+ * spiked, else -((eta ltd_j) M_j) = -ltpCoef_j; H = clip(H + dh) (dh = 0 leaves H as it was).
+ */
+static void stdp_row_fast(float *restrict H, const int *restrict zmask, const float *restrict ltdCoef, const float *restrict ltpCoef, const float *restrict Mpost, float ltp, float eta0, float clip, int nHid) {
+  v128_t hi = wasm_f32x4_splat(clip), lo = wasm_f32x4_splat(-clip), vl = wasm_f32x4_splat(ltp), ve = wasm_f32x4_splat(eta0);
+  int j = 0;
+  for (; j + 4 <= nHid; j += 4) {
+    v128_t on = wasm_f32x4_mul(wasm_f32x4_mul(ve, wasm_f32x4_sub(vl, wasm_v128_load(ltdCoef + j))), wasm_v128_load(Mpost + j));
+    v128_t dh = wasm_v128_bitselect(on, wasm_f32x4_neg(wasm_v128_load(ltpCoef + j)), wasm_v128_load(zmask + j));
+    wasm_v128_store(H + j, clampv(wasm_f32x4_add(wasm_v128_load(H + j), dh), lo, hi));
+  }
+  for (; j < nHid; j++) {
+    float dh = zmask[j] ? (eta0 * (ltp - ltdCoef[j])) * Mpost[j] : -ltpCoef[j];
+    H[j] = clampf(H[j] + dh, clip);
+  }
+}
+
+/* STDP, a row without presynaptic signal but with a trace: H_j += d_j (times M_j if modulated) where neuron j spiked,
+ * d_j = eta_j ltp (per-synapse eta) or etaLtp; the other synapses get +0. */
+static void stdp_row_trace(float *restrict H, const int *restrict zmask, const float *restrict eta, const float *restrict Mpost, float ltp, float etaLtp, int modulated, float clip, int nHid) {
+  v128_t hi = wasm_f32x4_splat(clip), lo = wasm_f32x4_splat(-clip), vl = wasm_f32x4_splat(ltp), vd = wasm_f32x4_splat(etaLtp);
+  int j = 0;
+  for (; j + 4 <= nHid; j += 4) {
+    v128_t d = eta ? wasm_f32x4_mul(wasm_v128_load(eta + j), vl) : vd;
+    if (modulated) d = wasm_f32x4_mul(d, wasm_v128_load(Mpost + j));
+    d = wasm_v128_and(d, wasm_v128_load(zmask + j));
+    wasm_v128_store(H + j, clampv(wasm_f32x4_add(wasm_v128_load(H + j), d), lo, hi));
+  }
+  for (; j < nHid; j++) {
+    if (!zmask[j]) continue;
+    float d = eta ? eta[j] * ltp : etaLtp;
+    H[j] = clampf(H[j] + (modulated ? d * Mpost[j] : d), clip);
+  }
+}
+
+/* Eligibility: H_j = clip(H_j + (eta_j E_j) M_j) where E_j != 0 (eta_j: per-synapse or the projection's). */
+static void elig_row(float *restrict H, const float *restrict E, const float *restrict eta, float eta0, const float *restrict Mpost, int modulated, float clip, int nHid) {
+  v128_t hi = wasm_f32x4_splat(clip), lo = wasm_f32x4_splat(-clip), ve = wasm_f32x4_splat(eta0), zero = wasm_f32x4_splat(0);
+  int j = 0;
+  for (; j + 4 <= nHid; j += 4) {
+    v128_t e = wasm_v128_load(E + j);
+    v128_t d = wasm_f32x4_mul(eta ? wasm_v128_load(eta + j) : ve, e);
+    if (modulated) d = wasm_f32x4_mul(d, wasm_v128_load(Mpost + j));
+    v128_t h = wasm_v128_load(H + j);
+    wasm_v128_store(H + j, wasm_v128_bitselect(clampv(wasm_f32x4_add(h, d), lo, hi), h, wasm_f32x4_ne(e, zero)));
+  }
+  for (; j < nHid; j++) {
+    float e = E[j];
+    if (e == 0) continue;
+    float d = (eta ? eta[j] : eta0) * e;
+    H[j] = clampf(H[j] + (modulated ? d * Mpost[j] : d), clip);
+  }
+}
+
 /*
  * Plastic update of H for batch element b, the JS kernel's plasticity() case by case (same skips, same
  * float32 operations in the same order): term (rule) -> [E = l_e E + term] -> dh = eta (term | E) -> dh *= M_j
@@ -429,7 +486,7 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
         }
         return;
       }
-      case OJA:
+      case OJA: {
         for (int i = 0; i < nPre; i++) {
           int row = i * nHid, hr = hOff + row;
           int on = synapse ? rowActive[i] == 1 : 1;
@@ -442,6 +499,7 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
           }
         }
         return;
+      }
       case BCM:
         if (!perSyn) for (int j = 0; j < nHid; j++) ltpCoef[j] = (eta0 * phi[j]) * Mpost[j];
         for (int i = 0; i < nPre; i++) {
@@ -449,11 +507,7 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
           int row = i * nHid, hr = hOff + row;
           float xi = x[i];
           if (!perSyn && !synapse && xi == 1) {
-            for (int j = 0; j < nHid; j++) {
-              float dh = ltpCoef[j];
-              if (dh == 0) continue;
-              H[hr + j] = clampf(H[hr + j] + dh, clip);
-            }
+            dense_row_update(H + hr, ltpCoef, clip, nHid); /* dh = ltpCoef_j, 0 where it is 0 */
           } else {
             for (int j = 0; j < nHid; j++) {
               int k = row + j;
@@ -466,12 +520,19 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
         return;
       case STDP: {
         if (!perSyn) for (int j = 0; j < nHid; j++) ltpCoef[j] = (eta0 * ltdCoef[j]) * Mpost[j];
+        int *zmask = n->zmask;
+        for (int j = 0; j < nHid; j++) zmask[j] = z[j] ? -1 : 0;
+        int dense = nActive * n->denseFactor >= nHid;
         for (int i = 0; i < nPre; i++) {
           float xi = x[i];
           if (xi == 0) continue;
           int row = i * nHid, hr = hOff + row;
           float ltp = aP * pre[i];
           int fast = !perSyn && xi == 1;
+          if (fast) {
+            stdp_row_fast(H + hr, zmask, ltdCoef, ltpCoef, Mpost, ltp, eta0, clip, nHid);
+            continue;
+          }
           for (int j = 0; j < nHid; j++) {
             float dh;
             if (fast && !z[j]) dh = -ltpCoef[j];
@@ -490,6 +551,10 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
           float ltp = aP * tr;
           float etaLtp = eta0 * ltp;
           int row = i * nHid, hr = hOff + row;
+          if (dense) {
+            stdp_row_trace(H + hr, zmask, perSyn ? etaArr + row : 0, Mpost, ltp, etaLtp, modulated, clip, nHid);
+            continue;
+          }
           for (int a = 0; a < nActive; a++) {
             int j = active[a];
             float d = perSyn ? etaArr[row + j] * ltp : etaLtp;
@@ -535,13 +600,7 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
         break;
       }
     }
-    for (int j = 0; j < nHid; j++) {
-      float e = Er[j];
-      if (e == 0) continue;
-      int k = row + j;
-      float d = (perSyn ? etaArr[k] : eta0) * e;
-      H[hr + j] = clampf(H[hr + j] + (modulated ? d * Mpost[j] : d), clip);
-    }
+    elig_row(H + hr, Er, perSyn ? etaArr + row : 0, eta0, Mpost, modulated, clip, nHid);
   }
 }
 
