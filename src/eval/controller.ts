@@ -5,8 +5,8 @@
  */
 import { basename, resolve } from "node:path";
 import { SpikelocoError } from "../core/errors.ts";
-import type { Checkpoint } from "../run/checkpoint.ts";
-export { checkpointEnv, type CheckpointEnv } from "../run/checkpoint.ts";
+import type { Checkpoint } from "../policy/checkpoint.ts";
+export { checkpointEnv, type CheckpointEnv } from "../policy/checkpoint.ts";
 import { isPlastic, parseNetworkSpec, type NetworkSpec } from "../snn/spec.ts";
 import type { ControllerInfo } from "./aggregate.ts";
 

@@ -6,12 +6,12 @@
  */
 import { SpikelocoError } from "../core/errors.ts";
 import type { Conditions } from "../env/conditions.ts";
-import { makeEnv } from "../env/registry.ts";
+import { makeEnv } from "../../envs/index.ts";
 import type { Env } from "../env/types.ts";
-import { RunningNormalizer } from "../learn/normalizer.ts";
-import { loadCheckpoint } from "../run/checkpoint.ts";
-import { createPolicy, type Policy } from "../run/policy.ts";
-import { runEpisode } from "../run/rollout.ts";
+import { RunningNormalizer } from "../policy/normalizer.ts";
+import { loadCheckpoint } from "../policy/checkpoint.ts";
+import { createPolicy, type Policy } from "../policy/policy.ts";
+import { runEpisode } from "../policy/rollout.ts";
 import { parseNetworkSpec } from "../snn/spec.ts";
 import type { EpisodeRecord } from "./aggregate.ts";
 

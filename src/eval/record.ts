@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { makeEnv } from "../env/registry.ts";
+import { makeEnv } from "../../envs/index.ts";
 import { checkpointController, snnController } from "../serve/controller.ts";
 import { LiveSimulation } from "../serve/live.ts";
 import { FRAME_FLAG_DONE } from "../serve/protocol.ts";

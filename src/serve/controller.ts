@@ -1,10 +1,10 @@
 /** Controllers for the live viewer: a checkpoint's SNN policy, or a fresh network of a preset. */
 import { SpikelocoError } from "../core/errors.ts";
 import type { Env } from "../env/types.ts";
-import { RunningNormalizer } from "../learn/normalizer.ts";
-import { loadAgentSpec } from "../run/agents.ts";
-import { checkpointEnv, loadCheckpoint } from "../run/checkpoint.ts";
-import { createPolicy, type NormalizerTransform } from "../run/policy.ts";
+import { RunningNormalizer } from "../policy/normalizer.ts";
+import { loadAgentSpec } from "../policy/presets.ts";
+import { checkpointEnv, loadCheckpoint } from "../policy/checkpoint.ts";
+import { createPolicy, type NormalizerTransform } from "../policy/policy.ts";
 import { buildLayout, hasModulator, initParams } from "../snn/layout.ts";
 import { isPlastic, parseNetworkSpec, preSize, type NetworkSpec, type ProjectionName } from "../snn/spec.ts";
 import type { LiveController } from "./live.ts";

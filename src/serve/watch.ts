@@ -6,12 +6,12 @@
 import { SpikelocoError } from "../core/errors.ts";
 import type { Conditions } from "../env/conditions.ts";
 import type { EnvOptions } from "../env/options.ts";
-import { makeEnv } from "../env/registry.ts";
+import { makeEnv } from "../../envs/index.ts";
 import type { Env } from "../env/types.ts";
 import { ensureViewerBuilt } from "./bundle.ts";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { MANIFEST } from "../run/checkpoint.ts";
+import { MANIFEST } from "../policy/checkpoint.ts";
 import { checkpointController, freshController, snnController, type ControllerSource } from "./controller.ts";
 import { LiveSimulation, type LiveController } from "./live.ts";
 import { FRAME_FLAG_DONE } from "./protocol.ts";

@@ -1,6 +1,6 @@
 /**
  * Kernel engine: the fast forward pass used by rollouts, training workers, eval and the viewer. Two
- * implementations of one KernelNet, bit for bit the same (test/snn.kernel.parity.test.ts):
+ * implementations of one KernelNet, bit for bit the same (test/snn/kernel.parity.test.ts):
  *   "wasm-simd"  the step in C compiled to WASM SIMD (wasm/kernel.c, kernel-wasm.ts), the default wherever
  *                WebAssembly SIMD validates;
  *   "js"         plain TypeScript loops (kernel-js.ts), the fallback.

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { Interrupt } from "../../run/train-cli.ts";
+import type { Interrupt } from "../train/locomotion.ts";
 import { action, floatOption, intOption, log, printResult } from "../output.ts";
 
 interface Opts {
@@ -40,14 +40,14 @@ export function register(program: Command): void {
     .option("--json", "print exactly one JSON object on stdout")
     .action(
       action(async (o: Opts) => {
-        const { checkpointExists } = await import("../../run/checkpoint.ts");
-        const { interruptSignal } = await import("../../run/train-cli.ts");
+        const { checkpointExists } = await import("../../policy/checkpoint.ts");
+        const { interruptSignal } = await import("../train/locomotion.ts");
         const resume = checkpointExists(o.out);
         const interrupt = interruptSignal();
         const viewer = o.viewer
           ? await (await import("../../serve/watch.ts")).attachTrainingViewer({
               envId: resume ? undefined : o.env,
-              envOptions: resume ? undefined : { clockHz: (await import("../../run/train-config.ts")).LOCOMOTION_DEFAULTS.clockHz },
+              envOptions: resume ? undefined : { clockHz: (await import("../../train/config.ts")).LOCOMOTION_DEFAULTS.clockHz },
               runDir: o.out,
               agent: o.agent,
               port: o.port,
@@ -67,7 +67,7 @@ export function register(program: Command): void {
 }
 
 async function trainThenEvaluate(o: Opts, resume: boolean, interrupt: Interrupt): Promise<void> {
-  const { runLocomotionTraining, formatLocomotionSummary } = await import("../../run/train-cli.ts");
+  const { runLocomotionTraining, formatLocomotionSummary } = await import("../train/locomotion.ts");
   const training = await runLocomotionTraining(
     resume
       ? { resume: o.out, agent: o.agent, seed: 0, minutes: o.minutes, workers: o.workers }

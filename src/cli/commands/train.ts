@@ -1,12 +1,12 @@
 /**
  * `spikeloco train`: meta-train a controller.
- *   --env ant|hexapod  -> evolution strategies over parallel rollouts (src/run/train-locomotion.ts)
- *   --task NAME        -> BPTT through the tensor engine on a temporal task (src/learn/bptt)
+ *   --env ant|hexapod  -> evolution strategies over parallel rollouts (src/train/locomotion.ts)
+ *   --task NAME        -> BPTT through the tensor engine on a temporal task (src/train/bptt)
  * Progress (bar, ETA, current return) on stderr; --json prints one summary object on stdout.
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
-import type { TrainFlags } from "../../run/train-cli.ts";
+import type { TrainFlags } from "../train/locomotion.ts";
 import { action, floatOption, intOption, printResult } from "../output.ts";
 
 function choice(name: string, allowed: readonly string[]) {
@@ -55,19 +55,19 @@ export function register(program: Command): void {
         if (flags.env && flags.task) throw new SpikelocoError("give either --env or --task, not both", "--task");
         const explicitAgent = cmd.getOptionValueSource("agent") === "cli";
         if (flags.task) {
-          const { runTaskTraining, formatTaskSummary } = await import("../../run/train-task-cli.ts");
+          const { runTaskTraining, formatTaskSummary } = await import("../train/task.ts");
           printResult(await runTaskTraining(flags), !!flags.json, formatTaskSummary);
           return;
         }
         if (!flags.env && !flags.resume) throw new SpikelocoError("give --env <ant|hexapod> or --task <name> (or --resume DIR)");
-        const { runLocomotionTraining, formatLocomotionSummary, defaultOutDir, interruptSignal } = await import("../../run/train-cli.ts");
+        const { runLocomotionTraining, formatLocomotionSummary, defaultOutDir, interruptSignal } = await import("../train/locomotion.ts");
         const interrupt = interruptSignal();
         // --watch (viewer helper): stream the run directory's checkpoint to the browser viewer.
         const watch = (flags as { watch?: boolean | string }).watch;
         const viewer = watch
           ? await (await import("../../serve/watch.ts")).attachTrainingViewer({
               envId: flags.resume ? undefined : flags.env,
-              envOptions: flags.resume ? undefined : { clockHz: flags.clockHz ?? (await import("../../run/train-config.ts")).LOCOMOTION_DEFAULTS.clockHz },
+              envOptions: flags.resume ? undefined : { clockHz: flags.clockHz ?? (await import("../../train/config.ts")).LOCOMOTION_DEFAULTS.clockHz },
               runDir: flags.resume ?? flags.out ?? defaultOutDir(flags.env!, flags.agent, flags.seed),
               agent: flags.agent,
               port: watch === true ? 8080 : intOption("--watch", 0, 65535)(String(watch)),

@@ -48,9 +48,9 @@ export function register(program: Command): void {
           await w.close();
           return;
         }
-        const { makeEnv } = await import("../../env/registry.ts");
+        const { makeEnv } = await import("../../../envs/index.ts");
         const { checkpointController, freshController } = await import("../../serve/controller.ts");
-        const { readConditionsFile } = await import("../../run/train-config.ts");
+        const { readConditionsFile } = await import("../../train/config.ts");
         const fromCheckpoint = flags.checkpoint ? await checkpointController(flags.checkpoint) : null;
         const envId = flags.env ?? fromCheckpoint?.envId ?? "ant";
         // The checkpoint's env options (a clock, say) shape the observation its controller reads.

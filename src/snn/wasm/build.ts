@@ -2,7 +2,7 @@
  * Builds the WASM SIMD kernel: src/snn/wasm/kernel.c (+ mathf.h) -> src/snn/wasm/kernel-binary.ts, a generated
  * module holding the .wasm as base64 and the Net record's field lists copied from kernel.c. The binary is
  * committed, so `npm install && npm start` needs no compiler; `npm run build:kernel` rebuilds it, and
- * test/snn.kernel.build.test.ts rebuilds it from source and checks that the committed file is byte-identical.
+ * test/snn/kernel.build.test.ts rebuilds it from source and checks that the committed file is byte-identical.
  * Toolchain: clang-14 with lld-14 (Debian: `apt-get install -y clang-14 lld-14`); the flags below keep every
  * float operation an IEEE one (no fast-math, no fused multiply-add) and strip everything that is not code or
  * data, so the output depends only on the source and the compiler version.

@@ -1,0 +1,145 @@
+/**
+ * Rollouts over a piscina worker pool. Per generation the trainer writes center, sigma and the frozen
+ * normaliser into SharedArrayBuffers; tasks carry only seeds and signs, results only returns and stats.
+ * Each task depends only on its seeds and the shared state, and results are reassembled by population
+ * index (stats merged in index order), so a generation's outcome is the same for any worker count.
+ * `workers: 0` evaluates in-process (same code path, no threads).
+ */
+import { availableParallelism } from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Piscina } from "piscina";
+import { deriveSeed } from "../core/rng.ts";
+import type { EvaluationRequest, EvaluationResult, Problem } from "./es/problem.ts";
+import { ObsStats } from "../policy/normalizer.ts";
+import {
+  allocateShared,
+  viewShared,
+  type Evaluator,
+  type EvaluatorFactory,
+  type MemberResult,
+  type MemberTask,
+  type SharedParams,
+  type WorkerData,
+} from "./fitness.ts";
+
+export interface PoolOptions {
+  /** Absolute path of a module exporting `createEvaluator(config)`. */
+  evaluatorModule: string;
+  config: unknown;
+  dim: number;
+  obsDim: number;
+  /** Worker threads (0 = in-process). Default: all cores. */
+  workers?: number;
+  /** Episodes per member per generation (common random numbers: all members share the episode seeds). */
+  episodesPerMember: number;
+  /** Run seed (episode seeds derive from it and the generation). */
+  seed: number;
+}
+
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+export class RolloutPool implements Problem {
+  readonly dim: number;
+  readonly workers: number;
+  private readonly shared: SharedParams;
+  private readonly piscina: Piscina | null;
+  private local: Promise<Evaluator> | null = null;
+
+  constructor(private readonly options: PoolOptions) {
+    this.dim = options.dim;
+    this.workers = options.workers ?? defaultWorkers();
+    const buffers = allocateShared(options.dim, options.obsDim);
+    this.shared = viewShared(buffers);
+    this.shared.scale.fill(1);
+    if (this.workers > 0) {
+      const workerData: WorkerData = { evaluatorModule: options.evaluatorModule, config: options.config, shared: buffers };
+      this.piscina = new Piscina({
+        filename: fileURLToPath(new URL("./worker.mjs", import.meta.url)),
+        minThreads: this.workers,
+        maxThreads: this.workers,
+        idleTimeout: 60_000,
+        workerData,
+      });
+    } else {
+      this.piscina = null;
+    }
+  }
+
+  episodeSeeds(generation: number): number[] {
+    return Array.from({ length: this.options.episodesPerMember }, (_, e) => deriveSeed(this.options.seed, "episode", generation, e));
+  }
+
+  private publish(request: Omit<EvaluationRequest, "candidates">): void {
+    this.shared.center.set(request.center);
+    this.shared.sigma.set(request.sigma);
+    if (request.normalizer) {
+      this.shared.shift.set(request.normalizer.shift);
+      this.shared.scale.set(request.normalizer.scale);
+    }
+  }
+
+  private async runTask(task: MemberTask): Promise<MemberResult> {
+    if (this.piscina) return (await this.piscina.run(task)) as MemberResult;
+    this.local ??= (async () => {
+      const mod = (await import(pathToFileURL(this.options.evaluatorModule).href)) as { createEvaluator: EvaluatorFactory };
+      return mod.createEvaluator(this.options.config);
+    })();
+    return (await this.local).evaluate(task, this.shared);
+  }
+
+  async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
+    this.publish(request);
+    const episodeSeeds = this.episodeSeeds(request.generation);
+    const tasks: MemberTask[] = request.candidates.map((c) => ({ generation: request.generation, index: c.index, seed: c.seed, sign: c.sign, episodeSeeds, collectStats: true }));
+    let results: MemberResult[];
+    if (this.piscina) {
+      results = await Promise.all(tasks.map((t) => this.runTask(t)));
+    } else {
+      // in-process: one evaluator instance, so one task at a time (an evaluator may await between episodes)
+      results = [];
+      for (const t of tasks) {
+        results.push(await this.runTask(t));
+        await new Promise((r) => setImmediate(r)); // let signals (Ctrl-C) and I/O through between members
+      }
+    }
+    results.sort((a, b) => a.index - b.index);
+    const fitness = new Float64Array(request.candidates.length);
+    let stats: ObsStats | null = null;
+    let steps = 0;
+    let simSeconds = 0;
+    const sums: Record<string, number> = {};
+    for (const r of results) {
+      fitness[r.index] = r.return;
+      steps += r.steps;
+      simSeconds += r.simSeconds;
+      for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v;
+      if (r.obsStats) {
+        stats ??= new ObsStats(r.obsStats.mean.length);
+        stats.merge(r.obsStats);
+      }
+    }
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of Object.entries(sums)) metrics[k] = v / results.length;
+    return { fitness, metrics, steps, simSeconds, obsStats: stats ?? undefined };
+  }
+
+  async evaluateCenter(request: Omit<EvaluationRequest, "candidates">): Promise<{ return: number; metrics: Record<string, number> }> {
+    this.publish(request);
+    const r = await this.runTask({
+      generation: request.generation,
+      index: -1,
+      seed: 0,
+      sign: 0,
+      episodeSeeds: this.episodeSeeds(request.generation).map((s) => deriveSeed(s, "center")),
+      collectStats: false,
+    });
+    return { return: r.return, metrics: r.metrics };
+  }
+
+  async close(): Promise<void> {
+    if (this.piscina) await this.piscina.destroy();
+    if (this.local) (await this.local).close?.();
+  }
+}
