@@ -57,7 +57,7 @@ enum { DELAY_NONE, DELAY_AXON, DELAY_SYNAPSE };
 /* rows per partial sum in the synaptic current of plastic projections (tfjs-backend-wasm's batched matMul block) */
 #define SUM_BLOCK 48
 
-/* steps since the network was created (the JS kernel's t; 64-bit so it never wraps) */
+/* steps since the network was created (the JS kernel's t; in this instance's memory, one instance per network) */
 static long long T;
 
 #define EXPORT(name) __attribute__((export_name(#name)))
