@@ -4,7 +4,7 @@
  */
 import { loadAgent } from "../../agents/index.ts";
 import { materialize } from "../../src/train/es/noise.ts";
-import type { Evaluator, MemberTask, SharedParams } from "../../src/train/fitness.ts";
+import type { FitnessEvaluator as Evaluator, MemberTask, SharedParams } from "../../src/train/fitness.ts";
 import { createKernelNet, type KernelChoice, type KernelNet } from "../../src/snn/kernel.ts";
 import { randomInputs } from "../../src/snn/variants.ts";
 
