@@ -4,8 +4,8 @@
  * any order; `RolloutPool` is the Problem on top: it builds the tasks (seeds and signs only), hands them to
  * a pool and reassembles the results by population index (stats merged in index order), so a generation's
  * outcome is the same for any pool, worker count or assignment.
- * Pools: `LocalPool` (piscina threads reading SharedArrayBuffers; `workers: 0` = in-process, same code
- * path) and the NATS pool in ./distributed/ (members on worker processes on any machine).
+ * Pools: `LocalPool` (the shared thread pool, threads reading SharedArrayBuffers) and the NATS pool in
+ * ./distributed/ (members on `spikeloco worker` processes on any machine).
  */
 import { siblingModule } from "../core/package.ts";
 import { deriveSeed } from "../core/rng.ts";
