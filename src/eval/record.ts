@@ -7,9 +7,9 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { makeEnv } from "../env/registry.ts";
-import { checkpointController, snnController } from "../serve/controller.ts";
+import { checkpointController, snnController } from "../serve/live-controller.ts";
 import { LiveSimulation } from "../serve/live.ts";
-import { FRAME_FLAG_DONE } from "../serve/protocol.ts";
+import { FRAME_FLAG_DONE } from "../serve/wire/protocol.ts";
 import { RecordingWriter } from "../serve/recording.ts";
 import type { EvalReport } from "./evaluate.ts";
 

@@ -41,7 +41,7 @@ export function register(bench: Command): void {
         const { loadavg } = await import("node:os");
         const { WebSocket } = await import("ws");
         const { makeEnv } = await import("../../env/registry.ts");
-        const { freshController } = await import("../../serve/controller.ts");
+        const { freshController } = await import("../../serve/live-controller.ts");
         const { startLiveWatch } = await import("../../serve/watch.ts");
         const env = await makeEnv("ant");
         // The measurement: a 128-neuron raster (the presets have 64 hidden neurons).
