@@ -1,8 +1,10 @@
 /**
  * `watch --recording FILE --export out.webm|out.png`: replay the recording in headless Chromium
  * (@sparticuz/chromium driven by playwright-core) and save what the viewer's export button saves:
- * the 3D view with the panels and the HUD, as a WebM video (MediaRecorder, played in real time) or a PNG
- * of the last frame.
+ * the 3D view with the panels and the HUD, as a WebM video or a PNG of the last frame. The video has one
+ * frame per control step at its exact time: the page renders the recording frame by frame and encodes it
+ * with WebCodecs (VP8), so a slow software renderer makes the export slower, not the video choppier
+ * (browsers without WebCodecs fall back to MediaRecorder in real time).
  */
 import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
@@ -70,11 +72,13 @@ export async function exportRecording(o: ExportOptions): Promise<ExportResult> {
   });
   const browser = await browserLib.launch({ executablePath: browserLib.executablePath, args: browserLib.args, headless: true });
   try {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    // The viewer at about the export size; "low" quality at full resolution (no MSAA, basic shadows), which a
+    // software renderer draws several times faster than "high".
+    const page = await browser.newPage({ viewport: { width: Math.max(1024, Math.round(o.width / 0.7)), height: Math.max(640, o.height) } });
     page.on("pageerror", (err) => o.log?.(`viewer: ${err.message}`));
     const url = new URL(watch.url);
-    url.search = `?export=${kind}&width=${o.width}&height=${o.height}&quality=high`;
-    o.log?.(`rendering ${watch.frames} frames of ${o.recording} headless${kind === "webm" ? " in real time" : ""}...`);
+    url.search = `?export=${kind}&width=${o.width}&height=${o.height}&quality=low&scale=1`;
+    o.log?.(`rendering ${kind === "webm" ? `${watch.frames} frames` : "the last frame"} of ${o.recording} headless...`);
     await page.goto(url.toString());
     const limitMs = 60_000 + watch.frames * 0.05 * 4000;
     const deadline = Date.now() + limitMs;

@@ -36,7 +36,7 @@ export class Exporter {
     const g = c.getContext("2d")!;
     g.fillStyle = "#111418";
     g.fillRect(0, 0, width, height);
-    const colW = Math.round(width * 0.3);
+    const colW = Math.round(width * 0.36);
     const viewW = width - colW;
     // 3D view, scaled to cover its region (cropped at the edges, never distorted).
     const src = this.view3d;
@@ -68,26 +68,28 @@ export class Exporter {
     g.font = `${Math.round(unit * 0.85)}px system-ui, sans-serif`;
     g.fillStyle = "#9ab";
     g.fillText(o.caption, unit * 0.6, height - unit * 1.4);
-    // Panels, scaled to fit the column.
+    // Panels: one column if they fit, else two side by side (filled top to bottom, shortest column first).
     const list = this.panels().filter((p) => p.canvas.width > 0 && p.canvas.height > 0);
     const titleH = Math.round(unit * 1.2);
     const pad = 6;
-    const inner = colW - 2 * pad;
-    const natural = list.reduce((h, p) => h + titleH + (inner * p.canvas.height) / p.canvas.width + 4, 0);
-    const s = Math.min(1, (height - 2 * pad) / natural);
-    let y = pad;
-    const x0 = viewW + pad;
     g.fillStyle = "#161a20";
     g.fillRect(viewW, 0, colW, height);
+    const heightAt = (w: number) => list.reduce((h, p) => h + titleH + (w * p.canvas.height) / p.canvas.width + 4, 0);
+    const columns = heightAt(colW - 2 * pad) <= height - 2 * pad ? 1 : 2;
+    const inner = (colW - (columns + 1) * pad) / columns;
+    const s = Math.min(1, (columns * (height - 2 * pad)) / heightAt(inner) / 1.05);
+    const ys = new Array<number>(columns).fill(pad);
     for (const p of list) {
+      const col = ys.indexOf(Math.min(...ys));
+      const x0 = viewW + pad + col * (inner + pad);
       const w = inner * s;
       const h = (w * p.canvas.height) / p.canvas.width;
       g.fillStyle = "#9ab";
-      g.font = `600 ${Math.round(unit * 0.85 * Math.max(0.75, s))}px system-ui, sans-serif`;
-      g.fillText(p.title, x0, y);
-      y += titleH * s;
-      g.drawImage(p.canvas, x0, y, w, h);
-      y += h + 4 * s;
+      g.font = `600 ${Math.round(unit * 0.8)}px system-ui, sans-serif`;
+      g.fillText(p.title, x0, ys[col], inner);
+      ys[col] += titleH;
+      g.drawImage(p.canvas, x0, ys[col], w, h);
+      ys[col] += h + 4;
     }
     return c;
   }
@@ -102,7 +104,7 @@ export class Exporter {
     if (this.recorder) return;
     this.compose(width, height);
     const stream = this.out.captureStream(fps);
-    const mime = ["video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm"].find((m) => MediaRecorder.isTypeSupported(m)) ?? "video/webm";
+    const mime = ["video/webm;codecs=vp8", "video/webm;codecs=vp9", "video/webm"].find((m) => MediaRecorder.isTypeSupported(m)) ?? "video/webm";
     this.chunks = [];
     this.recorder = new MediaRecorder(stream, { mimeType: mime, videoBitsPerSecond: 4_000_000 });
     this.recorder.ondataavailable = (e) => {

@@ -19,6 +19,7 @@ import { decodeScene } from "../../src/serve/wire/scene-codec.ts";
 import { fitCanvas, fmt } from "./canvas.ts";
 import { blobToBase64, download, Exporter } from "./export.ts";
 import { History, MARKER_COLORS } from "./history.ts";
+import { WebmWriter } from "./webm.ts";
 import { Panels } from "./panels.ts";
 import { CAMERA_PRESETS, World, type CameraPreset, type WorldInfo } from "./world.ts";
 
@@ -93,6 +94,7 @@ let playClock = 0;
 let ws: WebSocket | null = null;
 let nextId = 1;
 let marksDirty = true;
+let exportingFrames = false;
 
 const exporter = new Exporter(
   $("canvas3d"),
@@ -595,6 +597,75 @@ function drawTimelineMarks(): void {
 
 // ------------------------------------------------------------------ export (button and `watch --export`)
 
+/** Show frame i everywhere, now (exports draw frame by frame). */
+function renderFrameNow(i: number, dtSeconds: number): void {
+  cursor = i;
+  following = false;
+  world.setTerrain(history.sceneAt(i).terrain);
+  world.update(history.frames, i);
+  drawPanelsNow();
+  drawHud();
+  world.render(dtSeconds);
+  dirty = false;
+}
+
+/**
+ * The whole recording, frame by frame, encoded with WebCodecs (VP8) into WebM: one video frame per
+ * control step at its exact time, however slowly the frames render (MediaRecorder would record wall time).
+ */
+async function exportVideoOffline(w: number, h: number): Promise<{ blob: Blob; seconds: number }> {
+  const dt = scene?.controlDt ?? 0.05;
+  const writer = new WebmWriter(w, h);
+  let failure: unknown = null;
+  const encoder = new VideoEncoder({
+    output: (chunk) => {
+      const data = new Uint8Array(chunk.byteLength);
+      chunk.copyTo(data);
+      writer.add(data, chunk.timestamp, chunk.type === "key");
+    },
+    error: (e) => (failure = e),
+  });
+  encoder.configure({ codec: "vp8", width: w, height: h, bitrate: 3_000_000, framerate: Math.round(1 / dt) });
+  const keyEvery = Math.max(1, Math.round(2 / dt));
+  panels.allVisible = true;
+  exportingFrames = true;
+  try {
+    for (let i = 0; i < history.length; i++) {
+      renderFrameNow(i, dt);
+      const frame = new VideoFrame(exporter.compose(w, h), { timestamp: Math.round(i * dt * 1e6), duration: Math.round(dt * 1e6) });
+      encoder.encode(frame, { keyFrame: i % keyEvery === 0 });
+      frame.close();
+      if (failure) throw failure;
+      while (encoder.encodeQueueSize > 2) await new Promise((r) => setTimeout(r, 5));
+    }
+    await encoder.flush();
+    if (failure) throw failure;
+  } finally {
+    exportingFrames = false;
+    panels.allVisible = false;
+    encoder.close();
+  }
+  const seconds = history.length * dt;
+  return { blob: writer.finish(seconds * 1000), seconds };
+}
+
+/** The same in real time through MediaRecorder (browsers without WebCodecs). */
+async function exportVideoRealtime(w: number, h: number): Promise<{ blob: Blob; seconds: number }> {
+  cursor = 0;
+  dirty = true;
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  panels.allVisible = true;
+  exporter.startVideo(w, h);
+  loop = false;
+  playing = true;
+  playClock = 0;
+  while (playing) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 300)); // hold the last frame a moment
+  const out = await exporter.stopVideo();
+  panels.allVisible = false;
+  return out;
+}
+
 async function runExport(): Promise<void> {
   const w = Number(params.get("width")) || 1280;
   const h = Number(params.get("height")) || 720;
@@ -603,24 +674,14 @@ async function runExport(): Promise<void> {
     // Let the first frames render (textures, shadows) before capturing.
     await new Promise((r) => setTimeout(r, 500));
     if (exportMode === "png") {
-      cursor = history.length - 1;
-      dirty = true;
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      exportingFrames = true;
+      renderFrameNow(history.length - 1, 1);
       const blob = await compositePng(w, h);
+      exportingFrames = false;
       state.exportResult = { status: "done", mime: "image/png", data: await blobToBase64(blob) };
       return;
     }
-    cursor = 0;
-    dirty = true;
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    panels.allVisible = true;
-    exporter.startVideo(w, h);
-    loop = false;
-    playing = true;
-    playClock = 0;
-    while (playing) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 300)); // hold the last frame a moment
-    const { blob, seconds } = await exporter.stopVideo();
+    const { blob, seconds } = typeof VideoEncoder === "function" ? await exportVideoOffline(w, h) : await exportVideoRealtime(w, h);
     state.exportResult = { status: "done", mime: blob.type, data: await blobToBase64(blob), seconds };
   } catch (err) {
     state.exportResult = { status: "error", error: (err as Error).message };
@@ -640,6 +701,11 @@ let panelsPending = false;
 const PANEL_INTERVAL_MS = 100;
 
 function tick(now: number): void {
+  if (exportingFrames) {
+    // A frame-by-frame export draws on its own; rendering here too would only slow it down.
+    requestAnimationFrame(tick);
+    return;
+  }
   const dt = (now - lastTime) / 1000;
   lastTime = now;
   if (state.mode === "replay" && playing && history.length > 0 && scene) {
@@ -711,14 +777,14 @@ function tick(now: number): void {
 
 declare global {
   interface Window {
-    __spikeloco: { state: ViewerState; send(msg: ControlMessage): void; presets: readonly string[]; debug: { world: World; panels: Panels } };
+    __spikeloco: { state: ViewerState; send(msg: ControlMessage): void; presets: readonly string[]; debug: { world: World; panels: Panels; exporter: Exporter } };
   }
 }
 // The 3D summary is computed when read (tests, benches), not on every frame.
 Object.defineProperty(state, "world", { enumerable: true, get: () => world.describe() });
 Object.defineProperty(state, "pushArrowVisible", { enumerable: true, get: () => world.describe().pushArrow });
 Object.defineProperty(state, "contactMarkers", { enumerable: true, get: () => world.describe().contactMarkers });
-window.__spikeloco = { state, send, presets: CAMERA_PRESETS, debug: { world, panels } };
+window.__spikeloco = { state, send, presets: CAMERA_PRESETS, debug: { world, panels, exporter } };
 wireControls();
 connect();
 requestAnimationFrame(tick);

@@ -268,7 +268,7 @@ export class LinePlot extends TimeCanvas {
     ctx.font = FONT;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (const t of niceTicks(lo, hi, Math.max(2, Math.floor(h / 26)))) {
+    for (const t of niceTicks(lo, hi, Math.max(3, Math.floor(h / 20)))) {
       const yy = Math.round(y(t)) + 0.5;
       ctx.strokeStyle = t === 0 ? "#3a4350" : GRID;
       ctx.beginPath();

@@ -19,6 +19,8 @@ export interface WorldInfo {
   /** Terrain meshes drawn with the checker texture. */
   texturedTerrain: number;
   shadowsEnabled: boolean;
+  /** "map": shadow mapping (high quality); "blob": a soft disc under the robot (low quality, software GL). */
+  shadowKind: "map" | "blob";
   /** Robot meshes that cast shadows. */
   shadowCasters: number;
   camera: number[];
@@ -185,7 +187,10 @@ export class World {
   private readonly root = new THREE.Group();
   private bodies: THREE.Object3D[] = [];
   private bodyMaterials: THREE.Material[] = [];
-  private readonly disabledMaterial = new THREE.MeshStandardMaterial({ color: 0x4a4f57, roughness: 0.9, transparent: true, opacity: 0.55, emissive: 0x3a0808 });
+  private readonly disabledMaterial: THREE.Material;
+  private readonly blobShadow: THREE.Mesh;
+  /** Lambert materials and no shadow mapping in low quality: a CPU rasteriser pays per pixel for both. */
+  private readonly makeMaterial: (p: THREE.MeshStandardMaterialParameters) => THREE.Material;
   private disabledBodies = new Set<number>();
   private desc: SceneDescription | null = null;
   private terrainGroup = new THREE.Group();
@@ -221,8 +226,10 @@ export class World {
     this.quality = quality === "auto" ? (softwareRenderer() ? "low" : "high") : quality;
     const high = this.quality === "high";
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: high, preserveDrawingBuffer: true, powerPreference: "high-performance" });
-    this.renderer.shadowMap.enabled = true;
-    this.renderer.shadowMap.type = high ? THREE.PCFShadowMap : THREE.BasicShadowMap;
+    this.makeMaterial = high ? (p) => new THREE.MeshStandardMaterial(p) : ({ roughness: _r, metalness: _m, ...p }) => new THREE.MeshLambertMaterial(p as THREE.MeshLambertMaterialParameters);
+    this.disabledMaterial = this.makeMaterial({ color: 0x4a4f57, roughness: 0.9, transparent: true, opacity: 0.55, emissive: 0x3a0808 });
+    this.renderer.shadowMap.enabled = high;
+    this.renderer.shadowMap.type = THREE.PCFShadowMap;
     this.renderer.setPixelRatio(high ? Math.min(window.devicePixelRatio, 2) : Math.min(window.devicePixelRatio, 1) * lowResolutionScale());
     this.renderer.autoClear = false;
     this.groundTexture = makeGroundTexture();
@@ -232,8 +239,8 @@ export class World {
     this.scene.fog = new THREE.Fog(0x1d2430, 25, 80);
     this.scene.add(new THREE.HemisphereLight(0xcfe3ff, 0x3a2f24, 1.0));
     this.sun = new THREE.DirectionalLight(0xffffff, 1.7);
-    this.sun.castShadow = true;
-    this.sun.shadow.mapSize.set(high ? 2048 : 512, high ? 2048 : 512);
+    this.sun.castShadow = high;
+    this.sun.shadow.mapSize.set(2048, 2048);
     this.scene.add(this.sun, this.sun.target);
     this.scene.add(this.root);
     this.root.rotation.set(-Math.PI / 2, 0, 0);
@@ -249,6 +256,9 @@ export class World {
     this.trailDots = new THREE.Points(dotGeo, new THREE.PointsMaterial({ color: 0xffd070, size: 6, sizeAttenuation: false, transparent: true, opacity: 0.9, depthWrite: false }));
     this.trailDots.frustumCulled = false;
     this.scene.add(this.trail, this.trailDots);
+    this.blobShadow = new THREE.Mesh(new THREE.CircleGeometry(1, 32), new THREE.MeshBasicMaterial({ map: blobTexture(), transparent: true, depthWrite: false }));
+    this.blobShadow.visible = !high;
+    this.root.add(this.blobShadow);
     this.camera.position.set(3, 2.2, 3);
     this.controls = new OrbitControls(this.camera, canvas);
     this.controls.enableDamping = true;
@@ -283,7 +293,7 @@ export class World {
     this.extent = Math.max(0.1, desc.extent);
     this.terrainCache.clear();
     this.setTerrain(desc.terrain);
-    this.bodyMaterials = desc.bodies.map((_, i) => material(BODY_COLORS[i === 0 ? 0 : 1 + (i % (BODY_COLORS.length - 1))]));
+    this.bodyMaterials = desc.bodies.map((_, i) => this.makeMaterial({ color: BODY_COLORS[i === 0 ? 0 : 1 + (i % (BODY_COLORS.length - 1))], roughness: 0.55, metalness: 0.1 }));
     this.bodies = desc.bodies.map((b, i) => {
       const obj = buildBody(b, this.bodyMaterials[i]);
       this.root.add(obj);
@@ -328,7 +338,7 @@ export class World {
     this.root.remove(this.terrainGroup);
     let g = this.terrainCache.get(t);
     if (!g) {
-      g = buildTerrain(t, this.groundTexture);
+      g = buildTerrain(t, this.groundTexture, this.makeMaterial);
       if (this.terrainCache.size >= 4) this.terrainCache.delete(this.terrainCache.keys().next().value!);
       this.terrainCache.set(t, g);
     }
@@ -367,12 +377,14 @@ export class World {
     toThree(p[0], p[1], p[2], this.torso);
     const footWorld = new THREE.Vector3();
     const g = 9.81 * Math.max(0.05, d.mass);
+    let groundZ = Infinity;
     d.feet.forEach((foot, f) => {
       const body = this.bodies[foot.body];
       footWorld.set(foot.point[0], foot.point[1], foot.point[2]).applyQuaternion(body.quaternion).add(body.position);
       const ring = this.rings[f];
       ring.visible = frame.contacts[f] === 1;
       ring.position.set(footWorld.x, footWorld.y, footWorld.z - foot.radius + 0.004);
+      groundZ = Math.min(groundZ, footWorld.z - foot.radius);
       const fx = frame.contactForces[3 * f];
       const fy = frame.contactForces[3 * f + 1];
       const fz = frame.contactForces[3 * f + 2];
@@ -389,6 +401,10 @@ export class World {
         label.position.copy(toThree(footWorld.x, footWorld.y, footWorld.z + this.extent * 0.35));
       }
     });
+    if (this.blobShadow.visible && Number.isFinite(groundZ)) {
+      this.blobShadow.position.set(p[0], p[1], groundZ + 0.003);
+      this.blobShadow.scale.setScalar(this.extent * 0.9);
+    }
     this.updatePush(frames, cursor);
     this.updateTrail(frames, cursor);
     this.sun.position.copy(this.torso).add(new THREE.Vector3(4, 8, 3));
@@ -494,14 +510,15 @@ export class World {
     this.terrainGroup.traverse((o) => {
       if (!(o instanceof THREE.Mesh)) return;
       if (o.userData.heightfield === true) heightfieldVertices += (o.geometry as THREE.BufferGeometry).getAttribute("position").count;
-      if ((o.material as THREE.MeshStandardMaterial).map === this.groundTexture) texturedTerrain++;
+      if ((o.material as THREE.MeshLambertMaterial).map === this.groundTexture) texturedTerrain++;
     });
     return {
       bodies: this.bodies.length,
       terrainKind: this.terrainKind,
       heightfieldVertices,
       texturedTerrain,
-      shadowsEnabled: this.renderer.shadowMap.enabled && this.sun.castShadow,
+      shadowsEnabled: (this.renderer.shadowMap.enabled && this.sun.castShadow) || this.blobShadow.visible,
+      shadowKind: this.renderer.shadowMap.enabled ? "map" : "blob",
       shadowCasters,
       camera: this.camera.position.toArray(),
       cameraTarget: this.controls.target.toArray(),
@@ -540,9 +557,10 @@ export class World {
     return { x0, y0, x1, y1 };
   }
 
-  render(): void {
+  /** Draw; `dtSeconds` (default: wall time since the last render) drives the camera smoothing. */
+  render(dtSeconds?: number): void {
     const now = performance.now();
-    const dt = (now - this.lastRenderMs) / 1000;
+    const dt = dtSeconds ?? (now - this.lastRenderMs) / 1000;
     this.lastRenderMs = now;
     const w = this.canvas.clientWidth;
     const h = this.canvas.clientHeight;
@@ -590,8 +608,18 @@ function softwareRenderer(): boolean {
   return /swiftshader|llvmpipe|software|softpipe/i.test(name);
 }
 
-function material(color: number): THREE.MeshStandardMaterial {
-  return new THREE.MeshStandardMaterial({ color, roughness: 0.55, metalness: 0.1 });
+/** A soft dark disc (radial gradient) for the blob shadow. */
+function blobTexture(): THREE.CanvasTexture {
+  const c = document.createElement("canvas");
+  c.width = c.height = 64;
+  const g = c.getContext("2d")!;
+  const grad = g.createRadialGradient(32, 32, 0, 32, 32, 32);
+  grad.addColorStop(0, "rgba(0,0,0,0.55)");
+  grad.addColorStop(0.6, "rgba(0,0,0,0.3)");
+  grad.addColorStop(1, "rgba(0,0,0,0)");
+  g.fillStyle = grad;
+  g.fillRect(0, 0, 64, 64);
+  return new THREE.CanvasTexture(c);
 }
 
 const Y_AXIS = new THREE.Vector3(0, 1, 0);
@@ -630,7 +658,7 @@ function buildBody(b: SceneBody, mat: THREE.Material): THREE.Object3D {
 }
 
 /** Terrain in simulation coordinates (z up), textured with the ground checker; heights also shade it. */
-function buildTerrain(t: SceneTerrain, texture: THREE.Texture): THREE.Group {
+function buildTerrain(t: SceneTerrain, texture: THREE.Texture, makeMaterial: (p: THREE.MeshStandardMaterialParameters) => THREE.Material): THREE.Group {
   const group = new THREE.Group();
   const hf = t.heightfield;
   if (hf) {
@@ -675,7 +703,7 @@ function buildTerrain(t: SceneTerrain, texture: THREE.Texture): THREE.Group {
     geo.setAttribute("uv", new THREE.BufferAttribute(uvs, 2));
     geo.setIndex(index);
     geo.computeVertexNormals();
-    const mesh = new THREE.Mesh(geo, new THREE.MeshStandardMaterial({ vertexColors: true, roughness: 0.95, map: texture }));
+    const mesh = new THREE.Mesh(geo, makeMaterial({ vertexColors: true, roughness: 0.95, map: texture }));
     mesh.receiveShadow = true;
     mesh.userData.heightfield = true;
     group.add(mesh);
@@ -695,7 +723,7 @@ function buildTerrain(t: SceneTerrain, texture: THREE.Texture): THREE.Group {
     const shade = t.boxes.length > 1 ? new THREE.Color().copy(boxLow).lerp(boxHigh, topHi > topLo ? (top - topLo) / (topHi - topLo) : 0.3) : new THREE.Color(0x8a95a1);
     if (t.boxes.length > 1 && i % 2 === 1) shade.multiplyScalar(0.88);
     const geo = new THREE.BoxGeometry(2 * b.halfExtents[0], 2 * b.halfExtents[1], 2 * b.halfExtents[2]);
-    const mesh = new THREE.Mesh(geo, new THREE.MeshStandardMaterial({ color: shade, roughness: 0.95, map: texture }));
+    const mesh = new THREE.Mesh(geo, makeMaterial({ color: shade, roughness: 0.95, map: texture }));
     mesh.position.set(b.center[0], b.center[1], b.center[2]);
     mesh.quaternion.set(b.rotation[0], b.rotation[1], b.rotation[2], b.rotation[3]);
     mesh.updateMatrix();

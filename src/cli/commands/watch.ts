@@ -64,7 +64,7 @@ export function register(program: Command): void {
     .option("--seed <n>", "episode seed", intOption("--seed", 0, 2 ** 32 - 1), 0)
     .option("--record <file>", "also write the streamed frames to a recording file (on exit or after --steps)")
     .option("--steps <n>", "stop after n control steps (with --record: a fixed-length recording)", intOption("--steps", 1, 10_000_000))
-    .option("--export <file>", "with --recording: render it headless to a video (.webm, real time) or the last frame as a picture (.png), then exit")
+    .option("--export <file>", "with --recording: render it headless to a video (.webm, one frame per control step) or its last frame as a picture (.png), then exit")
     .option("--export-size <WxH>", "size of the exported video or picture", "1280x720")
     .option("--json", "print one JSON object (url, mode, controller) on stdout once serving (or the export's result)")
     .action(
