@@ -286,6 +286,12 @@ describe("a flood of control messages", () => {
     let maxGap = 0;
     let frames = 0;
     let measuring = false;
+    let closed = false;
+    let closeCode = 0;
+    watcher.on("close", (code) => {
+      closed = true;
+      closeCode = code;
+    });
     watcher.on("message", (_d, binary) => {
       if (!binary) return;
       const now = performance.now();
@@ -299,29 +305,35 @@ describe("a flood of control messages", () => {
     const rss0 = rssMb();
     measuring = true;
     // The flood: terrain switches (the most expensive control) as fast as the page can send them, for 4 s.
+    // Between flat and stairs: a single rough-heightfield switch alone takes 0.6-1.8 s of the server on
+    // this shared 2-core machine, whatever the rate (the rate limit is checked with it in serve.ws.test.ts).
     const sent = await flooder.evaluate(async () => {
       const spk = (window as unknown as { __spikeloco: { send(m: object): void } }).__spikeloco;
       let n = 0;
       const t0 = performance.now();
       while (performance.now() - t0 < 4000) {
-        for (let k = 0; k < 500; k++) spk.send({ type: "terrain", kind: n++ % 2 ? "rough" : "flat" });
+        for (let k = 0; k < 500; k++) spk.send({ type: "terrain", kind: n++ % 2 ? "stairs" : "flat" });
         await new Promise((r) => setTimeout(r, 10));
       }
       return n;
     });
     await sleep(1500);
     measuring = false;
+    // A reader that stopped receiving (frozen server, or dropped) counts the time since its last frame.
+    maxGap = Math.max(maxGap, performance.now() - last);
     const rss1 = rssMb();
     const s = await pageState(flooder);
     const limited = s.errors.filter((e) => e.startsWith("rate-limited")).length;
     console.log(
-      `[viewer] flood: ${sent} terrain switches in 4 s; ${limited} of the last answers were rate-limited errors; other client's largest frame gap ${maxGap.toFixed(0)} ms over ${frames} frames; server RSS ${rss0.toFixed(0)} -> ${rss1.toFixed(0)} MB`,
+      `[viewer] flood: ${sent} terrain switches in 4 s; ${limited} of the last answers were rate-limited errors; other client's largest frame gap ${maxGap.toFixed(0)} ms over ${frames} frames${closed ? " (it was disconnected: " + closeCode + ")" : ""}; server RSS ${rss0.toFixed(0)} -> ${rss1.toFixed(0)} MB`,
     );
+    const watcherOpen = !closed;
     watcher.close();
     await done(flooder);
+    expect(watcherOpen).toBe(true);
     expect(sent).toBeGreaterThan(1000);
     expect(maxGap).toBeLessThan(1000);
-    expect(rss1 - rss0).toBeLessThan(150);
+    expect(rss1 - rss0).toBeLessThan(60);
   });
 });
 

@@ -11,7 +11,7 @@ import { CONTROL_COSTS, type ControlMessage } from "./wire/controls.ts";
 import { MAX_CONTROL_MESSAGE_BYTES, PROTOCOL_VERSION, type ControlLimits, type SceneDescription, type ServerMessage } from "./wire/protocol.ts";
 import { encodeScene } from "./wire/scene-codec.ts";
 
-/** Per-client control budget: 20 tokens, 10 per second (a terrain switch costs 10, a pause 1; see wire/controls.ts). */
+/** Per-client control budget: 20 tokens, 10 per second (a terrain switch costs 20, a pause 1; see wire/controls.ts). */
 export const DEFAULT_CONTROL_LIMITS: ControlLimits = { burst: 20, perSecond: 10 };
 export const DEFAULT_MAX_CLIENTS = 16;
 
@@ -32,7 +32,7 @@ export interface ViewerServerOptions {
   allowedOrigins?: string[];
   /** WebSocket connections beyond this are refused with 503. */
   maxClients?: number;
-  /** Per-client control rate; all clients together get twice this. */
+  /** Per-client control rate; all clients together get twice the burst at the same rate. */
   controlLimits?: ControlLimits;
 }
 
@@ -58,7 +58,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
   const queueOptions = { ...DEFAULT_QUEUE, ...options.queue };
   const limits = options.controlLimits ?? DEFAULT_CONTROL_LIMITS;
   const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
-  const sharedBucket = new TokenBucket(2 * limits.burst, 2 * limits.perSecond);
+  const sharedBucket = new TokenBucket(2 * limits.burst, limits.perSecond);
   const policy: AccessPolicy = { host, port: 0, allowedOrigins: options.allowedOrigins ?? [], token: options.token ?? null };
   let source = options.source;
   let unsubscribe: () => void = () => {};

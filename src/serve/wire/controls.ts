@@ -21,8 +21,8 @@ const CONTROLS = {
   push: { cost: 1, schema: z.object({ type: z.literal("push"), impulse: z.tuple([impulse, impulse, impulse]), id }).strict() },
   noise: { cost: 2, schema: z.object({ type: z.literal("noise"), obs: finite.min(0).max(10).optional(), action: finite.min(0).max(10).optional(), id }).strict() },
   disableLeg: { cost: 2, schema: z.object({ type: z.literal("disableLeg"), leg: z.number().int().min(0).max(63).nullable(), id }).strict() },
-  /** Builds a new terrain and scene: the most expensive control. */
-  terrain: { cost: 10, schema: z.object({ type: z.literal("terrain"), kind: z.string().min(1).max(64), id }).strict() },
+  /** Builds a new terrain and scene (a rough heightfield takes 0.1-1 s of the simulation's time): the most expensive control, one per 2 s. */
+  terrain: { cost: 20, schema: z.object({ type: z.literal("terrain"), kind: z.string().min(1).max(64), id }).strict() },
 } as const;
 
 type Controls = typeof CONTROLS;
