@@ -331,9 +331,9 @@ describe("a flood of control messages", () => {
     watcher.close();
     await done(flooder);
     expect(watcherOpen).toBe(true);
-    expect(sent).toBeGreaterThan(1000);
     expect(maxGap).toBeLessThan(1000);
     expect(rss1 - rss0).toBeLessThan(60);
+    expect(sent).toBeGreaterThan(500);
   });
 });
 

@@ -103,8 +103,18 @@ export abstract class TimeCanvas {
     }
     for (const m of markers) {
       const x = Math.round(this.x(m.index)) + 0.5;
+      if (m.kind === "push") {
+        // Pushes can come every half second: a tick at the top, not a line across the plot.
+        ctx.fillStyle = MARKER_COLORS.push;
+        ctx.beginPath();
+        ctx.moveTo(x - 3, top);
+        ctx.lineTo(x + 3, top);
+        ctx.lineTo(x, top + 5);
+        ctx.fill();
+        continue;
+      }
       ctx.strokeStyle = MARKER_COLORS[m.kind];
-      ctx.globalAlpha = m.kind === "push" ? 0.6 : 0.85;
+      ctx.globalAlpha = 0.85;
       ctx.setLineDash(m.kind === "episode" || m.kind === "terrain" ? [3, 3] : []);
       ctx.beginPath();
       ctx.moveTo(x, top);

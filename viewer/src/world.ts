@@ -227,7 +227,8 @@ export class World {
     const high = this.quality === "high";
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: high, preserveDrawingBuffer: true, powerPreference: "high-performance" });
     this.makeMaterial = high ? (p) => new THREE.MeshStandardMaterial(p) : ({ roughness: _r, metalness: _m, ...p }) => new THREE.MeshLambertMaterial(p as THREE.MeshLambertMaterialParameters);
-    this.disabledMaterial = this.makeMaterial({ color: 0x4a4f57, roughness: 0.9, transparent: true, opacity: 0.55, emissive: 0x3a0808 });
+    // A disabled leg: pale grey, see-through, with a red glow, unlike any body colour.
+    this.disabledMaterial = this.makeMaterial({ color: 0xb0b4ba, roughness: 0.9, transparent: true, opacity: 0.45, emissive: 0x601010 });
     this.renderer.shadowMap.enabled = high;
     this.renderer.shadowMap.type = THREE.PCFShadowMap;
     this.renderer.setPixelRatio(high ? Math.min(window.devicePixelRatio, 2) : Math.min(window.devicePixelRatio, 1) * lowResolutionScale());
@@ -315,7 +316,7 @@ export class World {
       return a;
     });
     this.legLabels = desc.legs.map((leg, i) => {
-      const s = textSprite(`${i} ${leg.name}`, "#ffe9a8", this.extent * 0.16);
+      const s = textSprite(`${i} ${leg.name}`, "#ffe9a8", this.extent * 0.1);
       s.visible = false;
       this.scene.add(s);
       return s;
@@ -393,12 +394,18 @@ export class World {
       if (this.showForces && mag > 0.02 * g) {
         // A foot carrying the whole weight gets an arrow of one robot extent.
         const base = toThree(footWorld.x, footWorld.y, footWorld.z - foot.radius);
-        arrow.set(base, toThree(fx, fy, fz), (mag / g) * this.extent, this.extent * 0.018);
+        // Capped at 1.5 weights: impacts would otherwise shoot arrows off the screen.
+        arrow.set(base, toThree(fx, fy, fz), Math.min(1.5, mag / g) * this.extent, this.extent * 0.018);
       } else arrow.group.visible = false;
       const label = this.legLabels[d.legs.findIndex((l) => l.foot === f)];
       if (label) {
+        // Beside the foot, pushed outwards from the torso so that neighbouring labels do not overlap.
         label.visible = this.showLegLabels;
-        label.position.copy(toThree(footWorld.x, footWorld.y, footWorld.z + this.extent * 0.35));
+        const ox = footWorld.x - p[0];
+        const oy = footWorld.y - p[1];
+        const n = Math.hypot(ox, oy) || 1;
+        const out = this.extent * 0.35;
+        label.position.copy(toThree(footWorld.x + (ox / n) * out, footWorld.y + (oy / n) * out, footWorld.z + this.extent * 0.12));
       }
     });
     if (this.blobShadow.visible && Number.isFinite(groundZ)) {
@@ -708,7 +715,7 @@ function buildTerrain(t: SceneTerrain, texture: THREE.Texture, makeMaterial: (p:
     mesh.userData.heightfield = true;
     group.add(mesh);
   }
-  // Boxes (ground slab, stairs, stones, slopes): shaded by their top height, alternating, edges outlined.
+  // Boxes (ground slab, stairs, stones, slopes): shaded by their top height, edges outlined.
   let topLo = Infinity;
   let topHi = -Infinity;
   for (const b of t.boxes) {
@@ -718,10 +725,9 @@ function buildTerrain(t: SceneTerrain, texture: THREE.Texture, makeMaterial: (p:
   const edgeMaterial = new THREE.LineBasicMaterial({ color: 0x2a3038 });
   const boxLow = new THREE.Color(0x6a7581);
   const boxHigh = new THREE.Color(0xaab5c1);
-  t.boxes.forEach((b, i) => {
+  t.boxes.forEach((b) => {
     const top = b.center[2] + b.halfExtents[2];
     const shade = t.boxes.length > 1 ? new THREE.Color().copy(boxLow).lerp(boxHigh, topHi > topLo ? (top - topLo) / (topHi - topLo) : 0.3) : new THREE.Color(0x8a95a1);
-    if (t.boxes.length > 1 && i % 2 === 1) shade.multiplyScalar(0.88);
     const geo = new THREE.BoxGeometry(2 * b.halfExtents[0], 2 * b.halfExtents[1], 2 * b.halfExtents[2]);
     const mesh = new THREE.Mesh(geo, makeMaterial({ color: shade, roughness: 0.95, map: texture }));
     mesh.position.set(b.center[0], b.center[1], b.center[2]);
