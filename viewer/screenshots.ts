@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import chromium from "@sparticuz/chromium";
 import { chromium as pw, type Page } from "playwright-core";
-import { makeEnv } from "../src/env/registry.ts";
+import { makeEnv } from "../envs/index.ts";
 import { freshController } from "../src/serve/live-controller.ts";
 import { startLiveWatch } from "../src/serve/watch.ts";
 

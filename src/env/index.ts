@@ -1,5 +1,3 @@
-export { makeEnv, makeVecEnv, listEnvs, envDefinition } from "./registry.ts";
-export type { EnvId } from "./registry.ts";
 export { LocomotionEnv } from "./locomotion.ts";
 export { VecEnv } from "./vec.ts";
 export type { VecStepResult } from "./vec.ts";

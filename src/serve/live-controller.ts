@@ -1,16 +1,15 @@
 /**
- * Controllers for the live viewer: a checkpoint's SNN policy, or a fresh network of a preset.
- * `checkpointController` is the one place here that turns a checkpoint into a controller.
+ * Controllers for the live viewer: a checkpoint's SNN policy (through the shared loadPolicy), or a fresh
+ * network of a preset.
  */
-import { isAbsolute, relative, basename } from "node:path";
+import { basename, isAbsolute, relative } from "node:path";
 import { SpikelocoError } from "../core/errors.ts";
 import type { Env } from "../env/types.ts";
-import { RunningNormalizer } from "../learn/normalizer.ts";
-import { loadAgentSpec } from "../run/agents.ts";
-import { checkpointEnv, loadCheckpoint } from "../run/checkpoint.ts";
-import { createPolicy, type NormalizerTransform } from "../run/policy.ts";
+import { loadAgentSpec } from "../policy/presets.ts";
+import { loadPolicy } from "../policy/load.ts";
+import { createPolicy, type NormalizerTransform } from "../policy/policy.ts";
 import { buildLayout, hasModulator, initParams } from "../snn/layout.ts";
-import { isPlastic, parseNetworkSpec, preSize, type NetworkSpec, type ProjectionName } from "../snn/spec.ts";
+import { isPlastic, preSize, type NetworkSpec, type ProjectionName } from "../snn/spec.ts";
 import type { LiveController } from "./live.ts";
 
 export const DEFAULT_AGENT = "nm-hebb";
@@ -100,21 +99,17 @@ export async function freshController(env: Env, agent = DEFAULT_AGENT, seed = 0,
 export async function checkpointController(
   dir: string,
 ): Promise<ControllerSource & { envId: string | null; envOptions: Record<string, unknown>; conditions: unknown; generation: number }> {
-  const ckpt = await loadCheckpoint(dir);
-  const spec = parseNetworkSpec(ckpt.spec);
-  const normalizer = ckpt.normalizer ? RunningNormalizer.fromState(ckpt.normalizer) : null;
-  const config = ckpt.config as { env?: unknown; agent?: unknown; conditions?: unknown };
-  const agent = typeof config.agent === "string" ? config.agent : "snn";
+  const p = await loadPolicy(dir);
   return {
-    spec,
-    params: ckpt.params,
-    normalizer: normalizer ? { shift: normalizer.shift, scale: normalizer.scale, clip: normalizer.clip } : null,
-    label: `${agent} from ${displayPath(dir)} (generation ${ckpt.training.generation})`,
+    spec: p.spec,
+    params: p.params,
+    normalizer: p.normalizer,
+    label: `${p.agent ?? "snn"} from ${displayPath(dir)} (generation ${p.generation})`,
     untrained: false,
-    envId: typeof config.env === "string" ? config.env : null,
-    envOptions: typeof config.env === "string" ? checkpointEnv(ckpt, dir).envOptions : {},
-    conditions: config.conditions ?? null,
-    generation: ckpt.training.generation,
+    envId: p.env?.envId ?? null,
+    envOptions: p.env?.envOptions ?? {},
+    conditions: p.checkpoint.config.conditions ?? null,
+    generation: p.generation,
   };
 }
 

@@ -49,8 +49,8 @@ export function robotExtent(robot: RobotDescription): number {
   for (const b of robot.bodies) {
     for (const g of b.geoms) {
       const s = g.shape;
-      const points = s.kind === "capsule" ? [s.from, s.to] : [s.center];
-      const pad = s.kind === "box" ? Math.hypot(...s.halfExtents) : s.radius;
+      const points = s.kind === "capsule" || s.kind === "cylinder" ? [s.from, s.to] : s.kind === "convex" ? s.points : [s.center];
+      const pad = s.kind === "box" ? Math.hypot(...s.halfExtents) : s.kind === "convex" ? 0 : s.radius;
       for (const p of points) r = Math.max(r, Math.hypot(b.position[0] + p[0] - torso[0], b.position[1] + p[1] - torso[1], b.position[2] + p[2] - torso[2]) + pad);
     }
   }
@@ -72,6 +72,8 @@ export function sceneFromEnv(env: Env, termNames: string[], controller: Controll
         const s = g.shape;
         if (s.kind === "sphere") return { kind: "sphere" as const, radius: s.radius, center: [...s.center] };
         if (s.kind === "capsule") return { kind: "capsule" as const, radius: s.radius, from: [...s.from], to: [...s.to] };
+        if (s.kind === "cylinder") return { kind: "cylinder" as const, radius: s.radius, from: [...s.from], to: [...s.to] };
+        if (s.kind === "convex") return { kind: "convex" as const, points: s.points.flat() };
         return { kind: "box" as const, halfExtents: [...s.halfExtents], center: [...s.center] };
       }),
     })),

@@ -11,4 +11,3 @@ export type { TensorNet, TensorBackend, TensorRun, TensorRunOptions } from "./te
 export { plasticTerm } from "./rules.ts";
 export { surrogateGrad } from "./surrogate.ts";
 export { runReference, referenceLoss } from "./reference.ts";
-export { loadAgent, listAgents } from "../../agents/index.ts";

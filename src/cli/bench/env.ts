@@ -34,8 +34,8 @@ export function register(bench: Command): void {
     .option("--json", "print exactly one JSON object on stdout")
     .action(
       action(async (o: Opts) => {
-        const { benchEnv } = await import("../../env/bench.ts");
-        const { envDefinition } = await import("../../env/registry.ts");
+        const { benchEnv } = await import("../../bench/env.ts");
+        const { envDefinition } = await import("../../../envs/index.ts");
         const ids = o.env === "all" ? ["ant", "hexapod"] : [o.env];
         for (const id of ids) envDefinition(id); // unknown ids fail before any work
         log(`bench env: ${ids.join(", ")} on ${o.terrain}, ${o.steps} control steps x ${o.rounds} rounds (machine may be shared: compare ratios)`);

@@ -52,7 +52,7 @@ export function register(bench: Command): void {
     .option("--no-rules", "skip the per-rule kernel table")
     .option("--seed <n>", "seed", intOption("--seed", 0), 1)
     .action(action(async (opts: BenchOptions) => {
-      const { runSnnBench } = await import("../../snn/bench.ts");
+      const { runSnnBench } = await import("../../bench/snn.ts");
       const result = await runSnnBench({
         agent: opts.agent,
         kernelSteps: opts.kernelSteps,

@@ -35,7 +35,7 @@ export function register(bench: Command): void {
     .option("--json", "print exactly one JSON object on stdout")
     .action(
       action(async (o: Opts) => {
-        const { benchTrain } = await import("../../run/bench-train.ts");
+        const { benchTrain } = await import("../../bench/train.ts");
         log(`bench train: ${o.env} + ${o.agent}, population ${o.population} x ${o.maxSteps} steps, ${o.generations} timed generations per setting (shared machine: compare ratios)`);
         const r = await benchTrain({ ...o, onProgress: (m) => log(`  ${m}`) });
         printResult(r, Boolean(o.json), (x) =>

@@ -40,7 +40,7 @@ export function register(bench: Command): void {
       action(async (flags: Flags) => {
         const { loadavg } = await import("node:os");
         const { WebSocket } = await import("ws");
-        const { makeEnv } = await import("../../env/registry.ts");
+        const { makeEnv } = await import("../../../envs/index.ts");
         const { freshController } = await import("../../serve/live-controller.ts");
         const { startLiveWatch } = await import("../../serve/watch.ts");
         const env = await makeEnv("ant");

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { Interrupt } from "../../run/train-cli.ts";
+import type { Interrupt } from "../train/locomotion.ts";
 import { action, floatOption, intOption, log, printResult } from "../output.ts";
 
 interface Opts {
@@ -40,14 +40,14 @@ export function register(program: Command): void {
     .option("--json", "print exactly one JSON object on stdout")
     .action(
       action(async (o: Opts) => {
-        const { checkpointExists } = await import("../../run/checkpoint.ts");
-        const { interruptSignal } = await import("../../run/train-cli.ts");
+        const { checkpointExists } = await import("../../policy/checkpoint.ts");
+        const { interruptSignal } = await import("../train/locomotion.ts");
         const resume = checkpointExists(o.out);
         const interrupt = interruptSignal();
         const viewer = o.viewer
           ? await (await import("../../serve/watch.ts")).attachTrainingViewer({
               envId: resume ? undefined : o.env,
-              envOptions: resume ? undefined : { clockHz: (await import("../../run/train-config.ts")).LOCOMOTION_DEFAULTS.clockHz },
+              envOptions: resume ? undefined : { clockHz: (await import("../../train/config.ts")).LOCOMOTION_DEFAULTS.clockHz },
               runDir: o.out,
               agent: o.agent,
               port: o.port,
@@ -67,7 +67,7 @@ export function register(program: Command): void {
 }
 
 async function trainThenEvaluate(o: Opts, resume: boolean, interrupt: Interrupt): Promise<void> {
-  const { runLocomotionTraining, formatLocomotionSummary } = await import("../../run/train-cli.ts");
+  const { runLocomotionTraining, formatLocomotionSummary } = await import("../train/locomotion.ts");
   const training = await runLocomotionTraining(
     resume
       ? { resume: o.out, agent: o.agent, seed: 0, minutes: o.minutes, workers: o.workers }
@@ -80,10 +80,12 @@ async function trainThenEvaluate(o: Opts, resume: boolean, interrupt: Interrupt)
   if (o.eval && training.stopped_by !== "signal") {
     const { loadSuite } = await import("../../eval/suite.ts");
     const { evaluate } = await import("../../eval/evaluate.ts");
+    const { whenInterrupted } = await import("../../train/threads.ts");
     const { renderHtmlReport } = await import("../../eval/report-html.ts");
     const { renderTable } = await import("../../eval/table.ts");
     const { writeFileSync } = await import("node:fs");
     log(`evaluating ${o.out} under the robustness suite (${o.evalSeeds} seeds)`);
+    const progress = (await import("../progress.ts")).progressFromEvents("episodes", "eval robustness");
     const report = await evaluate({
       checkpoints: [o.out],
       suite: loadSuite("robustness"),
@@ -92,13 +94,20 @@ async function trainThenEvaluate(o: Opts, resume: boolean, interrupt: Interrupt)
       ablation: true,
       workers: o.workers,
       resamples: 2000,
-    });
-    const html = join(o.out, "eval.html");
-    writeFileSync(html, renderHtmlReport(report));
-    writeFileSync(join(o.out, "eval.json"), JSON.stringify(report));
-    log(renderTable(report));
-    log(`report: ${html}`);
-    evaluation = { report: html, json: join(o.out, "eval.json") };
+      onProgress: progress.onProgress,
+      signal: interrupt.signal,
+    })
+      .catch(whenInterrupted(null))
+      .finally(progress.stop);
+    if (!report || report.interrupted) process.exitCode = 130;
+    if (report) {
+      const html = join(o.out, "eval.html");
+      writeFileSync(html, renderHtmlReport(report));
+      writeFileSync(join(o.out, "eval.json"), JSON.stringify(report));
+      log(renderTable(report));
+      log(`report: ${html}`);
+      evaluation = { report: html, json: join(o.out, "eval.json") };
+    }
   }
   printResult({ training, evaluation }, !!o.json, (r) => `${formatLocomotionSummary(r.training)}${r.evaluation ? `\nevaluation report: ${r.evaluation.report}` : ""}`);
 }

@@ -1,13 +1,14 @@
 /**
  * `spikeloco train`: meta-train a controller.
- *   --env ant|hexapod  -> evolution strategies over parallel rollouts (src/run/train-locomotion.ts)
- *   --task NAME        -> BPTT through the tensor engine on a temporal task (src/learn/bptt)
+ *   --env ant|hexapod  -> evolution strategies over parallel rollouts (src/train/locomotion.ts)
+ *   --task NAME        -> BPTT through the tensor engine on a temporal task (src/train/bptt)
  * Progress (bar, ETA, current return) on stderr; --json prints one summary object on stdout.
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
-import type { TrainFlags } from "../../run/train-cli.ts";
+import type { TrainFlags } from "../train/locomotion.ts";
 import { action, floatOption, intOption, printResult } from "../output.ts";
+import { NATS_FLAG_SPECS } from "../../train/distributed/flags.ts";
 
 function choice(name: string, allowed: readonly string[]) {
   return (value: string): string => {
@@ -23,10 +24,11 @@ function evenPopulation(value: string): number {
 }
 
 export function register(program: Command): void {
-  program
+  const train = program
     .command("train")
     .description("meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)")
-    .option("--env <id>", "robot environment: ant | hexapod", choice("--env", ["ant", "hexapod"]))
+    .option("--env <id>", "robot environment: ant | hexapod | legged (with --robot)", choice("--env", ["ant", "hexapod", "legged"]))
+    .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')")
     .option("--task <name>", "temporal task: cue-association | pattern-completion", choice("--task", ["cue-association", "pattern-completion"]))
     .option("--agent <name>", "controller preset (static, hebb, oja, bcm, stdp, nm-hebb, nm-oja, nm-bcm, nm-stdp)", "nm-hebb")
     .option("--algo <name>", "ES searcher: es (OpenAI-ES + Adam) | pgpe (PGPE + ClipUp)", choice("--algo", ["es", "pgpe"]))
@@ -49,25 +51,28 @@ export function register(program: Command): void {
     .option("--iterations <n>", "BPTT iterations (--task; default 300 unless --minutes)", intOption("--iterations", 1))
     .option("--batch <n>", "BPTT episodes per iteration (--task)", intOption("--batch", 1, 1024))
     .option("--watch [port]", "serve the live viewer (default port 8080; next free one if taken): the newest checkpoint's controller, updated every generation")
+    .option("--run-id <id>", "with --nats: the run's namespace on the server (default: derived from this host and the run directory, so --resume keeps it)")
+    .option("--nats-timeout <s>", "with --nats: seconds without a heartbeat before a worker's members are re-issued", floatOption("--nats-timeout", 0.2, 3600), 10)
     .option("--json", "print exactly one JSON object on stdout")
     .action(
       action(async (flags: TrainFlags, cmd: Command) => {
         if (flags.env && flags.task) throw new SpikelocoError("give either --env or --task, not both", "--task");
         const explicitAgent = cmd.getOptionValueSource("agent") === "cli";
         if (flags.task) {
-          const { runTaskTraining, formatTaskSummary } = await import("../../run/train-task-cli.ts");
+          if (flags.nats) throw new SpikelocoError("distributes ES runs (--env); --task runs BPTT in one process", "--nats");
+          const { runTaskTraining, formatTaskSummary } = await import("../train/task.ts");
           printResult(await runTaskTraining(flags), !!flags.json, formatTaskSummary);
           return;
         }
         if (!flags.env && !flags.resume) throw new SpikelocoError("give --env <ant|hexapod> or --task <name> (or --resume DIR)");
-        const { runLocomotionTraining, formatLocomotionSummary, defaultOutDir, interruptSignal } = await import("../../run/train-cli.ts");
+        const { runLocomotionTraining, formatLocomotionSummary, defaultOutDir, interruptSignal } = await import("../train/locomotion.ts");
         const interrupt = interruptSignal();
         // --watch (viewer helper): stream the run directory's checkpoint to the browser viewer.
         const watch = (flags as { watch?: boolean | string }).watch;
         const viewer = watch
           ? await (await import("../../serve/watch.ts")).attachTrainingViewer({
               envId: flags.resume ? undefined : flags.env,
-              envOptions: flags.resume ? undefined : { clockHz: flags.clockHz ?? (await import("../../run/train-config.ts")).LOCOMOTION_DEFAULTS.clockHz },
+              envOptions: flags.resume ? undefined : (await import("../train/locomotion.ts")).envOptionsFromFlags(flags),
               runDir: flags.resume ?? flags.out ?? defaultOutDir(flags.env!, flags.agent, flags.seed),
               agent: flags.agent,
               port: watch === true ? 8080 : intOption("--watch", 0, 65535)(String(watch)),
@@ -83,5 +88,6 @@ export function register(program: Command): void {
         }
       }),
     );
+  for (const [flags, description] of NATS_FLAG_SPECS) train.option(flags, description);
 }
 

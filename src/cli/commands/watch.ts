@@ -104,9 +104,9 @@ export function register(program: Command): void {
           await w.close();
           return;
         }
-        const { makeEnv } = await import("../../env/registry.ts");
+        const { makeEnv } = await import("../../../envs/index.ts");
         const { checkpointController, freshController } = await import("../../serve/live-controller.ts");
-        const { readConditionsFile } = await import("../../run/train-config.ts");
+        const { readConditionsFile } = await import("../../train/config.ts");
         const fromCheckpoint = flags.checkpoint ? await checkpointController(flags.checkpoint) : null;
         const envId = flags.env ?? fromCheckpoint?.envId ?? "ant";
         const conditions = flags.conditions ? readConditionsFile(flags.conditions) : undefined;

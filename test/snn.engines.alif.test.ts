@@ -1,3 +1,0 @@
-import { defineEngineAgreementSuite } from "./snn.engines.shared.ts";
-
-defineEngineAgreementSuite("alif");

@@ -1,0 +1,3 @@
+import { defineEngineAgreementSuite } from "../support/engine-parity-suite.ts";
+
+defineEngineAgreementSuite("alif");
