@@ -34,6 +34,8 @@ export interface ListenOptions {
   allowedOrigins?: string[];
   /** Allow a non-loopback --host without a token (with a loud warning). */
   insecure?: boolean;
+  /** WebSocket clients served at once (default DEFAULT_MAX_CLIENTS). */
+  maxClients?: number;
   log?: (msg: string) => void;
 }
 
@@ -76,6 +78,7 @@ async function listen(source: StreamSource, o: ListenOptions): Promise<ViewerSer
         port,
         token: o.token ?? null,
         allowedOrigins: o.allowedOrigins,
+        maxClients: o.maxClients,
         onError: (err) => o.log?.(`viewer: ${(err as Error).stack ?? String(err)}`),
       });
     } catch (err) {
