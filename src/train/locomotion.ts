@@ -5,9 +5,11 @@
  */
 import { fileURLToPath } from "node:url";
 import { makeEnv } from "../../envs/index.ts";
-import { createSearcher } from "./es/index.ts";
+import { createSearcher, parameterGroups, perParameterScale } from "./es/index.ts";
+import { SpikelocoError } from "../core/errors.ts";
+import { maxOnsetStep, strata } from "../env/conditions.ts";
 import { RunningNormalizer } from "../policy/normalizer.ts";
-import { initParams } from "../snn/layout.ts";
+import { buildLayout, initParams } from "../snn/layout.ts";
 import { parseNetworkSpec, type NetworkSpec } from "../snn/spec.ts";
 import { loadAgentSpec } from "../policy/presets.ts";
 import type { Checkpoint } from "../policy/checkpoint.ts";
@@ -44,19 +46,28 @@ const evaluatorModule = fileURLToPath(new URL("./locomotion-fitness.ts", import.
 export async function trainLocomotion(options: LocomotionRunOptions): Promise<LocomotionRunResult> {
   const { config, seed } = options;
   const envOptions = config.envOptions ?? {};
+  const onset = maxOnsetStep(config.conditions ?? {});
+  if (onset > 0 && onset >= config.maxSteps) {
+    throw new SpikelocoError(`the conditions' onset reaches step ${onset}, but training episodes last ${config.maxSteps} steps (--max-steps): post-onset behaviour would never be trained`, "conditions.onsetStep");
+  }
   const probe = await makeEnv(config.env as "ant" | "hexapod", { ...envOptions, maxSteps: config.maxSteps });
   const obsDim = probe.observationSpace.shape[0];
   const actDim = probe.actionSpace.shape[0];
   probe.close();
 
   const spec = options.resume ? parseNetworkSpec(options.resume.spec) : await loadAgentSpec(config.agent, { obsDim, actDim });
-  const initial = options.resume ? options.resume.params : initParams(spec, seed);
+  const fresh = initParams(spec, seed);
+  const initial = options.resume ? options.resume.params : fresh;
+  // group scales come from the initialisation (a pure function of spec and seed), so a resume recomputes them
+  const groups = parameterGroups(buildLayout(spec), fresh, config.groupScaling ?? "none");
   const searcher = createSearcher(config.algo, initial, {
     popSize: config.popSize,
     sigma: config.sigma,
     lr: config.lr,
     seed,
     weightDecay: config.weightDecay,
+    weightDecayMode: config.weightDecayMode ?? "coupled",
+    scale: config.groupScaling && config.groupScaling !== "none" ? perParameterScale(groups, fresh.length) : undefined,
   });
   const normalizer = options.resume?.normalizer ? RunningNormalizer.fromState(options.resume.normalizer) : new RunningNormalizer(obsDim, { clip: config.normalizerClip });
   if (options.resume?.training.searcher) searcher.load(options.resume.training.searcher);
@@ -78,6 +89,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
     workers,
     episodesPerMember: config.episodesPerMember,
     seed,
+    strataWeights: strata(config.conditions ?? {}).map((s) => s.weight),
   });
   const info = (options.resume?.training.info as { elapsedSeconds: number; totalSteps: number; totalSimSeconds: number } | undefined) ?? undefined;
   try {

@@ -8,7 +8,8 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
-import { deriveSeed } from "../core/rng.ts";
+import { Rng, deriveSeed } from "../core/rng.ts";
+import { allocateStrata } from "../env/conditions.ts";
 import type { EvaluationRequest, EvaluationResult, Problem } from "./es/problem.ts";
 import { ObsStats } from "../policy/normalizer.ts";
 import {
@@ -34,6 +35,12 @@ export interface PoolOptions {
   episodesPerMember: number;
   /** Run seed (episode seeds derive from it and the generation). */
   seed: number;
+  /**
+   * Probabilities of the condition strata (env/conditions.ts strata()); with more than one, each
+   * generation's episodes are allocated over them (systematic sampling with a per-generation offset) and
+   * every task carries its episodes' stratum indices: same seeds and strata for every member.
+   */
+  strataWeights?: number[];
 }
 
 export function defaultWorkers(): number {
@@ -71,6 +78,14 @@ export class RolloutPool implements Problem {
     return Array.from({ length: this.options.episodesPerMember }, (_, e) => deriveSeed(this.options.seed, "episode", generation, e));
   }
 
+  /** Stratum index of each episode of a generation (undefined without strata). */
+  episodeStrata(generation: number): number[] | undefined {
+    const w = this.options.strataWeights;
+    if (!w || w.length < 2) return undefined;
+    const u = new Rng(deriveSeed(this.options.seed, "strata", generation)).uniform();
+    return allocateStrata(w, this.options.episodesPerMember, u);
+  }
+
   private publish(request: Omit<EvaluationRequest, "candidates">): void {
     this.shared.center.set(request.center);
     this.shared.sigma.set(request.sigma);
@@ -92,7 +107,11 @@ export class RolloutPool implements Problem {
   async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
     this.publish(request);
     const episodeSeeds = this.episodeSeeds(request.generation);
-    const tasks: MemberTask[] = request.candidates.map((c) => ({ generation: request.generation, index: c.index, seed: c.seed, sign: c.sign, episodeSeeds, collectStats: true }));
+    const episodeStrata = this.episodeStrata(request.generation);
+    const tasks: MemberTask[] = request.candidates.map((c) => ({
+      generation: request.generation, index: c.index, seed: c.seed, sign: c.sign, episodeSeeds, collectStats: true,
+      ...(episodeStrata ? { episodeStrata } : {}),
+    }));
     let results: MemberResult[];
     if (this.piscina) {
       results = await Promise.all(tasks.map((t) => this.runTask(t)));
@@ -133,6 +152,7 @@ export class RolloutPool implements Problem {
       seed: 0,
       sign: 0,
       episodeSeeds: this.episodeSeeds(request.generation).map((s) => deriveSeed(s, "center")),
+      ...(this.episodeStrata(request.generation) ? { episodeStrata: this.episodeStrata(request.generation) } : {}),
       collectStats: false,
     });
     return { return: r.return, metrics: r.metrics };
