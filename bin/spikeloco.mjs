@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// Entry point: registers the TypeScript loader, then hands over to the CLI.
-import { register } from "tsx/esm/api";
+// Entry point. In a checkout it runs the TypeScript sources through tsx; an installed package runs dist/.
+import { existsSync } from "node:fs";
 
-register();
-const { main } = await import("../src/cli/main.ts");
+const sources = new URL("../src/cli/main.ts", import.meta.url);
+let main;
+if (existsSync(sources)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  ({ main } = await import(sources.href));
+} else {
+  ({ main } = await import(new URL("../dist/src/cli/main.js", import.meta.url).href));
+}
 await main(process.argv);

@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
+import { packageVersion } from "../core/package.ts";
 import { reportFailure } from "./output.ts";
 import { registerAll } from "./registry.ts";
 
@@ -9,7 +10,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export async function buildProgram(): Promise<Command> {
   const program = new Command("spikeloco")
     .description("Legged robots in Rapier, spiking controllers with meta-learned plasticity, a live viewer and a robustness suite.")
-    .version("0.1.0")
+    .version(packageVersion())
     .showSuggestionAfterError(true);
   await registerAll(program, join(here, "commands"));
   return program;
