@@ -2,7 +2,8 @@
  * Conditions: one declarative JSON object used both for training-time randomisation and for
  * evaluation. Any numeric field may be a value or a [lo, hi] range; `sampleConditions` draws one
  * value per episode from the episode's seed. Everything except `terrain` starts at `onsetStep`
- * (control steps), so mid-episode damage is `{disabledLegs: [1], onsetStep: 300}`.
+ * (control steps), so mid-episode damage is `{disabledLegs: [1], onsetStep: 300}`; with
+ * `terrainFromOnset: true` the terrain too switches on at onset, 0.3 m ahead of the robot.
  *
  * Distributions over condition sets:
  * - a categorical draw: any field may be `{ "oneOf": [v1, v2, ...], "weights"?: [w1, w2, ...] }`
@@ -58,6 +59,8 @@ export const ConditionsSchema = z.strictObject({
   disabledLegs: z.array(nonNegInt).optional(),
   weakenedLegs: z.array(z.strictObject({ leg: nonNegInt, scale: NonNegRange })).optional(),
   terrain: TerrainCondition.optional(),
+  /** The terrain appears at onsetStep, starting 0.3 m ahead of the torso (flat ground before). */
+  terrainFromOnset: z.boolean().optional(),
   onsetStep: NonNegIntRange.optional(),
 });
 
@@ -107,6 +110,7 @@ export interface ResolvedConditions {
   disabledLegs?: number[];
   weakenedLegs?: Array<{ leg: number; scale: number }>;
   terrain?: TerrainSpec;
+  terrainFromOnset?: boolean;
   onsetStep: number;
   /** Name of the mixture component drawn (absent without a mixture). */
   component?: string;
@@ -358,6 +362,7 @@ export function sampleConditions(c: Conditions, rng: Rng): ResolvedConditions {
   if (p.disabledLegs) out.disabledLegs = [...p.disabledLegs];
   if (p.weakenedLegs) out.weakenedLegs = p.weakenedLegs.map((w) => ({ leg: w.leg, scale: num(w.scale) }));
   if (p.terrain) out.terrain = resolveTerrain(p.terrain, num);
+  if (p.terrainFromOnset) out.terrainFromOnset = true;
   return out;
 }
 

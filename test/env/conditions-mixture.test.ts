@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { allocateStrata, maxOnsetStep, parseConditions, sampleConditions, strata, type Conditions } from "../../src/env/conditions.ts";
 import { Rng } from "../../src/core/rng.ts";
 import { makeEnv } from "../../envs/index.ts";
+import { terrainHeightAt } from "../../src/physics/terrain.ts";
 
 const damage: Conditions = {
   onsetStep: [150, 350],
@@ -129,6 +130,37 @@ describe("condition mixtures and categorical draws", () => {
   it("leg indices of categorical and mixture draws are checked against the robot at reset", async () => {
     const env = await makeEnv("ant");
     expect(message(() => env.reset({ seed: 0, conditions: { disabledLegs: { oneOf: [[7]] } } }))).toBe(`conditions.disabledLegs[0]: leg index 7 out of range [0, 3] for '${env.id}'`);
+    env.close();
+  });
+
+  it("terrainFromOnset: flat ground until onset, then the terrain starts 0.3 m ahead of the torso; a snapshot keeps it", async () => {
+    for (const terrain of [{ kind: "stairs" as const, stepHeight: 0.05, stepWidth: 0.3 }, { kind: "rough" as const, amplitude: 0.05 }]) {
+      const env = await makeEnv("ant", { conditions: { terrain, terrainFromOnset: true, onsetStep: 10 } });
+      env.reset({ seed: 4 });
+      const a = new Float32Array(8);
+      for (let t = 0; t < 10; t++) env.step(a);
+      expect(env.terrain.kind).toBe("flat");
+      const r = env.step(a);
+      expect(env.terrain.kind).toBe(terrain.kind);
+      const x = r.info.x;
+      // switched on during this step, before the physics ran: the torso has moved < 1 cm since
+      expect(Math.abs(env.terrain.originX! + 1 - (x + 0.3))).toBeLessThan(0.01);
+      expect(terrainHeightAt(env.terrain, x, r.info.y)).toBeCloseTo(0, 6); // the robot stands on flat ground
+      if (terrain.kind === "stairs") expect(terrainHeightAt(env.terrain, x + 0.45, 0)).toBeCloseTo(0.05, 6);
+      else expect(Math.abs(terrainHeightAt(env.terrain, x + 3, 1))).toBeGreaterThan(0);
+      const snap = env.snapshot();
+      const next = Array.from(env.step(a).obs);
+      env.restore(snap);
+      expect(env.terrain.originX).toBeCloseTo(x + 0.3 - 1, 2);
+      expect(Array.from(env.step(a).obs)).toEqual(next);
+      for (let t = 0; t < 20; t++) expect(env.step(a).terminated).toBe(false);
+      env.close();
+    }
+    // onset 0: the terrain is there from the start, as without the flag
+    const env = await makeEnv("ant", { conditions: { terrain: { kind: "stairs" }, terrainFromOnset: true } });
+    env.reset({ seed: 1 });
+    expect(env.terrain.kind).toBe("stairs");
+    expect(env.terrain.originX).toBeUndefined();
     env.close();
   });
 });
