@@ -443,10 +443,11 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
     const pre = pr.preTrace;
     const po = b * nPre;
     // per-postsynaptic factors, rounded as the tensor engine's broadcast operands
+    const r0 = c.bcmTargetRate;
     if (rule === "bcm") {
       for (let j = 0; j < nHid; j++) {
         const r = rate[post + j]!;
-        phi[j] = f32(r * f32(r - theta[post + j]!)); // rate * (rate - theta)
+        phi[j] = f32(r * f32(r - f32(theta[post + j]! / r0))); // rate * (rate - <r^2>/r0)
       }
     } else if (rule === "stdp") {
       const aM = pr.aMinus[0]!;
