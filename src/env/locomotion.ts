@@ -340,8 +340,8 @@ export class LocomotionEnv implements Env {
   /** Replace the flat ground by `spec`, its features starting 0.3 m ahead of the torso. */
   private switchTerrainOn(spec: TerrainSpec): void {
     const world = this.world!;
-    const body = this.groundColliders[0]?.parent();
-    if (body) world.removeRigidBody(body);
+    // disable, not remove: removing the ground body under a robot in contact made Rapier's step panic
+    for (const c of this.groundColliders) c.setEnabled(false);
     const x = this.built!.bodies[0].translation(this.tmpVec).x;
     this.terrain = shiftTerrain(describeTerrain(spec, deriveSeed(this.episodeSeed, "terrain")), x + 0.3);
     this.terrainKey = "";

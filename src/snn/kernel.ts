@@ -50,6 +50,8 @@ export interface KernelNet {
   setParams(params: Float32Array): void;
   /** Freeze H at its current value (ablation: the network then runs with fixed weights W + alpha*H). */
   freezePlasticity(frozen: boolean): void;
+  /** Set H (and eligibility traces) of every batch element to 0 mid-episode: weights W only (ablation). */
+  clearPlasticTraces(): void;
   /** The plastic trace H of a projection for batch element b ([nPre * nHid] view), or null if not plastic. */
   plasticTrace(projection: ProjectionName, b: number): Float32Array | null;
   /** Mean |alpha * H| over the plastic synapses of batch element b (0 without plasticity). */
@@ -767,6 +769,15 @@ export function createKernelNet(spec: NetworkSpec, params: Float32Array, batch =
     step,
     setParams: bindParams,
     freezePlasticity(f: boolean) { frozen = f; },
+    clearPlasticTraces() {
+      for (const pr of projections) {
+        if (pr.plastic) {
+          pr.H.fill(0);
+          for (let b = 0; b < B; b++) pr.WE.set(pr.W, b * pr.nPre * nHid);
+        }
+        if (pr.E.length) pr.E.fill(0);
+      }
+    },
     plasticTrace(name, b) {
       const pr = projections.find((p) => p.name === name);
       if (!pr || !pr.plastic) return null;

@@ -4,7 +4,8 @@
  * a checkpoint and a metrics row per generation. Resuming from a checkpoint replays bit for bit.
  */
 import { siblingModule } from "../core/package.ts";
-import { makeEnv } from "../../envs/index.ts";
+import { envDefinition, makeEnv } from "../../envs/index.ts";
+import { collectVersions } from "../policy/versions.ts";
 import { createSearcher, parameterGroups, perParameterScale } from "./es/index.ts";
 import { SpikelocoError } from "../core/errors.ts";
 import { maxOnsetStep, strata } from "../env/conditions.ts";
@@ -100,7 +101,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
       generations: options.generations,
       deadline: options.minutes !== undefined ? Date.now() + options.minutes * 60_000 : undefined,
       outDir: options.outDir,
-      checkpointBase: () => ({ spec, config: { ...config }, seed }),
+      checkpointBase: () => ({ spec, config: { ...config }, seed, versions: { ...collectVersions(), env: `${config.env}@${envDefinition(config.env).version}` } }),
       evalCenterEvery: config.evalCenterEvery,
       signal: options.signal,
       info: info ? { elapsedSeconds: info.elapsedSeconds, totalSteps: info.totalSteps, totalSimSeconds: info.totalSimSeconds } : undefined,
