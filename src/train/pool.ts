@@ -1,27 +1,17 @@
 /**
- * Rollouts over a piscina worker pool. Per generation the trainer writes center, sigma and the frozen
- * normaliser into SharedArrayBuffers; tasks carry only seeds and signs, results only returns and stats.
+ * Rollouts over the local thread pool (threads.ts). Per generation the trainer writes center, sigma and
+ * the frozen normaliser into SharedArrayBuffers; tasks carry only seeds and signs, results only returns and stats.
  * Each task depends only on its seeds and the shared state, and results are reassembled by population
  * index (stats merged in index order), so a generation's outcome is the same for any worker count.
  * `workers: 0` evaluates in-process (same code path, no threads).
  */
-import { availableParallelism } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Piscina } from "piscina";
+import { siblingModule } from "../core/package.ts";
 import { Rng, deriveSeed } from "../core/rng.ts";
 import { allocateStrata } from "../env/conditions.ts";
 import type { EvaluationRequest, EvaluationResult, Problem } from "./es/problem.ts";
 import { ObsStats } from "../policy/normalizer.ts";
-import {
-  allocateShared,
-  viewShared,
-  type Evaluator,
-  type EvaluatorFactory,
-  type MemberResult,
-  type MemberTask,
-  type SharedParams,
-  type WorkerData,
-} from "./fitness.ts";
+import { allocateShared, viewShared, type MemberResult, type MemberTask, type SharedParams, type WorkerData } from "./fitness.ts";
+import { defaultThreads, ThreadPool } from "./threads.ts";
 
 export interface PoolOptions {
   /** Absolute path of a module exporting `createEvaluator(config)`. */
@@ -44,15 +34,14 @@ export interface PoolOptions {
 }
 
 export function defaultWorkers(): number {
-  return availableParallelism();
+  return defaultThreads();
 }
 
 export class RolloutPool implements Problem {
   readonly dim: number;
   readonly workers: number;
   private readonly shared: SharedParams;
-  private readonly piscina: Piscina | null;
-  private local: Promise<Evaluator> | null = null;
+  private readonly threads: ThreadPool<MemberTask, MemberResult>;
 
   constructor(private readonly options: PoolOptions) {
     this.dim = options.dim;
@@ -60,18 +49,8 @@ export class RolloutPool implements Problem {
     const buffers = allocateShared(options.dim, options.obsDim);
     this.shared = viewShared(buffers);
     this.shared.scale.fill(1);
-    if (this.workers > 0) {
-      const workerData: WorkerData = { evaluatorModule: options.evaluatorModule, config: options.config, shared: buffers };
-      this.piscina = new Piscina({
-        filename: fileURLToPath(new URL("./worker.mjs", import.meta.url)),
-        minThreads: this.workers,
-        maxThreads: this.workers,
-        idleTimeout: 60_000,
-        workerData,
-      });
-    } else {
-      this.piscina = null;
-    }
+    const data: WorkerData = { evaluatorModule: options.evaluatorModule, config: options.config, shared: buffers };
+    this.threads = new ThreadPool({ module: siblingModule(import.meta.url, "./fitness.ts"), data, threads: this.workers });
   }
 
   episodeSeeds(generation: number): number[] {
@@ -95,15 +74,6 @@ export class RolloutPool implements Problem {
     }
   }
 
-  private async runTask(task: MemberTask): Promise<MemberResult> {
-    if (this.piscina) return (await this.piscina.run(task)) as MemberResult;
-    this.local ??= (async () => {
-      const mod = (await import(pathToFileURL(this.options.evaluatorModule).href)) as { createEvaluator: EvaluatorFactory };
-      return mod.createEvaluator(this.options.config);
-    })();
-    return (await this.local).evaluate(task, this.shared);
-  }
-
   async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
     this.publish(request);
     const episodeSeeds = this.episodeSeeds(request.generation);
@@ -112,17 +82,7 @@ export class RolloutPool implements Problem {
       generation: request.generation, index: c.index, seed: c.seed, sign: c.sign, episodeSeeds, collectStats: true,
       ...(episodeStrata ? { episodeStrata } : {}),
     }));
-    let results: MemberResult[];
-    if (this.piscina) {
-      results = await Promise.all(tasks.map((t) => this.runTask(t)));
-    } else {
-      // in-process: one evaluator instance, so one task at a time (an evaluator may await between episodes)
-      results = [];
-      for (const t of tasks) {
-        results.push(await this.runTask(t));
-        await new Promise((r) => setImmediate(r)); // let signals (Ctrl-C) and I/O through between members
-      }
-    }
+    const results = await Promise.all(tasks.map((t) => this.threads.run(t)));
     results.sort((a, b) => a.index - b.index);
     const fitness = new Float64Array(request.candidates.length);
     let stats: ObsStats | null = null;
@@ -146,7 +106,7 @@ export class RolloutPool implements Problem {
 
   async evaluateCenter(request: Omit<EvaluationRequest, "candidates">): Promise<{ return: number; metrics: Record<string, number> }> {
     this.publish(request);
-    const r = await this.runTask({
+    const r = await this.threads.run({
       generation: request.generation,
       index: -1,
       seed: 0,
@@ -159,7 +119,6 @@ export class RolloutPool implements Problem {
   }
 
   async close(): Promise<void> {
-    if (this.piscina) await this.piscina.destroy();
-    if (this.local) (await this.local).close?.();
+    await this.threads.destroy();
   }
 }

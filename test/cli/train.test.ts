@@ -19,7 +19,7 @@ const rows = (dir: string) =>
 
 describe("spikeloco train: input errors", () => {
   const cases: Array<[string[], RegExp]> = [
-    [["--env", "dog"], /--env must be one of ant, hexapod, got 'dog'/],
+    [["--env", "dog"], /--env must be one of ant, hexapod, legged, got 'dog'/],
     [["--env", "ant", "--population", "5"], /--population must be even \(antithetic pairs\), got 5/],
     [["--env", "ant", "--generations", "0"], /--generations must be >= 1, got 0/],
     [["--env", "ant", "--algo", "cma"], /--algo must be one of es, pgpe, got 'cma'/],

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnv } from "../../envs/index.ts";
 import { ablationHooks, type Ablation } from "../../src/eval/ablation.ts";
-import { AdaptationRunner } from "../../src/eval/experiments/adaptation-episode.ts";
+import { EpisodeRunner } from "../../src/eval/episode.ts";
 import { armConfig, evaluateAdaptation, loadAdaptationDefinition, runDir, trainArms, type AdaptationDefinition } from "../../src/eval/experiments/adaptation.ts";
 import { createPolicy } from "../../src/policy/policy.ts";
 import { loadAgentSpec } from "../../src/policy/presets.ts";
@@ -125,16 +125,18 @@ describe("training and evaluating the arms (tiny budget)", () => {
       expect(h.diffs["C-D"].v_pre).toEqual({ mean: 0, ci: [0, 0] });
     }
     expect(r.timing.sim_seconds_per_wall_second).toBeGreaterThan(0);
-    // one episode re-run on its own gives the same numbers (jobs are self-contained)
-    const runner = new AdaptationRunner();
+    // one job re-run on its own (ablation zero-at-onset = arm D) gives the same pre-onset speed as arm C
+    const runner = new EpisodeRunner();
     const e = d.evaluation;
-    const one = await runner.run({
-      arm: "C", condition: 0, unit: 0, seed: r.episode_seeds[0], checkpoint: checkpoints.C[0], ablation: "as-trained", envId: r.env.id, envOptions: r.env.options,
-      conditions: e.heldOut[0].conditions as never, onsetStep: e.onsetStep, maxSteps: e.maxSteps, window: e.window, preOnsetWindows: e.preOnsetWindows,
-      recoveryFraction: e.recoveryFraction, early: e.earlyWindow, late: e.lateWindow,
-    });
+    const job = {
+      controller: 3, condition: 0, unit: 0, seed: r.episode_seeds[0], checkpoint: checkpoints.C[0], generation: 1, frozen: false, envId: r.env.id, envOptions: r.env.options,
+      conditions: { ...(e.heldOut[0].conditions as object), onsetStep: e.onsetStep }, maxSteps: e.maxSteps, trace: true, onsetStep: e.onsetStep,
+    };
+    const asTrained = await runner.run(job);
+    const zeroed = await runner.run({ ...job, ablation: "zero-at-onset" });
+    const again = await runner.run(job); // the shared cached policy is unfrozen again for the next job
     await runner.close();
-    expect(one.v_late).toBeCloseTo(r.held_out[0].arms.C.v_late * 2, -10); // bounded sanity (a mean of 2 includes this one)
-    expect(Number.isFinite(one.v_pre)).toBe(true);
+    expect(Array.from(zeroed.trace!.speed.subarray(0, e.onsetStep + 1))).toEqual(Array.from(asTrained.trace!.speed.subarray(0, e.onsetStep + 1)));
+    expect(Array.from(again.trace!.speed)).toEqual(Array.from(asTrained.trace!.speed));
   }, 300_000);
 });

@@ -83,8 +83,10 @@ Examples:
           }
         }
         const { evaluate } = await import("../../eval/evaluate.ts");
-        const { createEvalProgress } = await import("../../eval/progress.ts");
-        let progress: ReturnType<typeof createEvalProgress> | null = null;
+        const { whenInterrupted } = await import("../../train/threads.ts");
+        const progress = (await import("../progress.ts")).progressFromEvents("episodes", `eval ${suite.name}`);
+        const { interruptSignal } = await import("../train/locomotion.ts");
+        const interrupt = interruptSignal("stopping the evaluation; the report keeps the paired units that finished");
         const report = await evaluate({
           checkpoints: flags.checkpoint,
           suite,
@@ -96,12 +98,24 @@ Examples:
           only: flags.only,
           resamples: flags.resamples,
           onWarning: (message) => log(`warning: ${message}`),
-          onProgress: (done, total) => {
-            progress ??= createEvalProgress(total, `eval ${suite.name}`);
-            progress.update(done);
-          },
-        });
-        (progress as ReturnType<typeof createEvalProgress> | null)?.stop();
+          onProgress: progress.onProgress,
+          signal: interrupt.signal,
+        })
+          .catch(whenInterrupted(null))
+          .finally(() => {
+            progress.stop();
+            interrupt.dispose();
+          });
+        if (!report) {
+          log("spikeloco: interrupted before any paired unit finished; nothing to report");
+          process.exitCode = 130;
+          return;
+        }
+        if (report.interrupted) {
+          const i = report.interrupted;
+          log(`spikeloco: interrupted after ${i.episodesDone}/${i.episodesPlanned} episodes; the report keeps the ${report.units} of ${i.unitsPlanned} paired units that finished`);
+          process.exitCode = 130;
+        }
         const { writeFileSync } = await import("node:fs");
         const json = JSON.stringify(report);
         const written: Record<string, string | string[]> = {};
@@ -116,7 +130,7 @@ Examples:
           writeFileSync(flags.out, json);
           written.json = flags.out;
         }
-        if (flags.record) {
+        if (flags.record && !report.interrupted) {
           const { recordEpisodes } = await import("../../eval/record.ts");
           written.recordings = await recordEpisodes(report, flags.record, (path, frames) => log(`recording: ${path} (${frames} frames)`));
         }
@@ -126,3 +140,4 @@ Examples:
       }),
     );
 }
+

@@ -80,10 +80,12 @@ async function trainThenEvaluate(o: Opts, resume: boolean, interrupt: Interrupt)
   if (o.eval && training.stopped_by !== "signal") {
     const { loadSuite } = await import("../../eval/suite.ts");
     const { evaluate } = await import("../../eval/evaluate.ts");
+    const { whenInterrupted } = await import("../../train/threads.ts");
     const { renderHtmlReport } = await import("../../eval/report-html.ts");
     const { renderTable } = await import("../../eval/table.ts");
     const { writeFileSync } = await import("node:fs");
     log(`evaluating ${o.out} under the robustness suite (${o.evalSeeds} seeds)`);
+    const progress = (await import("../progress.ts")).progressFromEvents("episodes", "eval robustness");
     const report = await evaluate({
       checkpoints: [o.out],
       suite: loadSuite("robustness"),
@@ -92,13 +94,20 @@ async function trainThenEvaluate(o: Opts, resume: boolean, interrupt: Interrupt)
       ablation: true,
       workers: o.workers,
       resamples: 2000,
-    });
-    const html = join(o.out, "eval.html");
-    writeFileSync(html, renderHtmlReport(report));
-    writeFileSync(join(o.out, "eval.json"), JSON.stringify(report));
-    log(renderTable(report));
-    log(`report: ${html}`);
-    evaluation = { report: html, json: join(o.out, "eval.json") };
+      onProgress: progress.onProgress,
+      signal: interrupt.signal,
+    })
+      .catch(whenInterrupted(null))
+      .finally(progress.stop);
+    if (!report || report.interrupted) process.exitCode = 130;
+    if (report) {
+      const html = join(o.out, "eval.html");
+      writeFileSync(html, renderHtmlReport(report));
+      writeFileSync(join(o.out, "eval.json"), JSON.stringify(report));
+      log(renderTable(report));
+      log(`report: ${html}`);
+      evaluation = { report: html, json: join(o.out, "eval.json") };
+    }
   }
   printResult({ training, evaluation }, !!o.json, (r) => `${formatLocomotionSummary(r.training)}${r.evaluation ? `\nevaluation report: ${r.evaluation.report}` : ""}`);
 }

@@ -26,7 +26,8 @@ export function register(program: Command): void {
   program
     .command("train")
     .description("meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)")
-    .option("--env <id>", "robot environment: ant | hexapod", choice("--env", ["ant", "hexapod"]))
+    .option("--env <id>", "robot environment: ant | hexapod | legged (with --robot)", choice("--env", ["ant", "hexapod", "legged"]))
+    .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')")
     .option("--task <name>", "temporal task: cue-association | pattern-completion", choice("--task", ["cue-association", "pattern-completion"]))
     .option("--agent <name>", "controller preset (static, hebb, oja, bcm, stdp, nm-hebb, nm-oja, nm-bcm, nm-stdp)", "nm-hebb")
     .option("--algo <name>", "ES searcher: es (OpenAI-ES + Adam) | pgpe (PGPE + ClipUp)", choice("--algo", ["es", "pgpe"]))
@@ -68,7 +69,7 @@ export function register(program: Command): void {
         const viewer = watch
           ? await (await import("../../serve/watch.ts")).attachTrainingViewer({
               envId: flags.resume ? undefined : flags.env,
-              envOptions: flags.resume ? undefined : { clockHz: flags.clockHz ?? (await import("../../train/config.ts")).LOCOMOTION_DEFAULTS.clockHz },
+              envOptions: flags.resume ? undefined : (await import("../train/locomotion.ts")).envOptionsFromFlags(flags),
               runDir: flags.resume ?? flags.out ?? defaultOutDir(flags.env!, flags.agent, flags.seed),
               agent: flags.agent,
               port: watch === true ? 8080 : intOption("--watch", 0, 65535)(String(watch)),

@@ -2,7 +2,7 @@
  * What `spikeloco train` does once its flags are parsed: build or resume the configuration, refuse
  * conflicting flags with specific reasons, run training with a progress bar on stderr, save on Ctrl-C.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { SpikelocoError } from "../../core/errors.ts";
 import { checkpointExists, loadCheckpoint, type Checkpoint } from "../../policy/checkpoint.ts";
 import { createProgress } from "../progress.ts";
@@ -10,6 +10,8 @@ import { LOCOMOTION_DEFAULTS, readConditionsFile, type LocomotionTrainConfig } f
 
 export interface TrainFlags {
   env?: string;
+  /** --env legged: robot file. */
+  robot?: string;
   task?: string;
   agent: string;
   algo?: "es" | "pgpe";
@@ -35,6 +37,18 @@ export interface TrainFlags {
   batch?: number;
 }
 
+/** The env options a new run stores in its checkpoint (eval and the viewer rebuild the env from them). */
+export function envOptionsFromFlags(flags: TrainFlags): { clockHz: number; robot?: string } {
+  const options: { clockHz: number; robot?: string } = { clockHz: flags.clockHz ?? LOCOMOTION_DEFAULTS.clockHz };
+  if (flags.env === "legged") {
+    if (!flags.robot) throw new SpikelocoError("--env legged needs --robot <file>", "--robot");
+    options.robot = resolve(flags.robot);
+  } else if (flags.robot !== undefined) {
+    throw new SpikelocoError("--robot is only for --env legged", "--robot");
+  }
+  return options;
+}
+
 export function defaultOutDir(kind: string, agent: string, seed: number): string {
   return join("runs", `${kind}-${agent}-s${seed}`);
 }
@@ -51,11 +65,11 @@ export interface Interrupt {
   dispose: () => void;
 }
 
-export function interruptSignal(): Interrupt {
+export function interruptSignal(doing = "saving the last completed generation and exiting"): Interrupt {
   const controller = new AbortController();
   const onInt = () => {
     if (controller.signal.aborted) process.exit(130);
-    process.stderr.write("\nspikeloco: interrupted — saving the last completed generation and exiting (Ctrl-C again to force)\n");
+    process.stderr.write(`\nspikeloco: interrupted — ${doing} (Ctrl-C again to force)\n`);
     controller.abort();
   };
   process.on("SIGINT", onInt);
@@ -82,6 +96,7 @@ function resumeConflicts(flags: TrainFlags, explicitAgent: boolean, cfg: Locomot
   clash("--episodes", flags.episodes, cfg.episodesPerMember);
   clash("--max-steps", flags.maxSteps, cfg.maxSteps);
   clash("--clock-hz", flags.clockHz, cfg.envOptions?.clockHz ?? 0);
+  if (flags.robot !== undefined) clash("--robot", resolve(flags.robot), cfg.envOptions?.robot);
   clash("--sigma", flags.sigma, cfg.sigma);
   clash("--lr", flags.lr, cfg.lr);
   clash("--weight-decay", flags.weightDecay, cfg.weightDecay);
@@ -143,7 +158,7 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
       normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
       evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
       conditions,
-      envOptions: { clockHz: flags.clockHz ?? LOCOMOTION_DEFAULTS.clockHz },
+      envOptions: envOptionsFromFlags(flags),
     };
     out = flags.out ?? defaultOutDir(config.env, config.agent, seed);
     refuseOverwrite(out);

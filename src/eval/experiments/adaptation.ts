@@ -9,18 +9,34 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Piscina } from "piscina";
 import { z } from "zod";
+import { siblingModule } from "../../core/package.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { deriveSeed } from "../../core/rng.ts";
 import { parseConditions, type Conditions } from "../../env/conditions.ts";
 import { checkpointEnv, checkpointExists, loadCheckpoint } from "../../policy/checkpoint.ts";
 import type { LocomotionTrainConfig } from "../../train/config.ts";
 import { LOCOMOTION_DEFAULTS } from "../../train/config.ts";
+import { defaultThreads, ThreadPool } from "../../train/threads.ts";
 import { ABLATIONS, type Ablation } from "../ablation.ts";
+import { recoveryTime } from "../adaptation.ts";
+import type { EpisodeRecord } from "../aggregate.ts";
+import type { EpisodeJob } from "../episode.ts";
 import { mean, pairedDifference, type Interval } from "../stats.ts";
-import { AdaptationRunner, type AdaptationEpisode, type AdaptationJob } from "./adaptation-episode.ts";
+
+/** What the experiment keeps of one episode. */
+export interface AdaptationEpisode {
+  arm: Arm;
+  condition: number;
+  unit: number;
+  v_pre: number;
+  v_early: number;
+  v_late: number;
+  /** Steps after onset until the one-window moving speed regains the fraction; null = never (or undefined). */
+  recovery_steps: number | null;
+  fell: boolean;
+  steps: number;
+}
 
 export const TRAINED_ARMS = ["A", "B", "C"] as const;
 export const ARMS = ["A", "B", "C", "D", "E"] as const;
@@ -184,6 +200,7 @@ export interface EvaluateAdaptationOptions {
   workers?: number;
   resamples?: number;
   onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
 }
 
 export interface ArmMetrics {
@@ -228,8 +245,14 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
   }
   const first = await loadCheckpoint(o.checkpoints.A[0]);
   const env = checkpointEnv(first, o.checkpoints.A[0]);
+  const probe = await (await import("../../../envs/index.ts")).makeEnv(env.envId, env.envOptions);
+  const controlDt = probe.controlDt;
+  probe.close();
+  const generations = new Map<string, number>();
   for (const arm of TRAINED_ARMS) for (const dir of o.checkpoints[arm]) {
-    const other = checkpointEnv(await loadCheckpoint(dir), dir);
+    const ckpt = await loadCheckpoint(dir);
+    generations.set(dir, ckpt.training.generation);
+    const other = checkpointEnv(ckpt, dir);
     if (other.envId !== env.envId || JSON.stringify(other.envOptions) !== JSON.stringify(env.envOptions)) throw new SpikelocoError(`was trained in another env than ${o.checkpoints.A[0]}`, dir);
   }
   const e = def.evaluation;
@@ -241,21 +264,36 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
     unitCkpt.push(s);
   }
   const conditions = [...e.heldOut, e.intact];
-  const jobs: AdaptationJob[] = [];
+  const jobs: EpisodeJob[] = [];
+  const jobArm: Arm[] = [];
   for (let u = 0; u < unitSeeds.length; u++) conditions.forEach((c, ci) => {
-    for (const arm of ARMS) {
+    ARMS.forEach((arm, ai) => {
       const src = armSource(def, arm);
+      const checkpoint = o.checkpoints[src.trained][unitCkpt[u]];
       jobs.push({
-        arm, condition: ci, unit: u, seed: unitSeeds[u], checkpoint: o.checkpoints[src.trained][unitCkpt[u]], ablation: src.ablation,
-        envId: env.envId, envOptions: env.envOptions, conditions: c.conditions as Conditions, onsetStep: e.onsetStep, maxSteps: e.maxSteps,
-        window: e.window, preOnsetWindows: e.preOnsetWindows, recoveryFraction: e.recoveryFraction, early: e.earlyWindow, late: e.lateWindow,
+        controller: ai, condition: ci, unit: u, seed: unitSeeds[u], checkpoint, generation: generations.get(checkpoint)!, frozen: false,
+        envId: env.envId, envOptions: env.envOptions, conditions: { ...(c.conditions as Conditions), onsetStep: e.onsetStep }, maxSteps: e.maxSteps,
+        trace: true, ablation: src.ablation, onsetStep: e.onsetStep,
       });
-    }
+      jobArm.push(arm);
+    });
   });
-  const episodes = await runJobs(jobs, o.workers ?? 0, o.onProgress);
+  const pool = new ThreadPool<EpisodeJob, EpisodeRecord>({ module: siblingModule(import.meta.url, "../episode.ts"), data: null, threads: o.workers ?? defaultThreads() });
+  let done = 0;
+  let records: EpisodeRecord[];
+  try {
+    records = await Promise.all(jobs.map(async (job) => {
+      const r = await pool.run(job, o.signal);
+      o.onProgress?.(++done, jobs.length);
+      return r;
+    }));
+  } finally {
+    await pool.destroy();
+  }
+  const episodes = records.map((r, k) => toEpisode(def, jobArm[k], r));
   const seconds = (performance.now() - started) / 1000;
-  const steps = episodes.reduce((s, r) => s + r.steps, 0);
-  const simSeconds = episodes.reduce((s, r) => s + r.sim_seconds, 0);
+  const steps = records.reduce((s, r) => s + r.steps, 0);
+  const simSeconds = steps * controlDt;
   const results = conditions.map((c, ci) => summarise(def, c.name, episodes.filter((r) => r.condition === ci), unitSeeds.length, o.resamples, e.seed));
   return {
     experiment: "adaptation",
@@ -314,33 +352,15 @@ function summarise(def: AdaptationDefinition, name: string, rows: AdaptationEpis
   return { condition: name, arms, diffs };
 }
 
-async function runJobs(jobs: AdaptationJob[], workers: number, onProgress?: (done: number, total: number) => void): Promise<AdaptationEpisode[]> {
-  let done = 0;
-  const tick = () => onProgress?.(++done, jobs.length);
-  if (workers === 0) {
-    const runner = new AdaptationRunner();
-    try {
-      const out: AdaptationEpisode[] = [];
-      for (const job of jobs) {
-        out.push(await runner.run(job));
-        tick();
-      }
-      return out;
-    } finally {
-      // an error inside Rapier can leave the world unfreeable; do not let that hide the error itself
-      await runner.close().catch(() => undefined);
-    }
-  }
-  const pool = new Piscina({ filename: fileURLToPath(new URL("./worker.mjs", import.meta.url)), minThreads: workers, maxThreads: workers });
-  try {
-    return await Promise.all(jobs.map(async (job) => {
-      const r = (await pool.run(job)) as AdaptationEpisode;
-      tick();
-      return r;
-    }));
-  } finally {
-    await pool.destroy();
-  }
+/** Window speeds and recovery of one episode; after a fall the robot's speed counts as 0 (it has not recovered). */
+function toEpisode(def: AdaptationDefinition, arm: Arm, r: EpisodeRecord): AdaptationEpisode {
+  const e = def.evaluation;
+  const speed = new Float64Array(e.maxSteps);
+  if (r.trace) speed.set(r.trace.speed.subarray(0, e.maxSteps));
+  const o = e.onsetStep;
+  const win = (a: number, b: number) => mean(speed.subarray(o + a, o + b));
+  const rec = recoveryTime(speed, { onsetStep: o, window: e.window, fraction: e.recoveryFraction, preOnsetWindows: e.preOnsetWindows });
+  return { arm, condition: r.condition, unit: r.unit, v_pre: rec.preOnsetSpeed, v_early: win(...e.earlyWindow), v_late: win(...e.lateWindow), recovery_steps: rec.steps, fell: r.fell, steps: r.steps };
 }
 
 /** A terminal table: per condition, each arm's window speeds and the paired differences with CIs. */
