@@ -42,8 +42,10 @@ export async function shipToZoo(runDir: string, name: string, description: strin
   if (existsSync(dest)) rmSync(dest, { recursive: true });
   mkdirSync(dest, { recursive: true });
   const info = (ckpt.training.info ?? {}) as { elapsedSeconds?: number; totalSimSeconds?: number };
-  saveCheckpoint(dest, { ...ckpt, training: { generation: ckpt.training.generation, info: ckpt.training.info } });
   const { envId, envOptions } = checkpointEnv(ckpt, runDir);
+  // runs made before checkpoints recorded the env version get the version current at shipping time
+  const versions = { ...(ckpt.versions ?? {}), env: ckpt.versions?.env ?? `${envId}@${envDefinition(envId).version}` };
+  saveCheckpoint(dest, { ...ckpt, versions, training: { generation: ckpt.training.generation, info: ckpt.training.info } });
   const metricsPath = join(runDir, METRICS_FILE);
   const rows = existsSync(metricsPath) ? readFileSync(metricsPath, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>) : [];
   const curve = rows.map((r) => ({
