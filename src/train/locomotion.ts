@@ -19,6 +19,7 @@ import type { LocomotionEvaluatorConfig } from "./locomotion-fitness.ts";
 import type { GenerationMetrics } from "./metrics.ts";
 import { RolloutPool, defaultWorkers } from "./pool.ts";
 import type { LocomotionTrainConfig } from "./config.ts";
+import type { DistributedOptions } from "./distributed/index.ts";
 
 export interface LocomotionRunOptions {
   config: LocomotionTrainConfig;
@@ -32,6 +33,8 @@ export interface LocomotionRunOptions {
   resume?: Checkpoint;
   signal?: AbortSignal;
   onGeneration?: (row: GenerationMetrics) => void;
+  /** Evaluate members on `spikeloco worker` processes over NATS instead of local threads. */
+  distributed?: DistributedOptions;
 }
 
 export interface LocomotionRunResult extends EvolveResult {
@@ -40,6 +43,8 @@ export interface LocomotionRunResult extends EvolveResult {
   normalizer: RunningNormalizer;
   dim: number;
   workers: number;
+  /** NATS pool totals (workers, cores, re-issued members, bytes...), for distributed runs. */
+  pool?: Record<string, number>;
 }
 
 const evaluatorModule = siblingModule(import.meta.url, "./locomotion-fitness.ts");
@@ -61,15 +66,16 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
   const initial = options.resume ? options.resume.params : fresh;
   // group scales come from the initialisation (a pure function of spec and seed), so a resume recomputes them
   const groups = parameterGroups(buildLayout(spec), fresh, config.groupScaling ?? "none");
-  const searcher = createSearcher(config.algo, initial, {
+  const searcherOptions = {
     popSize: config.popSize,
     sigma: config.sigma,
     lr: config.lr,
     seed,
     weightDecay: config.weightDecay,
-    weightDecayMode: config.weightDecayMode ?? "coupled",
+    weightDecayMode: config.weightDecayMode ?? ("coupled" as const),
     scale: config.groupScaling && config.groupScaling !== "none" ? perParameterScale(groups, fresh.length) : undefined,
-  });
+  };
+  const searcher = createSearcher(config.algo, initial, searcherOptions);
   const normalizer = options.resume?.normalizer ? RunningNormalizer.fromState(options.resume.normalizer) : new RunningNormalizer(obsDim, { clip: config.normalizerClip });
   if (options.resume?.training.searcher) searcher.load(options.resume.training.searcher);
 
@@ -82,6 +88,17 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
     normalizerClip: config.normalizerClip,
   };
   const workers = options.workers ?? defaultWorkers();
+  const nats = options.distributed
+    ? await (await import("./distributed/index.ts")).openNatsPool(options.distributed, {
+        evaluatorModule,
+        config: evaluatorConfig,
+        dim: searcher.dim,
+        obsDim,
+        // plain arrays: the description travels as JSON (a Float32Array would not survive it)
+        searcher: { algo: config.algo, options: { ...searcherOptions, scale: searcherOptions.scale ? Array.from(searcherOptions.scale) : undefined } },
+        snapshot: () => ({ searcher: searcher.state(), normalizer: normalizer.state() }),
+      })
+    : undefined;
   const pool = new RolloutPool({
     evaluatorModule,
     config: evaluatorConfig,
@@ -91,6 +108,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
     episodesPerMember: config.episodesPerMember,
     seed,
     strataWeights: strata(config.conditions ?? {}).map((s) => s.weight),
+    pool: nats,
   });
   const info = (options.resume?.training.info as { elapsedSeconds: number; totalSteps: number; totalSimSeconds: number } | undefined) ?? undefined;
   try {
@@ -107,7 +125,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
       info: info ? { elapsedSeconds: info.elapsedSeconds, totalSteps: info.totalSteps, totalSimSeconds: info.totalSimSeconds } : undefined,
       onGeneration: options.onGeneration,
     });
-    return { ...result, spec, params: searcher.center.slice(), normalizer, dim: searcher.dim, workers };
+    return { ...result, spec, params: searcher.center.slice(), normalizer, dim: searcher.dim, workers: pool.workers, pool: nats?.totals() };
   } finally {
     await pool.close();
   }

@@ -8,6 +8,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
 import type { TrainFlags } from "../train/locomotion.ts";
 import { action, floatOption, intOption, printResult } from "../output.ts";
+import { NATS_FLAG_SPECS } from "../../train/distributed/flags.ts";
 
 function choice(name: string, allowed: readonly string[]) {
   return (value: string): string => {
@@ -23,7 +24,7 @@ function evenPopulation(value: string): number {
 }
 
 export function register(program: Command): void {
-  program
+  const train = program
     .command("train")
     .description("meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)")
     .option("--env <id>", "robot environment: ant | hexapod | legged (with --robot)", choice("--env", ["ant", "hexapod", "legged"]))
@@ -51,12 +52,15 @@ export function register(program: Command): void {
     .option("--iterations <n>", "BPTT iterations (--task; default 300 unless --minutes)", intOption("--iterations", 1))
     .option("--batch <n>", "BPTT episodes per iteration (--task)", intOption("--batch", 1, 1024))
     .option("--watch [port]", "serve the live viewer (default port 8080; next free one if taken): the newest checkpoint's controller, updated every generation")
+    .option("--run-id <id>", "with --nats: the run's namespace on the server (default: derived from this host and the run directory, so --resume keeps it)")
+    .option("--nats-timeout <s>", "with --nats: seconds without a heartbeat before a worker's members are re-issued", floatOption("--nats-timeout", 0.2, 3600), 10)
     .option("--json", "print exactly one JSON object on stdout")
     .action(
       action(async (flags: TrainFlags, cmd: Command) => {
         if (flags.env && flags.task) throw new SpikelocoError("give either --env or --task, not both", "--task");
         const explicitAgent = cmd.getOptionValueSource("agent") === "cli";
         if (flags.task) {
+          if (flags.nats) throw new SpikelocoError("distributes ES runs (--env); --task runs BPTT in one process", "--nats");
           const { runTaskTraining, formatTaskSummary } = await import("../train/task.ts");
           printResult(await runTaskTraining(flags), !!flags.json, formatTaskSummary);
           return;
@@ -85,5 +89,6 @@ export function register(program: Command): void {
         }
       }),
     );
+  for (const [flags, description] of NATS_FLAG_SPECS) train.option(flags, description);
 }
 

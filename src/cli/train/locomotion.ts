@@ -3,12 +3,14 @@
  * conflicting flags with specific reasons, run training with a progress bar on stderr, save on Ctrl-C.
  */
 import { join, resolve } from "node:path";
+import type { NatsFlags } from "../../train/distributed/flags.ts";
+import { distributedOptions, poolPayload } from "../../train/distributed/cli.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { checkpointExists, loadCheckpoint, type Checkpoint } from "../../policy/checkpoint.ts";
 import { createProgress } from "../progress.ts";
 import { LOCOMOTION_DEFAULTS, readConditionsFile, type LocomotionTrainConfig } from "../../train/config.ts";
 
-export interface TrainFlags {
+export interface TrainFlags extends NatsFlags {
   env?: string;
   /** --env legged: robot file. */
   robot?: string;
@@ -35,6 +37,8 @@ export interface TrainFlags {
   cues?: number;
   iterations?: number;
   batch?: number;
+  runId?: string;
+  natsTimeout?: number;
 }
 
 /** The env options a new run stores in its checkpoint (eval and the viewer rebuild the env from them). */
@@ -120,6 +124,8 @@ export interface LocomotionSummary {
   wall_s: number;
   total_sim_seconds: number;
   sim_seconds_per_wall_second: number;
+  /** --nats: the run id on the server and the pool's totals (workers, cores, re-issued members, bytes). */
+  nats?: { url: string; run_id: string; pool: Record<string, number> };
 }
 
 /**
@@ -168,6 +174,7 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
     throw new SpikelocoError(`the run in '${flags.resume}' has already completed ${resume.training.generation} generations; ask for more`, "--generations");
   }
 
+  const distributed = flags.nats ? distributedOptions(flags, out) : undefined;
   const { trainLocomotion } = await import("../../train/locomotion.ts");
   // With --minutes the bar counts seconds (ETA = time left); otherwise it counts generations.
   const byTime = flags.minutes !== undefined;
@@ -176,6 +183,12 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
   const started = Date.now();
   const ownInterrupt = interrupt ? null : interruptSignal();
   const { signal } = interrupt ?? ownInterrupt!;
+  let shown: { done: number; payload: Record<string, string | number> } = { done: 0, payload: {} };
+  const show = (done: number, payload: Record<string, string | number>) => {
+    shown = { done, payload: { ...shown.payload, ...payload } };
+    progress.update(done, shown.payload);
+  };
+  if (distributed) distributed.onStatus = (s) => show(byTime ? (Date.now() - started) / 1000 : shown.done, poolPayload(s));
   try {
     const result = await trainLocomotion({
       config,
@@ -186,10 +199,11 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
       workers: flags.workers,
       resume,
       signal,
+      distributed,
       onGeneration: (row) => {
         const done = byTime ? (Date.now() - started) / 1000 : row.generation + 1;
         const center = typeof row.center_return === "number" ? ` center ${row.center_return.toFixed(1)}` : "";
-        progress.update(done, {
+        show(done, {
           gen: row.generation + 1,
           return: `${(row.return_mean as number).toFixed(1)} (max ${(row.return_max as number).toFixed(1)})${center}`,
           "sim-s/s": (row.sim_seconds_per_wall_second as number).toFixed(0),
@@ -213,6 +227,7 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
       wall_s: result.info.elapsedSeconds,
       total_sim_seconds: result.info.totalSimSeconds,
       sim_seconds_per_wall_second: result.info.elapsedSeconds > 0 ? result.info.totalSimSeconds / result.info.elapsedSeconds : 0,
+      ...(distributed && result.pool ? { nats: { url: distributed.display, run_id: distributed.runId, pool: result.pool } } : {}),
     };
   } finally {
     progress.stop();
@@ -227,6 +242,7 @@ export function formatLocomotionSummary(s: LocomotionSummary): string {
     `trained ${s.env} / ${s.agent} with ${s.algo} (seed ${s.seed}, ${s.params} parameters, ${s.workers} workers)`,
     `generations: ${s.generation} (stopped by ${s.stopped_by}), wall ${s.wall_s.toFixed(1)} s, ${s.sim_seconds_per_wall_second.toFixed(1)} sim-s per wall-s`,
     `last generation: return mean ${fmt(last.return_mean)} max ${fmt(last.return_max)}, forward speed ${fmt(last.forward_speed)} m/s`,
+    ...(s.nats ? [`NATS ${s.nats.url} run ${s.nats.run_id}: ${s.nats.pool.joinedWorkers} workers joined, ${s.nats.pool.reissued} members re-issued, ${s.nats.pool.duplicates} duplicate results ignored`] : []),
     `checkpoint and metrics.jsonl in ${s.out}`,
   ].join("\n");
 }

@@ -30,7 +30,7 @@ export class OpenAIES implements Searcher {
     this.dim = initial.length;
     this.center = initial.slice();
     this.sigmaValue = options.sigma;
-    this.scale = options.scale ?? null;
+    this.scale = options.scale ? Float32Array.from(options.scale) : null;
     if (this.scale && this.scale.length !== this.dim) throw new Error(`scale has ${this.scale.length} entries, expected ${this.dim}`);
     this.sigma = new Float32Array(this.dim).fill(options.sigma);
     if (this.scale) for (let i = 0; i < this.dim; i++) this.sigma[i] = options.sigma * this.scale[i];
