@@ -25,6 +25,7 @@ export function register(program: Command): void {
     .command("watch")
     .description("serve the live viewer: a checkpoint's controller (or a fresh network) in the simulator, or a recording")
     .option("--checkpoint <dir>", "controller to run (a training run directory); default: a fresh, untrained network")
+    .option("--pretrained <name>", "a shipped controller from zoo/ (e.g. ant-adapt-C) instead of --checkpoint")
     .option("--recording <file>", "replay a recording (.spkrec) instead of simulating")
     .option("--env <id>", "robot environment: ant | hexapod (default: the checkpoint's, else ant)")
     .option("--agent <name>", "preset of the fresh network when there is no checkpoint", "nm-hebb")
@@ -36,7 +37,11 @@ export function register(program: Command): void {
     .option("--steps <n>", "stop after n control steps (with --record: a fixed-length recording)", intOption("--steps", 1, 10_000_000))
     .option("--json", "print one JSON object (url, mode, controller) on stdout once serving")
     .action(
-      action(async (flags: WatchFlags) => {
+      action(async (flags: WatchFlags & { pretrained?: string }) => {
+        if (flags.pretrained) {
+          if (flags.checkpoint) throw new SpikelocoError("give either --checkpoint or --pretrained, not both", "--pretrained");
+          flags.checkpoint = (await import("../../policy/zoo.ts")).zooCheckpoint(flags.pretrained);
+        }
         if (flags.checkpoint && flags.recording) throw new SpikelocoError("give either --checkpoint or --recording, not both", "--recording");
         if (flags.recording && flags.record) throw new SpikelocoError("--record writes a live simulation; it cannot re-record a --recording", "--record");
         const { startLiveWatch, startRecordingWatch } = await import("../../serve/watch.ts");
