@@ -11,7 +11,7 @@ import type { Quat, Vec3 } from "../physics/math.ts";
 import { inverseRotateInto, rotateInto } from "../physics/math.ts";
 import type { Collider, Rapier, World } from "../physics/rapier.ts";
 import type { TerrainDescription, TerrainSpec } from "../physics/terrain.ts";
-import { buildTerrain, describeTerrain, maxHeightNear, terrainHeightAt, terrainSurfaceAt } from "../physics/terrain.ts";
+import { FEATURE_START as FEATURE_START_X, buildTerrain, describeTerrain, maxHeightNear, shiftTerrain, terrainHeightAt, terrainSurfaceAt } from "../physics/terrain.ts";
 import type { EnvDefinition } from "./config.ts";
 import type { Conditions, ResolvedConditions } from "./conditions.ts";
 import { parseConditions, sampleConditions } from "./conditions.ts";
@@ -182,7 +182,8 @@ export class LocomotionEnv implements Env {
     this.resolved = resolved;
     this.info.conditions = resolved;
 
-    const terrainSpec: TerrainSpec = this.resolved.terrain ?? { kind: "flat" };
+    const later = this.resolved.terrainFromOnset === true && this.resolved.onsetStep > 0;
+    const terrainSpec: TerrainSpec = (!later && this.resolved.terrain) || { kind: "flat" };
     const terrainSeed = deriveSeed(this.episodeSeed, "terrain");
     const key = JSON.stringify(terrainSpec) + ":" + (terrainSpec.kind === "rough" ? terrainSeed : 0);
     if (key !== this.terrainKey) {
@@ -298,6 +299,7 @@ export class LocomotionEnv implements Env {
   private applyPhysicalConditions(active: boolean): void {
     const r = this.resolved;
     const built = this.built!;
+    if (active && r.terrainFromOnset && r.terrain && this.terrain.originX === undefined && r.onsetStep > 0) this.switchTerrainOn(r.terrain);
     const friction = active ? (r.friction ?? 1) : 1;
     const mass = active ? (r.mass ?? 1) : 1;
     this.robot.bodies.forEach((b, bi) => {
@@ -339,6 +341,18 @@ export class LocomotionEnv implements Env {
     }
     this.latencySteps = active ? (r.latency?.steps ?? 0) : 0;
     this.onsetApplied = active;
+  }
+
+  /** Replace the flat ground by `spec`, its features starting 0.3 m ahead of the torso. */
+  private switchTerrainOn(spec: TerrainSpec): void {
+    const world = this.world!;
+    // disable, not remove: removing the ground body under a robot in contact made Rapier's step panic
+    for (const c of this.groundColliders) c.setEnabled(false);
+    const x = this.built!.bodies[0].translation(this.tmpVec).x;
+    this.terrain = shiftTerrain(describeTerrain(spec, deriveSeed(this.episodeSeed, "terrain")), x + 0.3);
+    this.terrainKey = "";
+    this.groundColliders = buildTerrain(this.R, world, this.terrain, 1);
+    this.handles!.groundColliders = this.groundColliders.map((c) => c.handle);
   }
 
   private configureMotors(): void {
@@ -828,6 +842,7 @@ export class LocomotionEnv implements Env {
       conditions: this.conditions,
       terrainSpec: this.terrain.spec,
       terrainSeed: this.terrain.seed,
+      terrainOriginX: this.terrain.originX,
       handles: this.handles,
     };
     return { world: this.world.takeSnapshot(), state: JSON.stringify(state) };
@@ -845,7 +860,7 @@ export class LocomotionEnv implements Env {
       episodeSeed: number; nextSeed: number; stepCount: number; done: boolean; onsetApplied: boolean; torsoX: number;
       latencySteps: number; latencyBuf: number[]; applied: number[]; strength: number[]; obsSigma: number[];
       contacts: number[]; contactForce: number[]; obs: number[]; resolved: ResolvedConditions; conditions: Conditions;
-      terrainSpec: TerrainSpec; terrainSeed: number; handles: Handles;
+      terrainSpec: TerrainSpec; terrainSeed: number; terrainOriginX?: number; handles: Handles;
     };
     try {
       s = JSON.parse(snap.state) as typeof s;
@@ -874,7 +889,11 @@ export class LocomotionEnv implements Env {
     this.handles = h;
     this.groundColliders = h.groundColliders.map((hd) => world.getCollider(hd));
     const key = JSON.stringify(s.terrainSpec) + ":" + (s.terrainSpec.kind === "rough" ? s.terrainSeed : 0);
-    if (key !== this.terrainKey) {
+    if (s.terrainOriginX !== undefined) {
+      const described = describeTerrain(s.terrainSpec, s.terrainSeed);
+      this.terrain = shiftTerrain(described, s.terrainOriginX + (described.originX ?? 0) + FEATURE_START_X);
+      this.terrainKey = "";
+    } else if (key !== this.terrainKey) {
       this.terrain = describeTerrain(s.terrainSpec, s.terrainSeed);
       this.terrainKey = key;
     }

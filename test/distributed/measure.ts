@@ -351,8 +351,8 @@ async function micro(): Promise<void> {
       s.startJob(`job${rep}`, pop);
       const queue: Array<[number, string]> = [];
       for (const a of s.assign(1)) for (const p of a.positions) queue.push([p, a.worker]);
-      while (queue.length > 0) {
-        const [pos, w] = queue.shift()!;
+      for (let q = 0; q < queue.length; q++) {
+        const [pos, w] = queue[q];
         decodeUp(resultBytes);
         s.result(w, `job${rep}`, pos, 10);
         for (const a of s.assign(2, w)) for (const p of a.positions) queue.push([p, a.worker]);

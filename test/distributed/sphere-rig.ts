@@ -26,7 +26,7 @@ export interface SphereRun {
 export interface SphereOptions {
   generations?: number;
   algo?: SearcherName;
-  nats?: { url: string; runId: string; timeoutMs?: number; user?: string; pass?: string };
+  nats?: { url: string; runId: string; timeoutMs?: number; user?: string; pass?: string; ca?: string };
   /** Members take this long on the workers (test/distributed/slow-fitness.ts); the local pool ignores it. */
   delayMs?: number;
   onGeneration?: (row: GenerationMetrics, pool: NatsPool | undefined) => void;
@@ -43,7 +43,7 @@ export async function trainSphere(o: SphereOptions = {}): Promise<SphereRun> {
   const evaluatorModule = o.delayMs ? slowModule : sphereModule;
   const nats = o.nats
     ? await openNatsPool(
-        { nats: o.nats.url, runId: o.nats.runId, workerTimeoutMs: o.nats.timeoutMs ?? 1500, log: process.env.NATS_DEBUG ? (m: string) => console.error("coord:", m) : undefined, natsUser: o.nats.user, natsPassword: o.nats.pass, onStatus: o.onStatus },
+        { nats: o.nats.url, runId: o.nats.runId, workerTimeoutMs: o.nats.timeoutMs ?? 1500, log: process.env.NATS_DEBUG ? (m: string) => console.error("coord:", m) : undefined, natsUser: o.nats.user, natsPassword: o.nats.pass, natsCa: o.nats.ca, onStatus: o.onStatus },
         { evaluatorModule, config, dim: DIM, obsDim: 2, searcher: { algo, options }, snapshot: () => ({ searcher: searcher.state(), normalizer: normalizer.state() }) },
       )
     : undefined;

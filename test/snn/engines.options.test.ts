@@ -1,5 +1,5 @@
 /**
- * Tensor engine vs kernel engine on the spec options that the per-model suites (test/snn.engines.<model>.test.ts,
+ * Tensor engine vs kernel engine on the spec options that the per-model suites (test/snn/engines.<model>.test.ts,
  * default variants only) do not reach: eligibility traces, scalar fan-out, per-synapse eta, GRF encoding, the
  * spike-count decoder, learned thresholds and time constants, reset to zero with a refractory period, the
  * fast-sigmoid and Gaussian surrogates. Same tolerance: identical hidden spike trains over 1000 steps (B = 2),
@@ -35,6 +35,16 @@ const cases: Array<{ name: string; v: Variant; extra: Record<string, unknown>; g
     name: "scalar fan-out, per-synapse eta, lif nm-bcm",
     v: { model: "lif", rule: "bcm", modulated: true },
     extra: { plasticity: { rule: "bcm", modulated: true, fanout: "scalar", eta: "synapse", etaInit: 0.1, tauRate: 10, tauTheta: 30 } },
+  },
+  {
+    name: "BCM threshold in target-rate units (r0 = 0.1) with eligibility trace, lif nm-bcm",
+    v: { model: "lif", rule: "bcm", modulated: true },
+    extra: { plasticity: { rule: "bcm", modulated: true, etaInit: 0.1, eligibilityTau: 10, tauRate: 10, tauTheta: 30, bcmTargetRate: 0.1 } },
+  },
+  {
+    name: "BCM threshold in target-rate units (r0 = 0.3), alif bcm",
+    v: { model: "alif", rule: "bcm", modulated: false },
+    extra: { plasticity: { rule: "bcm", modulated: false, etaInit: 0.1, tauRate: 10, tauTheta: 30, bcmTargetRate: 0.3 } },
   },
   {
     name: "GRF encoder, count decoder, learned thresholds and tau, alif nm-oja",

@@ -52,6 +52,7 @@ export function register(program: Command): void {
     .command("watch")
     .description("serve the live viewer: a checkpoint's controller (or a fresh network) in the simulator, or a recording; --export renders a recording to .webm/.png")
     .option("--checkpoint <dir>", "controller to run (a training run directory); default: a fresh, untrained network")
+    .option("--pretrained <name>", "a shipped controller from zoo/ (e.g. ant-adapt-C) instead of --checkpoint")
     .option("--recording <file>", "replay a recording (.spkrec) instead of simulating")
     .option("--env <id>", "robot environment: ant | hexapod (default: the checkpoint's, else ant)")
     .option("--agent <name>", "preset of the fresh network when there is no checkpoint", "nm-hebb")
@@ -68,7 +69,11 @@ export function register(program: Command): void {
     .option("--export-size <WxH>", "size of the exported video or picture", "1280x720")
     .option("--json", "print one JSON object (url, mode, controller) on stdout once serving (or the export's result)")
     .action(
-      action(async (flags: WatchFlags) => {
+      action(async (flags: WatchFlags & { pretrained?: string }) => {
+        if (flags.pretrained) {
+          if (flags.checkpoint) throw new SpikelocoError("give either --checkpoint or --pretrained, not both", "--pretrained");
+          flags.checkpoint = (await import("../../policy/zoo.ts")).zooCheckpoint(flags.pretrained);
+        }
         if (flags.checkpoint && flags.recording) throw new SpikelocoError("give either --checkpoint or --recording, not both", "--recording");
         if (flags.recording && flags.record) throw new SpikelocoError("--record writes a live simulation; it cannot re-record a --recording", "--record");
         if (flags.export && !flags.recording) throw new SpikelocoError("--export renders a recording: give --recording FILE (make one with --record or eval --record)", "--export");

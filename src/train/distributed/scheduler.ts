@@ -43,8 +43,10 @@ interface Job {
   n: number;
   done: Uint8Array;
   remaining: number;
-  /** Members waiting for a worker (a queue; `queued` says which entries are still live). */
+  /** Members waiting for a worker: re-issued ones first (`retry`), then `pending` from `head` on; `queued` says which entries are live. */
   pending: number[];
+  head: number;
+  retry: number[];
   queued: Uint8Array;
   leases: Map<number, Lease[]>;
   durations: number[];
@@ -82,7 +84,7 @@ export class Scheduler {
 
   startJob(key: string, n: number): void {
     if (this.job && this.job.durations.length > 0) this.lastMedianMs = median(this.job.durations);
-    this.job = { key, n, done: new Uint8Array(n), remaining: n, pending: Array.from({ length: n }, (_, i) => i), queued: new Uint8Array(n).fill(1), leases: new Map(), durations: [] };
+    this.job = { key, n, done: new Uint8Array(n), remaining: n, pending: Array.from({ length: n }, (_, i) => i), head: 0, retry: [], queued: new Uint8Array(n).fill(1), leases: new Map(), durations: [] };
     for (const w of this.workers.values()) w.leases.clear();
   }
 
@@ -184,10 +186,15 @@ export class Scheduler {
       job.queued[pos] = 0;
       this.addLease(job, w, pos, a.seq, now);
     };
+    const live = (pos: number) => job.queued[pos] === 1 && job.done[pos] === 0;
     const nextPending = (): number | undefined => {
-      while (job.pending.length > 0) {
-        const pos = job.pending.shift()!;
-        if (job.queued[pos] && !job.done[pos]) return pos;
+      while (job.retry.length > 0) {
+        const pos = job.retry.pop()!;
+        if (live(pos)) return pos;
+      }
+      while (job.head < job.pending.length) {
+        const pos = job.pending[job.head++];
+        if (live(pos)) return pos;
       }
       return undefined;
     };
@@ -201,8 +208,9 @@ export class Scheduler {
         take(w, pos);
       }
     }
-    while (job.pending.length > 0 && !(job.queued[job.pending[0]] && !job.done[job.pending[0]])) job.pending.shift();
-    if (worker === undefined && job.pending.length === 0) {
+    while (job.retry.length > 0 && !live(job.retry[job.retry.length - 1])) job.retry.pop();
+    while (job.head < job.pending.length && !live(job.pending[job.head])) job.head++;
+    if (worker === undefined && job.retry.length === 0 && job.head === job.pending.length) {
       const med = job.durations.length > 0 ? median(job.durations) : this.lastMedianMs;
       const limit = Math.max(this.options.backupMinMs, this.options.backupFactor * med);
       const slow = [...job.leases.entries()]
@@ -254,7 +262,7 @@ export class Scheduler {
     if (ls.length > 0) job.leases.set(pos, ls);
     else job.leases.delete(pos);
     if (requeue && !job.done[pos] && ls.length === 0 && !job.queued[pos]) {
-      job.pending.unshift(pos);
+      job.retry.push(pos);
       job.queued[pos] = 1;
       this.counters.reissued += 1;
     }
