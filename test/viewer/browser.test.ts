@@ -378,12 +378,17 @@ describe("viewer panels, camera, playback, live controls, replay and export", ()
     expect(shown).toBe(0.001);
     await page.locator("#heatScale").selectOption("auto");
     // Every canvas is sized in device pixels for the screen it is on.
+    // (at high quality, where three.js used to log "PCFSoftShadowMap has been removed" on every load)
     const hi = await browser.newPage({ viewport: { width: 1100, height: 680 }, deviceScaleFactor: 2 });
+    const hiConsole: string[] = [];
+    hi.on("console", (m) => hiConsole.push(m.text()));
     try {
-      await hi.goto(watch.url);
+      await hi.goto(`${watch.url}?quality=high`);
       await waitFor(hi, (x) => x.framesReceived > 3, 60_000);
       const sizes = await hi.evaluate(() => [...document.querySelectorAll("#panels canvas")].map((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).clientWidth]));
       for (const [w, cw] of sizes) expect(w).toBe(2 * cw);
+      expect((await pageState(hi)).world!.shadowKind).toBe("map");
+      expect(hiConsole.filter((l) => /PCFSoftShadowMap/.test(l))).toEqual([]);
     } finally {
       await done(hi);
     }
