@@ -83,6 +83,32 @@ export class ContactSensor {
     }
   }
 
+  /**
+   * Ground contact force on each foot (N, world frame, 3 per foot) from the last substep's contact impulses,
+   * into `out`. For display (it allocates); the step reads only the normal forces.
+   */
+  static forceVectors(world: World, footColliders: Collider[], ground: Collider[], dt: number, out: Float32Array): Float32Array {
+    out.fill(0);
+    const groundHandles = new Set(ground.map((c) => c.handle));
+    footColliders.forEach((foot, f) => {
+      world.contactPairsWith(foot, (other) => {
+        if (!groundHandles.has(other.handle)) return;
+        world.contactPair(foot, other, (m, flipped) => {
+          let impulse = 0;
+          for (let i = 0; i < m.numContacts(); i++) impulse += m.contactImpulse(i);
+          if (impulse === 0) return;
+          // the manifold normal points from the first collider to the second; the ground pushes the foot away from itself
+          const n = m.normal();
+          const sign = flipped ? 1 : -1;
+          out[3 * f] += (sign * n.x * impulse) / dt;
+          out[3 * f + 1] += (sign * n.y * impulse) / dt;
+          out[3 * f + 2] += (sign * n.z * impulse) / dt;
+        });
+      });
+    });
+    return out;
+  }
+
   private readManifolds(world: World, footColliders: Collider[], dt: number, flags: Uint8Array, force: Float64Array): void {
     this.world = world;
     for (let f = 0; f < footColliders.length; f++) {

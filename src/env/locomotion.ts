@@ -29,7 +29,7 @@ import { readSnapshot, takeSnapshot } from "./snapshot.ts";
 import { createEpisodeState, type EpisodeState } from "./state.ts";
 import type { BoxSpace, Env, EnvSnapshot, ResetOptions, ResetResult, StepInfo, StepResult } from "./types.ts";
 import type { EpisodeWorld } from "./world.ts";
-import { TerrainCache, buildEpisodeWorld, episodeTerrain, restoreEpisodeWorld, worldHandles } from "./world.ts";
+import { TerrainCache, buildEpisodeWorld, episodeTerrain, replaceGround, restoreEpisodeWorld, worldHandles } from "./world.ts";
 
 export class LocomotionEnv implements Env {
   readonly id: string;
@@ -47,6 +47,7 @@ export class LocomotionEnv implements Env {
   private readonly contacts: ContactSensor;
   private readonly reward: Reward;
   private readonly perturbations: Perturbations;
+  private readonly motors: Motors;
   private readonly measures: StepMeasures;
   private readonly action: Float32Array;
   private readonly info: StepInfo;
@@ -71,7 +72,9 @@ export class LocomotionEnv implements Env {
     this.observer = new Observer(R, def.robot, layout, { clockHz: settings.clockHz, controlDt: this.controlDt });
     this.contacts = new ContactSensor(R, def.robot);
     this.reward = new Reward(settings);
-    this.perturbations = new Perturbations(def.id, def.robot, layout.groups, this.state, new Motors(def.robot));
+    this.motors = new Motors(def.robot);
+    const onTerrain = (w: EpisodeWorld): void => replaceGround(R, w, this.terrains.get(this.state.terrain));
+    this.perturbations = new Perturbations(def.id, def.robot, layout.groups, this.state, this.motors, onTerrain);
     this.action = new Float32Array(nJ);
     this.tmpVec = new R.Vector3(0, 0, 0);
     this.tmpQuat = new R.Quaternion(0, 0, 0, 1);
@@ -96,7 +99,7 @@ export class LocomotionEnv implements Env {
     s.episodeSeed = seed;
     s.nextSeed = deriveSeed(seed, "next-episode");
     s.conditions = conditions;
-    s.terrain = episodeTerrain(resolved.terrain ?? { kind: "flat" }, seed);
+    s.terrain = episodeTerrain(Perturbations.resetTerrain(resolved), seed);
     s.stepCount = 0;
     s.done = false;
     this.w?.world.free();
@@ -215,6 +218,29 @@ export class LocomotionEnv implements Env {
 
   footContacts(): Uint8Array {
     return this.state.contacts;
+  }
+
+  /** Truncation horizon (control steps). */
+  get maxSteps(): number {
+    return this.settings.maxSteps;
+  }
+
+  /** Joint positions (rad, or m for prismatic joints, from rest) of the physics state after the last step, without observation noise. */
+  jointPositions(out: Float32Array): Float32Array {
+    const q = this.observer.jointPos;
+    for (let j = 0; j < q.length; j++) out[j] = q[j];
+    return out;
+  }
+
+  /** Motor torques of the last step (Motors.torques: the PD law, clipped; an estimate for display). */
+  jointTorques(out: Float32Array): Float32Array {
+    return this.motors.torques(out, this.state.applied, this.state.strength, this.observer.jointPos, this.observer.jointVel);
+  }
+
+  /** Ground contact force on each foot (N, world frame, 3 per foot) from the last physics substep. */
+  contactForces(out: Float32Array): Float32Array {
+    if (!this.w) return out.fill(0);
+    return ContactSensor.forceVectors(this.w.world, this.w.robot.footColliders, this.w.ground, this.settings.physicsDt, out);
   }
 
   /** Per-joint angles (rad, relative to rest) from the last observation. */

@@ -22,6 +22,23 @@ export class Motors {
     this.robot.joints.forEach((jd, j) => joints[j].setMotorMaxForce(jd.maxTorque * strength[j]));
   }
 
+  /**
+   * Torques (N·m; N for prismatic joints) of the PD law s·(kp·(target − q) − kd·q̇), clipped to s·maxTorque,
+   * into `out`. An estimate for display: Rapier solves its motors implicitly.
+   */
+  torques(out: Float32Array, applied: Float32Array, strength: Float64Array, q: Float64Array, qd: Float64Array): Float32Array {
+    const desc = this.robot.joints;
+    for (let j = 0; j < desc.length; j++) {
+      const jd = desc[j];
+      const s = strength[j];
+      const target = this.center[j] + applied[j] * this.half[j];
+      const tau = s * (jd.kp * (target - q[j]) - jd.kd * qd[j]);
+      const lim = s * jd.maxTorque;
+      out[j] = tau > lim ? lim : tau < -lim ? -lim : tau;
+    }
+    return out;
+  }
+
   /** PD targets and gains for the action `applied`. */
   drive(joints: UnitJoint[], applied: Float32Array, strength: Float64Array): void {
     const desc = this.robot.joints;

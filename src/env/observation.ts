@@ -107,6 +107,9 @@ export class Observer {
   readonly rot: Float64Array;
   /** Per body: angular velocity wx, wy, wz (world frame). */
   readonly angvel: Float64Array;
+  /** Joint positions and velocities of the physics state as last written (before observation noise). */
+  readonly jointPos: Float64Array;
+  readonly jointVel: Float64Array;
   private readonly robot: RobotDescription;
   private readonly first: Record<string, number>;
   private readonly clockHz: number;
@@ -122,6 +125,8 @@ export class Observer {
     this.controlDt = clock.controlDt;
     this.rot = new Float64Array(robot.bodies.length * 4);
     this.angvel = new Float64Array(robot.bodies.length * 3);
+    this.jointPos = new Float64Array(robot.joints.length);
+    this.jointVel = new Float64Array(robot.joints.length);
     this.tmpQuat = new R.Quaternion(0, 0, 0, 1);
     this.tmpVec = new R.Vector3(0, 0, 0);
   }
@@ -178,6 +183,8 @@ export class Observer {
       const jd = joints[j];
       if (jd.type === "prismatic") {
         this.prismatic(o, bodies, j, jp + j, jv + j);
+        this.jointPos[j] = o[jp + j];
+        this.jointVel[j] = o[jv + j];
         continue;
       }
       const p = jd.parent * 4;
@@ -194,11 +201,14 @@ export class Observer {
       if (angle > Math.PI) angle -= 2 * Math.PI;
       else if (angle <= -Math.PI) angle += 2 * Math.PI;
       o[jp + j] = angle;
+      this.jointPos[j] = angle;
       // relative angular velocity projected on the world-frame axis
       rotateInto(ax, ay, az, aw, axis[0], axis[1], axis[2], t);
       const pv = jd.parent * 3;
       const cv = jd.child * 3;
-      o[jv + j] = (av[cv] - av[pv]) * t[0] + (av[cv + 1] - av[pv + 1]) * t[1] + (av[cv + 2] - av[pv + 2]) * t[2];
+      const vel = (av[cv] - av[pv]) * t[0] + (av[cv + 1] - av[pv + 1]) * t[1] + (av[cv + 2] - av[pv + 2]) * t[2];
+      o[jv + j] = vel;
+      this.jointVel[j] = vel;
     }
     k = first.contacts;
     for (let f = 0; f < contacts.length; f++) o[k + f] = contacts[f];

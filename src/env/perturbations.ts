@@ -1,16 +1,19 @@
 /**
  * The runtime that makes resolved conditions act on an episode: friction, mass, motor strength, weakened and
- * disabled legs, observation noise, action noise, latency and pushes, all from `onsetStep` on (terrain is
- * built with the world). Noise draws come from one stream per control step derived from the episode seed.
+ * disabled legs, observation noise, action noise, latency and pushes, all from `onsetStep` on; the terrain is
+ * built with the world, or with `terrainFromOnset` switched on at onset 0.3 m ahead of the torso. Noise draws
+ * come from one stream per control step derived from the episode seed.
  */
 import { SpikelocoError } from "../core/errors.ts";
 import { Rng, deriveSeed } from "../core/rng.ts";
 import { applyInertial } from "../physics/builder.ts";
 import type { RobotDescription } from "../physics/robot.ts";
+import type { TerrainSpec } from "../physics/terrain.ts";
 import type { ResolvedConditions } from "./conditions.ts";
 import type { Motors } from "./motors.ts";
 import type { EpisodeState } from "./state.ts";
 import type { EpisodeWorld } from "./world.ts";
+import { episodeTerrain } from "./world.ts";
 
 export class Perturbations {
   private readonly envId: string;
@@ -18,17 +21,34 @@ export class Perturbations {
   private readonly groups: Record<string, number[]>;
   private readonly state: EpisodeState;
   private readonly motors: Motors;
+  /** Puts the episode's terrain (state.terrain, just set) under the robot. */
+  private readonly onTerrain: (w: EpisodeWorld) => void;
   private readonly push = { x: 0, y: 0, z: 0 };
+  private readonly tmpVec = { x: 0, y: 0, z: 0 };
   /** Whether the conditions act in the current step (fixed at its start). */
   private active = false;
   private stepRng: Rng | undefined;
 
-  constructor(envId: string, robot: RobotDescription, observationGroups: Record<string, number[]>, state: EpisodeState, motors: Motors) {
+  constructor(
+    envId: string,
+    robot: RobotDescription,
+    observationGroups: Record<string, number[]>,
+    state: EpisodeState,
+    motors: Motors,
+    onTerrain: (w: EpisodeWorld) => void,
+  ) {
     this.envId = envId;
     this.robot = robot;
     this.groups = observationGroups;
     this.state = state;
     this.motors = motors;
+    this.onTerrain = onTerrain;
+  }
+
+  /** The terrain to build at reset: flat when the resolved terrain only switches on at onset. */
+  static resetTerrain(r: ResolvedConditions): TerrainSpec {
+    const later = r.terrainFromOnset === true && r.onsetStep > 0;
+    return (!later && r.terrain) || { kind: "flat" };
   }
 
   /** Leg indices, actuator counts and group names depend on the robot, so they are checked here. */
@@ -88,6 +108,11 @@ export class Perturbations {
     const s = this.state;
     const r = s.resolved;
     const built = w.robot;
+    if (active && r.terrainFromOnset && r.terrain && s.terrain.featureStartX === undefined && r.onsetStep > 0) {
+      const x = built.bodies[0].translation(this.tmpVec as never).x;
+      s.terrain = { ...episodeTerrain(r.terrain, s.episodeSeed), featureStartX: x + 0.3 };
+      this.onTerrain(w);
+    }
     const friction = active ? (r.friction ?? 1) : 1;
     const mass = active ? (r.mass ?? 1) : 1;
     this.robot.bodies.forEach((b, bi) => {

@@ -4,6 +4,13 @@
  * (snapshot.ts), so a new field is captured and restored without further code.
  */
 import type { TerrainSpec } from "../physics/terrain.ts";
+
+export interface EpisodeTerrain {
+  spec: TerrainSpec;
+  seed: number;
+  /** World x where the features begin, for a terrain that switched on mid-episode (absent: built at reset). */
+  featureStartX?: number;
+}
 import type { Conditions, ResolvedConditions } from "./conditions.ts";
 
 export interface EpisodeState {
@@ -18,8 +25,8 @@ export interface EpisodeState {
   conditions: Conditions;
   /** This episode's conditions, every range drawn. */
   resolved: ResolvedConditions;
-  /** The terrain the world was built on (seed 0 unless the terrain is seeded). */
-  terrain: { spec: TerrainSpec; seed: number };
+  /** The terrain under the robot (seed 0 unless the terrain is seeded; see EpisodeTerrain). */
+  terrain: EpisodeTerrain;
   /** True once the conditions act (step >= onsetStep). */
   onsetApplied: boolean;
   /** Action delay in control steps (0 before onset). */

@@ -11,8 +11,9 @@ import { rotateInto } from "../physics/math.ts";
 import type { Collider, Rapier, World } from "../physics/rapier.ts";
 import type { RobotDescription } from "../physics/robot.ts";
 import type { TerrainDescription, TerrainSpec } from "../physics/terrain.ts";
-import { buildTerrain, describeTerrain, maxHeightNear } from "../physics/terrain.ts";
+import { buildTerrain, describeTerrain, maxHeightNear, shiftTerrain } from "../physics/terrain.ts";
 import type { EnvSettings } from "./options.ts";
+import type { EpisodeTerrain } from "./state.ts";
 
 export interface EpisodeWorld {
   world: World;
@@ -30,7 +31,7 @@ export interface WorldHandles {
 }
 
 /** The terrain an episode's seed gives; only seeded terrains (rough) keep the seed, others get 0. */
-export function episodeTerrain(spec: TerrainSpec, episodeSeed: number): { spec: TerrainSpec; seed: number } {
+export function episodeTerrain(spec: TerrainSpec, episodeSeed: number): EpisodeTerrain {
   return { spec, seed: spec.kind === "rough" ? deriveSeed(episodeSeed, "terrain") : 0 };
 }
 
@@ -39,10 +40,11 @@ export class TerrainCache {
   private key = "";
   current: TerrainDescription = describeTerrain({ kind: "flat" }, 0);
 
-  get(t: { spec: TerrainSpec; seed: number }): TerrainDescription {
-    const key = `${JSON.stringify(t.spec)}:${t.seed}`;
+  get(t: EpisodeTerrain): TerrainDescription {
+    const key = `${JSON.stringify(t.spec)}:${t.seed}:${t.featureStartX ?? ""}`;
     if (key !== this.key) {
-      this.current = describeTerrain(t.spec, t.seed);
+      const described = describeTerrain(t.spec, t.seed);
+      this.current = t.featureStartX === undefined ? described : shiftTerrain(described, t.featureStartX);
       this.key = key;
     }
     return this.current;
@@ -89,6 +91,15 @@ export function buildEpisodeWorld(R: Rapier, robot: RobotDescription, terrain: T
     });
   }
   return { world, robot: built, ground };
+}
+
+/**
+ * Replaces the ground of `w` by `terrain` mid-episode. The old colliders are disabled, not removed: removing
+ * the ground body under a robot in contact made Rapier's step panic.
+ */
+export function replaceGround(R: Rapier, w: EpisodeWorld, terrain: TerrainDescription): void {
+  for (const c of w.ground) c.setEnabled(false);
+  w.ground = buildTerrain(R, w.world, terrain, 1);
 }
 
 export function worldHandles(w: EpisodeWorld): WorldHandles {

@@ -6,7 +6,7 @@
  * reset contract, test/env/reset-reuse.test.ts), so results do not depend on which members a worker ran
  * before, nor on the worker count.
  */
-import type { Conditions } from "../env/conditions.ts";
+import { strata, type Conditions } from "../env/conditions.ts";
 import type { EnvOptions } from "../env/options.ts";
 import { makeEnv } from "../../envs/index.ts";
 import type { Env } from "../env/types.ts";
@@ -29,9 +29,12 @@ export interface LocomotionEvaluatorConfig {
 export async function createEvaluator(raw: unknown): Promise<FitnessEvaluator> {
   const config = raw as LocomotionEvaluatorConfig;
   const spec = parseNetworkSpec(config.spec);
+  const cells = strata(config.conditions ?? {});
   const env: Env = await makeEnv(config.envId, { ...config.envOptions, maxSteps: config.maxSteps });
   const obsDim = env.observationSpace.shape[0];
   const actionSpace = env.actionSpace;
+  // always explicit: a reset without conditions would keep the previous episode's (another stratum's)
+  const plain: Conditions = config.conditions ?? config.envOptions.conditions ?? {};
   let policy: Policy | null = null;
   let params: Float32Array | null = null;
   let eps: Float64Array | null = null;
@@ -53,8 +56,10 @@ export async function createEvaluator(raw: unknown): Promise<FitnessEvaluator> {
       let distance = 0;
       let falls = 0;
       const terms: Record<string, number> = {};
-      for (const seed of task.episodeSeeds) {
-        const ep = runEpisode(env, policy, { seed, conditions: config.conditions, maxSteps: config.maxSteps, obsStats: stats });
+      for (let e = 0; e < task.episodeSeeds.length; e++) {
+        const seed = task.episodeSeeds[e];
+        const conditions = task.episodeStrata ? cells[task.episodeStrata[e]].conditions : plain;
+        const ep = runEpisode(env, policy, { seed, conditions, maxSteps: config.maxSteps, obsStats: stats });
         ret += ep.return;
         steps += ep.steps;
         simSeconds += ep.simSeconds;

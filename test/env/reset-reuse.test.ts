@@ -105,6 +105,10 @@ describe("reset() carries no state from earlier episodes", () => {
         },
       },
       { seed: 11, conditions: { terrain: { kind: "slope", angle: 6 } }, steps: 40 },
+      // a terrain that switches on mid-episode, then one built at reset
+      { seed: 13, conditions: { terrain: { kind: "rough" }, terrainFromOnset: true, onsetStep: 12 }, steps: 30 },
+      { seed: 14, conditions: { terrain: { kind: "gaps" }, terrainFromOnset: true, onsetStep: 8, mass: 1.2 }, steps: 30 },
+      { seed: 15, conditions: { mixture: [{ weight: 1, latency: { steps: 2 } }, { weight: 2, disabledLegs: [0], onsetStep: 5 }] }, steps: 30 },
       // an episode that runs to its truncation, then the same seed as the first one
       { seed: 12, conditions: { latency: { steps: 3 }, onsetStep: 5 }, steps: 80 },
       { seed: 1, conditions: rough, steps: 40 },

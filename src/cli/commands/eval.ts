@@ -46,6 +46,7 @@ export function register(program: Command): void {
     .command("eval")
     .description("evaluate checkpoints under a robustness or adaptation suite (paired seeds, bootstrap CIs, frozen-plasticity ablation)")
     .option("--checkpoint <dir>", "checkpoint directory to evaluate (repeat for several controllers)", collect, [])
+    .option("--pretrained <name>", "a shipped controller from zoo/ (repeat; adds to --checkpoint)", collect, [])
     .option("--suite <name|file>", "robustness | adaptation | path to a suite JSON file", "robustness")
     .option("--episodes <K>", "episodes per seed per condition and controller", intOption("--episodes", 1, 10_000), 1)
     .option("--seeds <S>", "evaluation seeds: a count (0..S-1) or a comma list", parseSeeds, [0, 1, 2, 3, 4])
@@ -64,7 +65,11 @@ Examples:
   spikeloco eval --checkpoint runs/ant-nm-hebb-s0 --suite adaptation --seeds 10 --json > adaptation.json
   spikeloco eval --checkpoint runs/a --suite my-suite.json --only "friction x0.3,leg 1 disabled"`)
     .action(
-      action(async (flags: EvalFlags) => {
+      action(async (flags: EvalFlags & { pretrained?: string[] }) => {
+        if (flags.pretrained?.length) {
+          const { zooCheckpoint } = await import("../../policy/zoo.ts");
+          flags.checkpoint = [...flags.checkpoint, ...flags.pretrained.map((n) => zooCheckpoint(n))];
+        }
         if (flags.checkpoint.length === 0) throw new SpikelocoError("give at least one --checkpoint <dir>", "--checkpoint");
         const { loadSuite } = await import("../../eval/suite.ts");
         const suite = loadSuite(flags.suite);

@@ -26,6 +26,7 @@ export interface TrainFlags extends NatsFlags {
   sigma?: number;
   lr?: number;
   weightDecay?: number;
+  groupScaling?: "none" | "init-rms";
   workers?: number;
   conditions?: string;
   out?: string;
@@ -103,6 +104,7 @@ function resumeConflicts(flags: TrainFlags, explicitAgent: boolean, cfg: Locomot
   clash("--sigma", flags.sigma, cfg.sigma);
   clash("--lr", flags.lr, cfg.lr);
   clash("--weight-decay", flags.weightDecay, cfg.weightDecay);
+  clash("--group-scaling", flags.groupScaling, cfg.groupScaling ?? "none");
   if (flags.conditions !== undefined) throw new SpikelocoError("cannot change training conditions of a resumed run", "--conditions");
   if (flags.seed !== 0 && flags.seed !== seed) clash("--seed", flags.seed, seed);
 }
@@ -155,6 +157,8 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
       sigma: flags.sigma ?? LOCOMOTION_DEFAULTS.sigma,
       lr: flags.lr ?? (flags.algo === "pgpe" ? 0.05 : LOCOMOTION_DEFAULTS.lr),
       weightDecay: flags.weightDecay ?? LOCOMOTION_DEFAULTS.weightDecay,
+      weightDecayMode: LOCOMOTION_DEFAULTS.weightDecayMode,
+      groupScaling: flags.groupScaling ?? LOCOMOTION_DEFAULTS.groupScaling,
       episodesPerMember: flags.episodes ?? LOCOMOTION_DEFAULTS.episodesPerMember,
       maxSteps: flags.maxSteps ?? LOCOMOTION_DEFAULTS.maxSteps,
       normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
