@@ -3,7 +3,7 @@ import { defineEnv } from "../src/env/config.ts";
 import type { BodyDescription, FootDescription, JointDescription, LegDescription, RobotDescription } from "../src/physics/robot.ts";
 import { envDefaults } from "../src/env/options.ts";
 import { robotMass } from "../src/physics/robot.ts";
-import { RESET_SECTION, VERSION_HISTORY, episodeEndSection, observationSection, optionsTable, physicsLine, rewardSection, startStateSection } from "./docs.ts";
+import { HEXAPOD_PHYSICS_TABLE, RESET_SECTION, VERSION_HISTORY, episodeEndSection, observationSection, optionsTable, physicsLine, rewardSection, startStateSection } from "./docs.ts";
 import { addLeg, restHeight } from "./legs.ts";
 
 const LEG = {
@@ -39,18 +39,20 @@ function hexapodRobot(): RobotDescription {
   return { name: "hexapod", bodies, joints, feet, legs, spawnHeight: restHeight({ ...LEG, hip: [0, 0, 0] }) };
 }
 
-const DEFAULTS = envDefaults({ healthyZRange: [0.12, 1.0] });
+/** v4 physics: 0.025 s x 10 iterations (ant's 0.025 x 8 raises the hexapod's stance; HEXAPOD_PHYSICS_TABLE). */
+const DEFAULTS = envDefaults({ healthyZRange: [0.12, 1.0], physicsDt: 0.025, solverIterations: 10 });
 const deg = (rad: number) => Math.round((rad * 180) / Math.PI);
 const ROBOT = hexapodRobot();
 
 export const hexapod = defineEnv({
   id: "hexapod",
-  version: "hexapod-v3",
+  version: "hexapod-v4",
+  earlierVersions: { "hexapod-v3": { physicsDt: 0.01, solverIterations: 4 } },
   summary: "six-legged walker (box torso + 6 legs x 2 hinges)",
   robot: ROBOT,
   defaults: DEFAULTS,
   docs: `
-## hexapod (hexapod-v3)
+## hexapod (hexapod-v4)
 
 Six-legged walker: a box torso (0.7 × 0.3 × 0.1 m) with three legs per side at x = 0.25, 0, −0.25 m.
 Each leg: hip (yaw, ±${deg(LEG.hipLimit)}°) with a ${LEG.thighLength} m thigh, knee (pitch, ±${deg(LEG.kneeLimit)}° around a ${LEG.bendDeg}° downward rest bend) with a
@@ -85,5 +87,7 @@ ${RESET_SECTION}
 ${optionsTable(DEFAULTS)}
 
 ${VERSION_HISTORY}
+
+${HEXAPOD_PHYSICS_TABLE}
 `,
 });

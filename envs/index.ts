@@ -63,9 +63,41 @@ export function listEnvs(options: EnvOptions = {}): Array<{ id: EnvId; version: 
   }));
 }
 
+/** Earlier versions by versioned id ("ant-v3"): the env they belong to and the defaults that differ. */
+const EARLIER = new Map<string, { env: EnvDefinition; overrides: Partial<EnvDefinition["defaults"]> }>();
+for (const e of ENVS) {
+  if (fromOptions(e)) continue;
+  for (const [version, overrides] of Object.entries(e.earlierVersions ?? {})) EARLIER.set(version, { env: e, overrides });
+}
+
+/** The ids `makeEnv` accepts beyond envIds(): each env's current and earlier versioned ids ("ant-v4", "ant-v3"). */
+export function versionedEnvIds(): string[] {
+  return ENVS.filter((e): e is Extract<(typeof ENVS)[number], EnvDefinition> => !fromOptions(e)).flatMap((e) => [e.version, ...Object.keys(e.earlierVersions ?? {})]);
+}
+
+/**
+ * The id that rebuilds the env a run recorded as `recorded` ("ant@ant-v3", from a checkpoint's versions.env):
+ * the versioned id when that version is an earlier one this build still has, else `envId` unchanged.
+ */
+export function envIdForVersion(envId: string, recorded: string | undefined): string {
+  const version = recorded?.split("@")[1];
+  return version !== undefined && EARLIER.has(version) && EARLIER.get(version)?.env.id === envDefinitionOrNull(envId)?.id ? version : envId;
+}
+
+function envDefinitionOrNull(id: string): EnvDefinition | null {
+  const e = BY_ID.get(id) ?? EARLIER.get(id)?.env;
+  return e && !fromOptions(e) ? e : null;
+}
+
+/**
+ * The definition for `id`: a registered env id (its current version), or a versioned id ("ant-v4" is ant,
+ * "ant-v3" is ant with v3's defaults).
+ */
 export function envDefinition(id: string, options: EnvOptions = {}): EnvDefinition {
-  const e = BY_ID.get(id);
-  if (!e) throw new SpikelocoError(`unknown env id '${id}' (known: ${envIds().join(", ")})`, "env");
+  const earlier = EARLIER.get(id);
+  if (earlier) return { ...earlier.env, version: id, defaults: { ...earlier.env.defaults, ...earlier.overrides }, earlierVersions: {} };
+  const e = BY_ID.get(id) ?? ENVS.find((x) => !fromOptions(x) && x.version === id);
+  if (!e) throw new SpikelocoError(`unknown env id '${id}' (known: ${[...envIds(), ...versionedEnvIds()].join(", ")})`, "env");
   if (fromOptions(e)) return e.fromOptions(options);
   for (const k of ["robot", "gains"] as const) {
     if (options[k] !== undefined) throw new SpikelocoError(`only the '${legged.id}' env takes a ${k} (env '${id}' has its own robot)`, `options.${k}`);

@@ -12,6 +12,11 @@ export interface EnvDefinition {
   defaults: EnvDefaults;
   /** Gymnasium-style documentation block (markdown): spaces, rewards, start state, termination, options. */
   docs: string;
+  /**
+   * Earlier versions that differ from this one only in option defaults, by versioned id (e.g. "ant-v3"):
+   * the defaults that differ. `makeEnv("ant-v3")` rebuilds them, and a checkpoint trained on one loads it.
+   */
+  earlierVersions?: Readonly<Record<string, Partial<EnvDefaults>>>;
 }
 
 /** Declares an env for the registry, keeping its id's literal type (so EnvId is the union of the ids). */

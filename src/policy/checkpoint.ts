@@ -14,6 +14,7 @@ import { SpikelocoError } from "../core/errors.ts";
 import type { SearcherState } from "../train/es/searcher.ts";
 import type { NormalizerState } from "./normalizer.ts";
 import { collectVersions } from "./versions.ts";
+import { envIdForVersion } from "../../envs/index.ts";
 
 export const MANIFEST = "checkpoint.json";
 /** The checkpoint written before the newest one (same format; its binary is kept beside it). */
@@ -295,18 +296,23 @@ function asRecord(v: unknown): Record<string, unknown> {
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-/** The env a checkpoint was trained in: `config.envId` (or `config.env`) and `config.envOptions`; null if it names none. */
-export function findCheckpointEnv(ckpt: Pick<Checkpoint, "config">): CheckpointEnv | null {
+/**
+ * The env a checkpoint was trained in: `config.envId` (or `config.env`) and `config.envOptions`; null if it
+ * names none. A run recorded on an earlier env version this build still has (versions.env "ant@ant-v3")
+ * gets that version's id, so it is evaluated, watched and resumed on the physics it was trained on.
+ */
+export function findCheckpointEnv(ckpt: Pick<Checkpoint, "config"> & { versions?: Record<string, string> | undefined }): CheckpointEnv | null {
   const c = ckpt.config;
-  const envId = typeof c.envId === "string" ? c.envId : typeof c.env === "string" ? c.env : typeof asRecord(c.env).id === "string" ? (asRecord(c.env).id as string) : null;
-  if (!envId) return null;
+  const named = typeof c.envId === "string" ? c.envId : typeof c.env === "string" ? c.env : typeof asRecord(c.env).id === "string" ? (asRecord(c.env).id as string) : null;
+  if (!named) return null;
+  const envId = envIdForVersion(named, ckpt.versions?.env);
   // Evaluation sets its own conditions and horizon; training-time randomisation must not leak in.
   const { conditions: _c, maxSteps: _m, ...envOptions } = asRecord(c.envOptions ?? asRecord(c.env).options);
   return { envId, envOptions };
 }
 
 /** findCheckpointEnv, refusing a checkpoint whose config names no env. */
-export function checkpointEnv(ckpt: Pick<Checkpoint, "config">, source: string): CheckpointEnv {
+export function checkpointEnv(ckpt: Pick<Checkpoint, "config"> & { versions?: Record<string, string> | undefined }, source: string): CheckpointEnv {
   const env = findCheckpointEnv(ckpt);
   if (!env) throw new SpikelocoError("checkpoint config names no env (expected config.envId)", `${source}: config.envId`);
   return env;

@@ -32,6 +32,11 @@ export interface LocomotionTrainConfig {
   conditions: Conditions;
   /** Env options the controller was trained with (eval and the viewer rebuild the same env). */
   envOptions?: { clockHz?: number; robot?: string };
+  /**
+   * Warm start: the checkpoint folder (or shipped zoo name) whose parameters and observation normaliser
+   * generation 0 starts from, instead of the preset's random initialisation. Same agent and env layout.
+   */
+  init?: string;
 }
 
 export const LOCOMOTION_DEFAULTS = {

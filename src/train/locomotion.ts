@@ -4,7 +4,7 @@
  * a checkpoint and a metrics row per generation. Resuming from a checkpoint replays bit for bit.
  */
 import { siblingModule } from "../core/package.ts";
-import { envDefinition, makeEnv } from "../../envs/index.ts";
+import { envDefinition, envIdForVersion, makeEnv } from "../../envs/index.ts";
 import { collectVersions } from "../policy/versions.ts";
 import { createSearcher, parameterGroups, perParameterScale } from "./es/index.ts";
 import { SpikelocoError } from "../core/errors.ts";
@@ -13,7 +13,8 @@ import { RunningNormalizer } from "../policy/normalizer.ts";
 import { buildLayout, initParams } from "../snn/layout.ts";
 import { parseNetworkSpec, type NetworkSpec } from "../snn/spec.ts";
 import { loadAgentSpec } from "../policy/presets.ts";
-import type { Checkpoint } from "../policy/checkpoint.ts";
+import { checkpointExists, loadCheckpoint, type Checkpoint } from "../policy/checkpoint.ts";
+import { zooCheckpoint } from "../policy/zoo.ts";
 import { evolve, type EvolveResult } from "./evolve.ts";
 import type { LocomotionEvaluatorConfig } from "./locomotion-fitness.ts";
 import type { GenerationMetrics } from "./metrics.ts";
@@ -56,14 +57,17 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
   if (onset > 0 && onset >= config.maxSteps) {
     throw new SpikelocoError(`the conditions' onset reaches step ${onset}, but training episodes last ${config.maxSteps} steps (--max-steps): post-onset behaviour would never be trained`, "conditions.onsetStep");
   }
-  const probe = await makeEnv(config.env, { ...envOptions, maxSteps: config.maxSteps });
+  // a resumed run continues on the env version it started on (an earlier one if the env has moved on since)
+  const envId = options.resume ? envIdForVersion(config.env, options.resume.versions?.env) : config.env;
+  const probe = await makeEnv(envId, { ...envOptions, maxSteps: config.maxSteps });
   const obsDim = probe.observationSpace.shape[0];
   const actDim = probe.actionSpace.shape[0];
   probe.close();
 
   const spec = options.resume ? parseNetworkSpec(options.resume.spec) : await loadAgentSpec(config.agent, { obsDim, actDim });
   const fresh = initParams(spec, seed);
-  const initial = options.resume ? options.resume.params : fresh;
+  const warm = !options.resume && config.init !== undefined ? await loadWarmStart(config.init, spec, fresh.length) : undefined;
+  const initial = options.resume ? options.resume.params : (warm?.params ?? fresh);
   // group scales come from the initialisation (a pure function of spec and seed), so a resume recomputes them
   const groups = parameterGroups(buildLayout(spec), fresh, config.groupScaling ?? "none");
   const searcherOptions = {
@@ -76,11 +80,12 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
     scale: config.groupScaling && config.groupScaling !== "none" ? perParameterScale(groups, fresh.length) : undefined,
   };
   const searcher = createSearcher(config.algo, initial, searcherOptions);
-  const normalizer = options.resume?.normalizer ? RunningNormalizer.fromState(options.resume.normalizer) : new RunningNormalizer(obsDim, { clip: config.normalizerClip });
+  const startState = options.resume?.normalizer ?? warm?.normalizer;
+  const normalizer = startState ? RunningNormalizer.fromState(startState) : new RunningNormalizer(obsDim, { clip: config.normalizerClip });
   if (options.resume?.training.searcher) searcher.load(options.resume.training.searcher);
 
   const evaluatorConfig: LocomotionEvaluatorConfig = {
-    envId: config.env,
+    envId,
     envOptions,
     spec,
     conditions: config.conditions,
@@ -119,7 +124,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
       generations: options.generations,
       deadline: options.minutes !== undefined ? Date.now() + options.minutes * 60_000 : undefined,
       outDir: options.outDir,
-      checkpointBase: () => ({ spec, config: { ...config }, seed, versions: { ...collectVersions(), env: `${config.env}@${envDefinition(config.env).version}` } }),
+      checkpointBase: () => ({ spec, config: { ...config }, seed, versions: { ...collectVersions(), env: `${envDefinition(envId).id}@${envDefinition(envId).version}` } }),
       evalCenterEvery: config.evalCenterEvery,
       signal: options.signal,
       info: info ? { elapsedSeconds: info.elapsedSeconds, totalSteps: info.totalSteps, totalSimSeconds: info.totalSimSeconds } : undefined,
@@ -129,4 +134,14 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
   } finally {
     await pool.close();
   }
+}
+
+/** The parameters and normaliser a warm-started run begins from (config.init), checked against the run's network. */
+async function loadWarmStart(init: string, spec: NetworkSpec, dim: number): Promise<{ params: Float32Array; normalizer: Checkpoint["normalizer"] }> {
+  const dir = checkpointExists(init) ? init : zooCheckpoint(init, "init");
+  const ckpt = await loadCheckpoint(dir);
+  if (ckpt.params.length !== dim || JSON.stringify(parseNetworkSpec(ckpt.spec)) !== JSON.stringify(spec)) {
+    throw new SpikelocoError(`'${init}' holds a different network (${ckpt.params.length} parameters) than this run's agent and env (${dim})`, "init");
+  }
+  return { params: ckpt.params.slice(), normalizer: ckpt.normalizer };
 }

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
-import { envIds, envTakesRobot } from "../../../envs/index.ts";
+import { envIds, envTakesRobot, versionedEnvIds } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import type { TrainFlags } from "../train/locomotion.ts";
 import { action, floatOption, intOption, printResult } from "../output.ts";
@@ -29,7 +29,7 @@ export function register(program: Command): void {
   const train = program
     .command("train")
     .description("meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)")
-    .option("--env <id>", `robot environment: ${envIds().map((id) => (envTakesRobot(id) ? `${id} (with --robot)` : id)).join(" | ")}`, choice("--env", envIds()))
+    .option("--env <id>", `robot environment: ${envIds().map((id) => (envTakesRobot(id) ? `${id} (with --robot)` : id)).join(" | ")}, or a versioned id (${versionedEnvIds().join(", ")})`, choice("--env", [...envIds(), ...versionedEnvIds()]))
     .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')")
     .option("--task <name>", "temporal task: cue-association | pattern-completion", choice("--task", ["cue-association", "pattern-completion"]))
     .option("--agent <name>", `controller preset (${listAgents().map((a) => a.name).join(", ")})`, DEFAULT_AGENT)
@@ -46,6 +46,7 @@ export function register(program: Command): void {
     .option("--group-scaling <mode>", "es: per-group sigma and lr in units of each parameter group's init RMS (init-rms, default) or one sigma and lr for all (none)", choice("--group-scaling", ["none", "init-rms"]))
     .option("--workers <n>", "rollout worker threads (default: all cores; 0 = in-process)", intOption("--workers", 0, 256))
     .option("--conditions <file>", "training-time conditions JSON (domain randomisation, leg damage...)")
+    .option("--init <checkpoint>", "warm start: begin from this run's (or shipped zoo controller's) parameters and normaliser; same agent and env")
     .option("--out <dir>", "run directory (checkpoint + metrics.jsonl); default runs/<env|task>-<agent>-s<seed>")
     .option("--resume <dir>", "continue the run in DIR (bitwise identical to not stopping)")
     .option("--seed <n>", "random seed", intOption("--seed", 0, 2 ** 32 - 1), 0)

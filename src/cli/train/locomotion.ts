@@ -29,6 +29,7 @@ export interface TrainFlags extends NatsFlags {
   groupScaling?: "none" | "init-rms";
   workers?: number;
   conditions?: string;
+  init?: string;
   out?: string;
   resume?: string;
   seed: number;
@@ -106,6 +107,7 @@ function resumeConflicts(flags: TrainFlags, explicitAgent: boolean, cfg: Locomot
   clash("--weight-decay", flags.weightDecay, cfg.weightDecay);
   clash("--group-scaling", flags.groupScaling, cfg.groupScaling ?? "none");
   if (flags.conditions !== undefined) throw new SpikelocoError("cannot change training conditions of a resumed run", "--conditions");
+  if (flags.init !== undefined) throw new SpikelocoError("--init sets where a new run starts; a resumed run continues from its checkpoint", "--init");
   if (flags.seed !== 0 && flags.seed !== seed) clash("--seed", flags.seed, seed);
 }
 
@@ -165,6 +167,7 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
       evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
       conditions,
       envOptions: envOptionsFromFlags(flags),
+      ...(flags.init !== undefined ? { init: flags.init } : {}),
     };
     out = flags.out ?? defaultOutDir(config.env, config.agent, seed);
     refuseOverwrite(out);
