@@ -1,42 +1,79 @@
-/** Progress bar with ETA and the current return, on stderr (stdout stays clean for --json). */
+/**
+ * Progress with ETA and the current figures, on stderr (stdout stays clean for --json): a bar on a
+ * terminal, a plain line every few seconds otherwise. Training by --minutes knows its deadline, so the
+ * ETA is the time left to it; otherwise the ETA is the mean time per unit so far times the units left.
+ */
 import cliProgress from "cli-progress";
+import { currentIo } from "./output.ts";
 
 export interface Progress {
-  update(done: number, payload: Record<string, string | number>): void;
+  update(done: number, payload?: Record<string, string | number>): void;
   stop(): void;
 }
 
-export function createProgress(total: number, unit: "gen" | "s", label: string): Progress {
-  if (!process.stderr.isTTY) {
-    // Non-interactive: one plain line per update (logs, CI, pipes).
+export interface ProgressOptions {
+  total: number;
+  unit: string;
+  label: string;
+  /** Date.now() at which the work stops (training by time). */
+  deadline?: number;
+  /** Seconds between plain lines when stderr is not a terminal. */
+  every?: number;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+export function createProgress(o: ProgressOptions): Progress {
+  const started = Date.now();
+  const eta = (done: number): string => {
+    if (o.deadline !== undefined) {
+      const left = (o.deadline - Date.now()) / 1000;
+      return left > 0 ? formatDuration(left) : "0s (finishing the current step)";
+    }
+    if (done <= 0) return "?";
+    return formatDuration((((Date.now() - started) / 1000) * (o.total - done)) / done);
+  };
+  const stderr = currentIo().stderr;
+  let stopped = false;
+  if (!stderr.isTTY) {
     let last = 0;
     return {
-      update(done, payload) {
+      update(done, payload = {}) {
         const now = Date.now();
-        if (now - last < 2000 && done < total) return;
+        if (now - last < (o.every ?? 2) * 1000 && done < o.total) return;
         last = now;
         const extras = Object.entries(payload).map(([k, v]) => `${k} ${v}`).join("  ");
-        process.stderr.write(`${label} ${Math.round(done)}/${total} ${unit}  ${extras}\n`);
+        stderr.write(`${o.label} ${Math.min(Math.round(done), o.total)}/${o.total} ${o.unit}  ETA ${eta(done)}${extras ? "  " + extras : ""}\n`);
       },
-      stop() {},
+      stop() {
+        stopped = true;
+      },
     };
   }
   const bar = new cliProgress.SingleBar(
     {
-      stream: process.stderr,
-      format: `${label} [{bar}] {value}/{total} ${unit} | ETA {eta_formatted} | {status}`,
+      stream: stderr as NodeJS.WriteStream,
+      format: `${o.label} [{bar}] {value}/{total} ${o.unit} | ETA {etaText} | {status}`,
       hideCursor: true,
-      etaBuffer: 5,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { status: "starting" });
+  bar.start(o.total, 0, { status: "starting", etaText: eta(0) });
   return {
-    update(done, payload) {
+    update(done, payload = {}) {
+      if (stopped) return;
       const status = Object.entries(payload).map(([k, v]) => `${k} ${v}`).join(" ");
-      bar.update(Math.min(Math.round(done), total), { status });
+      bar.update(Math.min(Math.round(done), o.total), { status, etaText: eta(done) });
     },
     stop() {
+      if (stopped) return;
+      stopped = true;
       bar.stop();
     },
   };

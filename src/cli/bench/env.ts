@@ -1,10 +1,12 @@
 /** `spikeloco bench env`: env stepping speed vs bare Rapier vs MuJoCo WASM, and shared vs separate worlds. */
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
-import { action, intOption, log, printResult } from "../output.ts";
+import { listEnvs } from "../../../envs/index.ts";
+import { action, choiceOption, intOption, log, printResult } from "../output.ts";
 
 const TERRAINS = ["flat", "rough", "slope", "stairs", "gaps"] as const;
 type TerrainKind = (typeof TERRAINS)[number];
+
+const envChoices = () => [...listEnvs().map((e) => e.id), "all"];
 
 interface Opts {
   env: string;
@@ -21,11 +23,8 @@ export function register(bench: Command): void {
   bench
     .command("env")
     .description("env steps/s (observations included) vs the same Rapier world stepped bare vs MuJoCo WASM on the same robot")
-    .option("--env <id>", "ant | hexapod | all", "ant")
-    .option("--terrain <kind>", `terrain: ${TERRAINS.join(" | ")} (default parameters)`, (v: string) => {
-      if (!(TERRAINS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--terrain must be one of ${TERRAINS.join(", ")}, got '${v}'`);
-      return v as TerrainKind;
-    }, "flat")
+    .option("--env <id>", `${envChoices().join(" | ")}`, choiceOption("--env", envChoices), "ant")
+    .option("--terrain <kind>", `terrain: ${TERRAINS.join(" | ")} (default parameters)`, choiceOption("--terrain", () => TERRAINS), "flat")
     .option("--steps <n>", "control steps per timed round", intOption("--steps", 10, 10_000_000), 2000)
     .option("--rounds <n>", "timed rounds (median reported; one extra warm-up round)", intOption("--rounds", 1, 100), 3)
     .option("--vec <n>", "robots for the shared-world vs separate-worlds comparison (0 = skip)", intOption("--vec", 0, 1024), 16)
@@ -35,9 +34,7 @@ export function register(bench: Command): void {
     .action(
       action(async (o: Opts) => {
         const { benchEnv } = await import("../../bench/env.ts");
-        const { envDefinition } = await import("../../../envs/index.ts");
-        const ids = o.env === "all" ? ["ant", "hexapod"] : [o.env];
-        for (const id of ids) envDefinition(id); // unknown ids fail before any work
+        const ids = o.env === "all" ? listEnvs().map((e) => e.id) : [o.env];
         log(`bench env: ${ids.join(", ")} on ${o.terrain}, ${o.steps} control steps x ${o.rounds} rounds (machine may be shared: compare ratios)`);
         const results: Awaited<ReturnType<typeof benchEnv>>[] = [];
         for (const id of ids) {

@@ -36,7 +36,7 @@ export function register(program: Command): void {
         }
         const exp = experiments.get(name);
         if (!exp) {
-          throw new SpikelocoError(`unknown experiment '${name}'; known: ${[...experiments.keys()].join(", ") || "(none)"}`);
+          throw new SpikelocoError(`unknown experiment '${name}'; known: ${[...experiments.keys()].join(", ") || "(none)"}`, "repro");
         }
         const started = Date.now();
         const figures = await exp.run({ seed: opts.seed, log });
