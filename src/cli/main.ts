@@ -76,9 +76,13 @@ export function formatParserError(err: CommanderError, program: Command, argv: s
       // an InvalidArgumentError from a parser: "option '--x <v>' argument 'y' is invalid. <reason>"
       if ((m = /^option '(?:\S+, )?(--[\w-]+)[^']*' argument '.*' is invalid\. (.*)$/s.exec(text))) return `${m[1]}: ${m[2].replace(new RegExp(`^${m[1]} `), "")}`;
       break;
-    case "commander.help":
+    case "commander.help": {
+      // `spikeloco help nope`: the help command found no such command
+      const rest = argv.slice(path.length - 1).filter((t) => t !== "help" && !t.startsWith("-"));
+      if (rest.length) return `${rest[0]}: unknown command (known: ${cmd.commands.map((c) => c.name()).join(", ")})`;
       if (path.length === 1) return `give a command: ${cmd.commands.map((c) => c.name()).join(", ")} (see spikeloco --help)`;
       return `${where}: give a command: ${cmd.commands.map((c) => c.name()).join(", ")} (see spikeloco ${where === "spikeloco" ? "" : where + " "}--help)`;
+    }
   }
   return `${where}: ${[first, ...rest].join(" ")}`;
 }
@@ -98,7 +102,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     return currentExitCode();
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.exitCode === 0 && (err.code === "commander.helpDisplayed" || err.code === "commander.version")) return EXIT.done;
+      if (err.exitCode === 0) return EXIT.done; // --help, --version, `help <command>`
       io.stderr.write(`spikeloco: ${formatParserError(err, program!, argv)}\n`);
       return EXIT.badInput;
     }

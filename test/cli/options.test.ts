@@ -21,3 +21,28 @@ describe("CLI numeric options", () => {
     expect(() => intOption("--k")("1.5")).toThrow("--k: must be an integer, got '1.5'");
   });
 });
+
+describe("parser errors in the one style", () => {
+  it("reformats commander's own errors and InvalidArgumentError from other parsers", async () => {
+    const { Command, CommanderError, InvalidArgumentError } = await import("commander");
+    const { formatParserError } = await import("../../src/cli/main.ts");
+    const program = new Command("spikeloco").exitOverride().configureOutput({ writeErr: () => {}, outputError: () => {} });
+    program.command("go").option("--level <n>", "level", (v: string) => {
+      if (v !== "high") throw new InvalidArgumentError(`--level must be high, got '${v}'`);
+      return v;
+    }).action(() => {});
+    const message = (argv: string[]) => {
+      try {
+        program.parse(argv, { from: "user" });
+      } catch (err) {
+        if (err instanceof CommanderError) return formatParserError(err, program, argv);
+        throw err;
+      }
+      return "parsed";
+    };
+    expect(message(["go", "--level", "low"])).toBe("--level: must be high, got 'low'");
+    expect(message(["go", "--levl", "high"])).toBe("--levl: unknown option for 'go' (did you mean --level?)");
+    expect(message(["go", "--level"])).toBe("--level: needs a value");
+    expect(message(["og"])).toBe("og: unknown command (known: go) (did you mean go?)");
+  });
+});

@@ -230,6 +230,8 @@ export function badInputCases(fx: Fixtures): BadInputCase[] {
   add(["train", "stray-word", "--env", "ant"], "stray-word");
   add(["bench"], "bench");
   add(["bench", "nope"], "nope");
+  add(["help", "nope"], "nope");
+  add(["bench", "help", "nope"], "nope");
   add(["train", "--env"], "--env");
   add(["eval", "--checkpoint"], "--checkpoint");
 
