@@ -8,16 +8,16 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { isSpikelocoError } from "../core/errors.ts";
+import { packageVersion } from "../core/package.ts";
 import { EXIT, currentExitCode, useIo, type CliIo } from "./output.ts";
 import { registerAll } from "./registry.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const VERSION = "0.1.0";
 
 export async function buildProgram(io: CliIo, errBuffer: string[]): Promise<Command> {
   const program = new Command("spikeloco")
     .description("Legged robots in Rapier, spiking controllers with meta-learned plasticity, a live viewer and a robustness suite.")
-    .version(VERSION)
+    .version(packageVersion())
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({

@@ -1,34 +1,15 @@
 /** Versions recorded in checkpoints and reports (what a result was produced with). */
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dependencyVersion, packageVersion } from "../core/package.ts";
 import { RAPIER_PACKAGE } from "../physics/rapier.ts";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-function installedVersion(pkg: string): string {
-  try {
-    return (JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "missing";
-  }
-}
 
 let cached: Record<string, string> | null = null;
 
 export function collectVersions(): Record<string, string> {
-  if (cached) return { ...cached };
-  let own = "unknown";
-  try {
-    own = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    // running outside the package tree
-  }
-  cached = {
-    spikeloco: own,
+  cached ??= {
+    spikeloco: packageVersion(),
     node: process.version,
-    rapier: `${RAPIER_PACKAGE}@${installedVersion(RAPIER_PACKAGE)}`,
-    tfjs: installedVersion("@tensorflow/tfjs"),
+    rapier: `${RAPIER_PACKAGE}@${dependencyVersion(RAPIER_PACKAGE)}`,
+    tfjs: dependencyVersion("@tensorflow/tfjs"),
   };
   return { ...cached };
 }

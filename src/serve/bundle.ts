@@ -1,8 +1,9 @@
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { packageRoot } from "../core/package.ts";
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const repoRoot = packageRoot();
 export const VIEWER_DIST = join(repoRoot, "viewer", "dist");
 /** Everything esbuild pulls into the bundle: the app and the browser-safe shared modules. */
 const VIEWER_SOURCES = [
@@ -12,8 +13,10 @@ const VIEWER_SOURCES = [
   join(repoRoot, "src", "core", "errors.ts"),
 ];
 
+/** Newest modification time below `dir`; 0 when it does not exist (an installed package ships the built bundle only). */
 async function newestMtime(dir: string): Promise<number> {
-  const info = await stat(dir);
+  const info = await stat(dir).catch(() => null);
+  if (!info) return 0;
   if (!info.isDirectory()) return info.mtimeMs;
   let newest = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {

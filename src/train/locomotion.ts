@@ -3,7 +3,7 @@
  * plasticity parameters together), rollouts on the worker pool, running observation normalisation,
  * a checkpoint and a metrics row per generation. Resuming from a checkpoint replays bit for bit.
  */
-import { fileURLToPath } from "node:url";
+import { siblingModule } from "../core/package.ts";
 import { makeEnv } from "../../envs/index.ts";
 import { createSearcher } from "./es/index.ts";
 import { RunningNormalizer } from "../policy/normalizer.ts";
@@ -39,7 +39,7 @@ export interface LocomotionRunResult extends EvolveResult {
   workers: number;
 }
 
-const evaluatorModule = fileURLToPath(new URL("./locomotion-fitness.ts", import.meta.url));
+const evaluatorModule = siblingModule(import.meta.url, "./locomotion-fitness.ts");
 
 export async function trainLocomotion(options: LocomotionRunOptions): Promise<LocomotionRunResult> {
   const { config, seed } = options;

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
+import { isModuleFile } from "../../core/package.ts";
 import type { ReproExperiment } from "../../lab/repro/experiment.ts";
 import { action, intOption, log, printResult } from "../output.ts";
 
@@ -10,7 +11,7 @@ const reproDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "lab"
 
 export async function loadExperiments(): Promise<Map<string, ReproExperiment>> {
   const found = new Map<string, ReproExperiment>();
-  for (const file of readdirSync(reproDir).filter((f) => f.endsWith(".ts")).sort()) {
+  for (const file of readdirSync(reproDir).filter(isModuleFile).sort()) {
     const mod = (await import(pathToFileURL(join(reproDir, file)).href)) as { experiment?: ReproExperiment };
     if (mod.experiment) found.set(mod.experiment.name, mod.experiment);
   }

@@ -51,11 +51,11 @@ export function makeSequenceTask(size: number, seed: number, o: SequenceTaskOpti
   const patternEnd = o.onsetJitter + (o.channels - 1) * o.gap;
   for (let n = 0; n < size; n++) {
     const label = n % o.orderings.length;
-    const order = o.orderings[label];
+    const order = o.orderings[label]!;
     const onset = rng.uniform() * o.onsetJitter;
     const spikes: Array<[number, number]> = [];
     for (let r = 0; r < order.length; r++) {
-      spikes.push([Math.max(0, onset + r * o.gap + o.spikeJitter * rng.normal()), order[r]]);
+      spikes.push([Math.max(0, onset + r * o.gap + o.spikeJitter * rng.normal()), order[r]!]);
     }
     for (let k = 0; k < o.distractors; k++) spikes.push([rng.uniform() * patternEnd, rng.int(o.channels)]);
     spikes.sort((a, b) => a[0] - b[0]);

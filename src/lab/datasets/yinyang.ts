@@ -53,7 +53,7 @@ export function encodeYinYang(points: YinYangPoint[], tEarly: number, tLate: num
     const times = new Float64Array(5);
     const neurons = new Int32Array(5);
     for (let i = 0; i < 4; i++) {
-      times[i] = tEarly + values[i] * (tLate - tEarly);
+      times[i] = tEarly + values[i]! * (tLate - tEarly);
       neurons[i] = i;
     }
     times[4] = biasTime;

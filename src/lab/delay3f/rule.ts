@@ -52,7 +52,7 @@ export function gaussianTrace(
   let dtr = 0;
   for (let k = 0; k < times.length; k++) {
     if (neurons[k] !== channel) continue;
-    const x = t - times[k];
+    const x = t - times[k]!;
     if (x > reach || x < -reach) continue;
     const g = norm * Math.exp((-0.5 * x * x) / sig2);
     tr += g;
@@ -196,15 +196,15 @@ export class ThreeFactorLearner {
     const aOut = Math.exp(-dt / c.tauOut);
     this.arrivals.fill(0);
     for (let k = 0; k < sample.times.length; k++) {
-      const i = sample.neurons[k];
+      const i = sample.neurons[k]!;
       for (let j = 0; j < nH; j++) {
         const s = j * nIn + i;
-        const a = (sample.times[k] + d[s]) / dt;
+        const a = (sample.times[k]! + d[s]!) / dt;
         const step = Math.floor(a);
         if (step >= this.nSteps) continue;
         const frac = a - step;
-        this.arrivals[step * nH + j] += w[s] * (1 - frac);
-        this.arrivals[(step + 1) * nH + j] += w[s] * frac;
+        this.arrivals[step * nH + j]! += w[s]! * (1 - frac);
+        this.arrivals[(step + 1) * nH + j]! += w[s]! * frac;
       }
     }
     this.v.fill(0);
@@ -231,24 +231,24 @@ export class ThreeFactorLearner {
     for (let step = 0; step < this.nSteps; step++) {
       const t = (step + 1) * dt;
       for (let j = 0; j < nH; j++) {
-        this.cur[j] = aSyn * this.cur[j] + this.arrivals[step * nH + j];
-        this.v[j] = aMem * this.v[j] + (1 - aMem) * this.cur[j];
+        this.cur[j] = aSyn * this.cur[j]! + this.arrivals[step * nH + j]!;
+        this.v[j] = aMem * this.v[j]! + (1 - aMem) * this.cur[j]!;
       }
       // Eligibility vectors from the Gaussian-smoothed delayed presynaptic trains.
       if (learn) {
         for (let j = 0; j < nH; j++) {
           for (let i = 0; i < nIn; i++) {
             const s = j * nIn + i;
-            gaussianTrace(t - d[s], sample.times, sample.neurons, i, c.sigma, this.trace);
-            this.epsW[s] = aMem * this.epsW[s] + (1 - aMem) * this.trace[0];
-            this.epsD[s] = aMem * this.epsD[s] + (1 - aMem) * w[s] * this.trace[1];
+            gaussianTrace(t - d[s]!, sample.times, sample.neurons, i, c.sigma, this.trace);
+            this.epsW[s] = aMem * this.epsW[s]! + (1 - aMem) * this.trace[0]!;
+            this.epsD[s] = aMem * this.epsD[s]! + (1 - aMem) * w[s]! * this.trace[1]!;
           }
         }
       }
       // Spikes (the surrogate reads the voltage before the reset).
       for (let j = 0; j < nH; j++) {
         let z = 0;
-        const vPre = this.v[j];
+        const vPre = this.v[j]!;
         this.vPre[j] = vPre;
         if (vPre >= c.threshold) {
           z = 1;
@@ -256,20 +256,20 @@ export class ThreeFactorLearner {
           this.v[j] = 0;
         }
         if (!isMax) {
-          this.zTrace[j] = aOut * this.zTrace[j] + z;
+          this.zTrace[j] = aOut * this.zTrace[j]! + z;
           continue;
         }
-        this.zI[j] = aSyn * this.zI[j] + z;
-        this.zV[j] = aMem * this.zV[j] + (1 - aMem) * this.zI[j];
+        this.zI[j] = aSyn * this.zI[j]! + z;
+        this.zV[j] = aMem * this.zV[j]! + (1 - aMem) * this.zI[j]!;
         if (learn) {
           const u = (vPre - c.threshold) / c.surrogateWidth;
           const psi = Math.exp(-0.5 * u * u);
           for (let i = 0; i < nIn; i++) {
             const s = j * nIn + i;
-            this.eIw[s] = aSyn * this.eIw[s] + psi * this.epsW[s];
-            this.eVw[s] = aMem * this.eVw[s] + (1 - aMem) * this.eIw[s];
-            this.eId[s] = aSyn * this.eId[s] + psi * this.epsD[s];
-            this.eVd[s] = aMem * this.eVd[s] + (1 - aMem) * this.eId[s];
+            this.eIw[s] = aSyn * this.eIw[s]! + psi * this.epsW[s]!;
+            this.eVw[s] = aMem * this.eVw[s]! + (1 - aMem) * this.eIw[s];
+            this.eId[s] = aSyn * this.eId[s]! + psi * this.epsD[s]!;
+            this.eVd[s] = aMem * this.eVd[s]! + (1 - aMem) * this.eId[s];
           }
         }
       }
@@ -277,12 +277,12 @@ export class ThreeFactorLearner {
         const n = nH * nIn;
         for (let k = 0; k < nOut; k++) {
           let acc = 0;
-          for (let j = 0; j < nH; j++) acc += wOut[k * nH + j] * this.zI[j];
+          for (let j = 0; j < nH; j++) acc += wOut[k * nH + j]! * this.zI[j]!;
           // zI already includes this step's spikes: outI = sum_j wOut_kj zI_j is the LI readout's current.
           this.outI[k] = acc;
-          this.outV[k] = aMem * this.outV[k] + (1 - aMem) * this.outI[k];
-          if (this.outV[k] > this.peak[k]) {
-            this.peak[k] = this.outV[k];
+          this.outV[k] = aMem * this.outV[k]! + (1 - aMem) * this.outI[k]!;
+          if (this.outV[k]! > this.peak[k]!) {
+            this.peak[k] = this.outV[k]!;
             if (learn) {
               this.latchZ.set(this.zV, k * nH);
               this.latchW.set(this.eVw, k * n);
@@ -295,7 +295,7 @@ export class ThreeFactorLearner {
       // "trace" readout and its per-step top-down error.
       for (let k = 0; k < nOut; k++) {
         let acc = 0;
-        for (let j = 0; j < nH; j++) acc += wOut[k * nH + j] * this.zTrace[j];
+        for (let j = 0; j < nH; j++) acc += wOut[k * nH + j]! * this.zTrace[j]!;
         this.y[k] = acc;
       }
       if (!learn || t < c.decisionStart) continue;
@@ -303,39 +303,39 @@ export class ThreeFactorLearner {
       for (let j = 0; j < nH; j++) {
         let signal = 0;
         for (let k = 0; k < nOut; k++) {
-          signal += wOut[k * nH + j] * this.err[k];
-          this.gOut[k * nH + j] += this.err[k] * this.zTrace[j];
+          signal += wOut[k * nH + j]! * this.err[k]!;
+          this.gOut[k * nH + j]! += this.err[k]! * this.zTrace[j]!;
         }
-        const u = (this.vPre[j] - c.threshold) / c.surrogateWidth;
+        const u = (this.vPre[j]! - c.threshold) / c.surrogateWidth;
         const psi = Math.exp(-0.5 * u * u);
         const f = signal * psi;
         if (f === 0) continue;
         for (let i = 0; i < nIn; i++) {
           const s = j * nIn + i;
-          this.gw[s] += f * this.epsW[s];
-          this.gd[s] += f * this.epsD[s];
+          this.gw[s]! += f * this.epsW[s]!;
+          this.gd[s]! += f * this.epsD[s]!;
         }
       }
     }
     const value = isMax ? this.peak : this.y;
     let predicted = 0;
-    for (let k = 1; k < nOut; k++) if (value[k] > value[predicted]) predicted = k;
+    for (let k = 1; k < nOut; k++) if (value[k]! > value[predicted]!) predicted = k;
     let loss = NaN;
     if (isMax) {
       loss = softmaxError(this.peak, sample.label, this.err);
       if (learn) {
         const n = nH * nIn;
         for (let k = 0; k < nOut; k++) {
-          const e = this.err[k];
+          const e = this.err[k]!;
           if (e === 0) continue;
           for (let j = 0; j < nH; j++) {
-            this.gOut[k * nH + j] += e * this.latchZ[k * nH + j];
-            const b = e * wOut[k * nH + j];
+            this.gOut[k * nH + j]! += e * this.latchZ[k * nH + j]!;
+            const b = e * wOut[k * nH + j]!;
             if (b === 0) continue;
             for (let i = 0; i < nIn; i++) {
               const s = j * nIn + i;
-              this.gw[s] += b * this.latchW[k * n + s];
-              this.gd[s] += b * this.latchD[k * n + s];
+              this.gw[s]! += b * this.latchW[k * n + s]!;
+              this.gd[s]! += b * this.latchD[k * n + s]!;
             }
           }
         }
@@ -354,11 +354,11 @@ export class ThreeFactorLearner {
 /** err = softmax(y) - onehot(label) written into err; returns the cross-entropy. */
 function softmaxError(y: Float64Array, label: number, err: Float64Array): number {
   let max = -Infinity;
-  for (let k = 0; k < y.length; k++) if (y[k] > max) max = y[k];
+  for (let k = 0; k < y.length; k++) if (y[k]! > max) max = y[k]!;
   let z = 0;
-  for (let k = 0; k < y.length; k++) z += Math.exp(y[k] - max);
-  for (let k = 0; k < y.length; k++) err[k] = Math.exp(y[k] - max) / z - (k === label ? 1 : 0);
-  return -(y[label] - max - Math.log(z));
+  for (let k = 0; k < y.length; k++) z += Math.exp(y[k]! - max);
+  for (let k = 0; k < y.length; k++) err[k] = Math.exp(y[k]! - max) / z - (k === label ? 1 : 0);
+  return -(y[label]! - max - Math.log(z));
 }
 
 export interface ThreeFactorTrainOptions {
@@ -386,8 +386,8 @@ class SgdGroup {
   step(grads: Float64Array[]): void {
     const [lo, hi] = this.clip;
     for (let g = 0; g < this.params.length; g++) {
-      const p = this.params[g];
-      for (let i = 0; i < p.length; i++) p[i] = Math.min(hi, Math.max(lo, p[i] - this.lr * grads[g][i]));
+      const p = this.params[g]!;
+      for (let i = 0; i < p.length; i++) p[i] = Math.min(hi, Math.max(lo, p[i]! - this.lr * grads[g]![i]!));
     }
   }
 }
@@ -407,8 +407,8 @@ export function trainThreeFactor(learner: ThreeFactorLearner, data: LabelledSpik
     let correct = 0;
     for (const idx of order) {
       learner.clearGradients();
-      const r = learner.trial(data[idx], true);
-      if (r.predicted === data[idx].label) correct++;
+      const r = learner.trial(data[idx]!, true);
+      if (r.predicted === data[idx]!.label) correct++;
       optW.step([learner.gw]);
       if (o.learnDelays) optD.step([learner.gd]);
       optOut.step([learner.gOut]);

@@ -125,16 +125,16 @@ export class RewardEprop {
   /** Run the SNN for one control step on `obs`; fills mu and returns V. */
   private think(obs: Float32Array, controlStep: number): number {
     const { input, obsScale, net, mu } = this;
-    for (let i = 0; i < obs.length; i++) input[i] = Math.tanh(obs[i] / obsScale[i]);
+    for (let i = 0; i < obs.length; i++) input[i] = Math.tanh(obs[i]! / obsScale[i]!);
     const time = controlStep * this.opts.substeps * this.opts.dt;
     for (let c = 0; c < this.clockPeriods.length; c++) {
-      const phase = (2 * Math.PI * time) / this.clockPeriods[c];
+      const phase = (2 * Math.PI * time) / this.clockPeriods[c]!;
       input[obs.length + 2 * c] = Math.sin(phase);
       input[obs.length + 2 * c + 1] = Math.cos(phase);
     }
     for (let s = 0; s < this.opts.substeps; s++) net.step(input);
-    for (let k = 0; k < this.nAct; k++) mu[k] = net.y[k];
-    return net.y[this.nAct];
+    for (let k = 0; k < this.nAct; k++) mu[k] = net.y[k]!;
+    return net.y[this.nAct]!;
   }
 
   /** trace <- gamma lambda trace + (policy score + cV * value gradient), all via e-prop. */
@@ -143,43 +143,43 @@ export class RewardEprop {
     const { nRec, nIn, nOut } = net.config;
     const s2 = this.opts.sigma * this.opts.sigma;
     const cV = this.opts.valueWeight;
-    for (let k = 0; k < nAct; k++) outCoeff[k] = (sample[k] - mu[k]) / s2;
+    for (let k = 0; k < nAct; k++) outCoeff[k] = (sample[k]! - mu[k]!) / s2;
     outCoeff[nAct] = cV;
     const symmetric = net.config.feedback === "symmetric";
     const wOut = net.params.wOut, B = net.feedbackMatrix;
     for (let j = 0; j < nRec; j++) {
       let l = 0;
-      for (let k = 0; k < nOut; k++) l += (symmetric ? wOut[k * nRec + j] : B[j * nOut + k]) * outCoeff[k];
+      for (let k = 0; k < nOut; k++) l += (symmetric ? wOut[k * nRec + j]! : B[j * nOut + k]!) * outCoeff[k]!;
       coeff[j] = l;
     }
     const decay = this.opts.gamma * this.opts.lambda;
     const { traceIn, traceRec, traceOut, traceBias } = this;
     for (let j = 0; j < nRec; j++) {
-      const l = coeff[j];
+      const l = coeff[j]!;
       for (let i = 0; i < nIn; i++) {
         const k = j * nIn + i;
-        traceIn[k] = decay * traceIn[k] + l * net.ebarIn[k];
+        traceIn[k] = decay * traceIn[k]! + l * net.ebarIn[k]!;
       }
       for (let i = 0; i < nRec; i++) {
         const k = j * nRec + i;
-        traceRec[k] = net.recMask[k] ? decay * traceRec[k] + l * net.ebarRec[k] : 0;
+        traceRec[k] = net.recMask[k] ? decay * traceRec[k]! + l * net.ebarRec[k]! : 0;
       }
     }
     for (let k = 0; k < nOut; k++) {
       for (let j = 0; j < nRec; j++) {
         const idx = k * nRec + j;
-        traceOut[idx] = decay * traceOut[idx] + outCoeff[k] * net.zbar[j];
+        traceOut[idx] = decay * traceOut[idx]! + outCoeff[k]! * net.zbar[j]!;
       }
-      traceBias[k] = decay * traceBias[k] + outCoeff[k] * net.readoutBiasTrace;
+      traceBias[k] = decay * traceBias[k]! + outCoeff[k]! * net.readoutBiasTrace;
     }
   }
 
   private addDelta(delta: number): void {
     const u = this.update;
-    for (let k = 0; k < u.wIn.length; k++) u.wIn[k] += delta * this.traceIn[k];
-    for (let k = 0; k < u.wRec.length; k++) u.wRec[k] += delta * this.traceRec[k];
-    for (let k = 0; k < u.wOut.length; k++) u.wOut[k] += delta * this.traceOut[k];
-    for (let k = 0; k < u.bOut.length; k++) u.bOut[k] += delta * this.traceBias[k];
+    for (let k = 0; k < u.wIn.length; k++) u.wIn[k]! += delta * this.traceIn[k]!;
+    for (let k = 0; k < u.wRec.length; k++) u.wRec[k]! += delta * this.traceRec[k]!;
+    for (let k = 0; k < u.wOut.length; k++) u.wOut[k]! += delta * this.traceOut[k]!;
+    for (let k = 0; k < u.bOut.length; k++) u.bOut[k]! += delta * this.traceBias[k]!;
   }
 
   /**
@@ -199,7 +199,7 @@ export class RewardEprop {
     const sigma = this.opts.sigma;
     for (let t = 0; t < maxSteps; t++) {
       for (let k = 0; k < this.nAct; k++) {
-        const a = mu[k] + (learn ? sigma * this.rng.normal() : 0);
+        const a = mu[k]! + (learn ? sigma * this.rng.normal() : 0);
         sample[k] = a;
         action[k] = a < -1 ? -1 : a > 1 ? 1 : a;
       }

@@ -64,7 +64,7 @@ export function bpttGradients(
     return {
       value: tf.cast(tf.greaterEqual(x, 0), "float32"),
       gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
-        const psi = tf.mul(tf.relu(tf.sub(1, tf.div(tf.abs(saved[0]), thr))), gamma / thr);
+        const psi = tf.mul(tf.relu(tf.sub(1, tf.div(tf.abs(saved[0]!), thr))), gamma / thr);
         return [tf.mul(dy, psi)];
       },
     };
@@ -107,14 +107,14 @@ export function bpttGradients(
 
   const vars = [wIn, wRec, wOut, bOut];
   const { value, grads } = tf.variableGrads(lossFn, vars);
-  const read = (name: string) => new Float32Array(grads[name].dataSync());
+  const read = (name: string) => new Float32Array(grads[name]!.dataSync());
   const out: EpropGrads = {
     wIn: read(wIn.name),
     wRec: read(wRec.name),
     wOut: read(wOut.name),
     bOut: read(bOut.name),
   };
-  const loss = value.dataSync()[0];
+  const loss = value.dataSync()[0]!;
   tf.dispose([value, ...Object.values(grads), ...vars, x, target, recMask]);
   return { loss, grads: out };
 }

@@ -14,7 +14,7 @@ export function epropGradients(
   for (let t = 0; t < steps; t++) {
     net.step(xs.subarray(t * config.nIn, (t + 1) * config.nIn));
     net.supervise(targets.subarray(t * config.nOut, (t + 1) * config.nOut));
-    for (let j = 0; j < config.nRec; j++) spikeCount += net.z[j];
+    for (let j = 0; j < config.nRec; j++) spikeCount += net.z[j]!;
   }
   return { loss: net.loss, grads: net.grads, spikeCount };
 }

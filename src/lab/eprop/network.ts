@@ -193,20 +193,20 @@ export class EpropNetwork {
     for (let j = 0; j < nRec; j++) {
       let input = 0;
       const rowIn = j * nIn;
-      for (let i = 0; i < nIn; i++) input += wIn[rowIn + i] * x[i];
+      for (let i = 0; i < nIn; i++) input += wIn[rowIn + i]! * x[i]!;
       const rowRec = j * nRec;
-      for (let i = 0; i < nRec; i++) input += wRec[rowRec + i] * zPrev[i];
+      for (let i = 0; i < nRec; i++) input += wRec[rowRec + i]! * zPrev[i]!;
       current[j] = input;
-      const zj = zPrev[j];
+      const zj = zPrev[j]!;
       switch (model) {
         case "lif":
         case "alif": {
           // Reset by subtraction; e-prop drops its dependence on the state.
           jvv[j] = alpha; jvu[j] = 0;
-          juv[j] = model === "alif" ? psi[j] : 0;
-          juu[j] = model === "alif" ? rho - psi[j] * beta : 0;
-          v[j] = alpha * v[j] + input - neuron.threshold * zj;
-          u[j] = model === "alif" ? rho * u[j] + zj : 0;
+          juv[j] = model === "alif" ? psi[j]! : 0;
+          juu[j] = model === "alif" ? rho - psi[j]! * beta : 0;
+          v[j] = alpha * v[j]! + input - neuron.threshold * zj;
+          u[j] = model === "alif" ? rho * u[j]! + zj : 0;
           break;
         }
         case "stdpLif": {
@@ -214,12 +214,12 @@ export class EpropNetwork {
           const refractoryEnd = refractory[j] === 1 ? 1 : 0;
           const keep = 1 - zj - refractoryEnd;
           jvv[j] = alpha * keep; jvu[j] = 0; juv[j] = 0; juu[j] = 0;
-          v[j] = alpha * keep * v[j] + input;
+          v[j] = alpha * keep * v[j]! + input;
           break;
         }
         case "izhikevich": {
-          const vt = zj ? neuron.izhC : v[j];
-          const ut = u[j] + neuron.izhD * zj;
+          const vt = zj ? neuron.izhC : v[j]!;
+          const ut = u[j]! + neuron.izhD * zj;
           jvv[j] = (1 - zj) * (1 + dt * (0.08 * vt + 5));
           jvu[j] = -dt;
           juv[j] = dt * neuron.izhA * neuron.izhB * (1 - zj);
@@ -230,7 +230,7 @@ export class EpropNetwork {
         }
       }
       // Refractory counter: set by a spike, counts down otherwise.
-      refractory[j] = zj ? neuron.refractorySteps : refractory[j] > 0 ? refractory[j] - 1 : 0;
+      refractory[j] = zj ? neuron.refractorySteps : refractory[j]! > 0 ? refractory[j]! - 1 : 0;
     }
 
     this.computeSpikesAndPsi(true);
@@ -238,40 +238,40 @@ export class EpropNetwork {
     const kappa = this.kappa, g = this.gain, betaE = this.betaE;
     const { epsVIn, epsUIn, eIn, ebarIn, epsVRec, epsURec, eRec, ebarRec, recMask } = this;
     for (let j = 0; j < nRec; j++) {
-      const a = jvv[j], b = jvu[j], c = juv[j], d = juu[j], p = psi[j];
+      const a = jvv[j]!, b = jvu[j]!, c = juv[j]!, d = juu[j]!, p = psi[j]!;
       const rowIn = j * nIn;
       for (let i = 0; i < nIn; i++) {
         const k = rowIn + i;
-        const ev = epsVIn[k], eu = epsUIn[k];
-        const nv = a * ev + b * eu + g * x[i];
+        const ev = epsVIn[k]!, eu = epsUIn[k]!;
+        const nv = a * ev + b * eu + g * x[i]!;
         const nu = c * ev + d * eu;
         epsVIn[k] = nv; epsUIn[k] = nu;
         const e = p * (nv - betaE * nu);
         eIn[k] = e;
-        ebarIn[k] = kappa * ebarIn[k] + e;
+        ebarIn[k] = kappa * ebarIn[k]! + e;
       }
       const rowRec = j * nRec;
       for (let i = 0; i < nRec; i++) {
         const k = rowRec + i;
         if (!recMask[k]) continue;
-        const ev = epsVRec[k], eu = epsURec[k];
-        const nv = a * ev + b * eu + g * zPrev[i];
+        const ev = epsVRec[k]!, eu = epsURec[k]!;
+        const nv = a * ev + b * eu + g * zPrev[i]!;
         const nu = c * ev + d * eu;
         epsVRec[k] = nv; epsURec[k] = nu;
         const e = p * (nv - betaE * nu);
         eRec[k] = e;
-        ebarRec[k] = kappa * ebarRec[k] + e;
+        ebarRec[k] = kappa * ebarRec[k]! + e;
       }
     }
 
     const { zbar, y } = this;
-    for (let j = 0; j < nRec; j++) zbar[j] = kappa * zbar[j] + z[j];
+    for (let j = 0; j < nRec; j++) zbar[j] = kappa * zbar[j]! + z[j]!;
     this.biasTrace = kappa * this.biasTrace + 1;
     for (let k = 0; k < nOut; k++) {
-      let s = bOut[k];
+      let s = bOut[k]!;
       const row = k * nRec;
-      for (let j = 0; j < nRec; j++) s += wOut[row + j] * z[j];
-      y[k] = kappa * y[k] + s;
+      for (let j = 0; j < nRec; j++) s += wOut[row + j]! * z[j]!;
+      y[k] = kappa * y[k]! + s;
     }
     this.steps++;
   }
@@ -280,23 +280,23 @@ export class EpropNetwork {
     const { nRec, neuron } = this.config;
     const { v, u, z, psi, refractory } = this;
     for (let j = 0; j < nRec; j++) {
-      const refr = refractory[j] > 0;
+      const refr = refractory[j]! > 0;
       switch (neuron.model) {
         case "lif":
         case "alif": {
-          const thrNow = neuron.threshold + (neuron.model === "alif" ? neuron.beta * u[j] : 0);
-          z[j] = allowSpikes && !refr && v[j] >= thrNow ? 1 : 0;
-          psi[j] = surrogateGrad(this.surrogate, v[j] - thrNow, refr);
+          const thrNow = neuron.threshold + (neuron.model === "alif" ? neuron.beta * u[j]! : 0);
+          z[j] = allowSpikes && !refr && v[j]! >= thrNow ? 1 : 0;
+          psi[j] = surrogateGrad(this.surrogate, v[j]! - thrNow, refr);
           break;
         }
         case "stdpLif": {
-          z[j] = allowSpikes && !refr && v[j] >= neuron.threshold ? 1 : 0;
-          psi[j] = surrogateGrad(this.surrogate, v[j] - neuron.threshold, refr);
+          z[j] = allowSpikes && !refr && v[j]! >= neuron.threshold ? 1 : 0;
+          psi[j] = surrogateGrad(this.surrogate, v[j]! - neuron.threshold, refr);
           break;
         }
         case "izhikevich": {
-          z[j] = allowSpikes && v[j] >= neuron.izhPeak ? 1 : 0;
-          psi[j] = izhikevichPsi(v[j], neuron.izhPeak, neuron.gamma);
+          z[j] = allowSpikes && v[j]! >= neuron.izhPeak ? 1 : 0;
+          psi[j] = izhikevichPsi(v[j]!, neuron.izhPeak, neuron.gamma);
           break;
         }
       }
@@ -314,18 +314,18 @@ export class EpropNetwork {
     const g = this.grads;
     let loss = 0;
     for (let k = 0; k < nOut; k++) {
-      const e = (y[k] - target[k]) * lossScale;
+      const e = (y[k]! - target[k]!) * lossScale;
       err[k] = e;
-      loss += 0.5 * (y[k] - target[k]) * (y[k] - target[k]) * lossScale;
+      loss += 0.5 * (y[k]! - target[k]!) * (y[k]! - target[k]!) * lossScale;
       const row = k * nRec;
-      for (let j = 0; j < nRec; j++) g.wOut[row + j] += e * zbar[j];
-      g.bOut[k] += e * this.biasTrace;
+      for (let j = 0; j < nRec; j++) g.wOut[row + j]! += e * zbar[j]!;
+      g.bOut[k]! += e * this.biasTrace;
     }
     const symmetric = this.config.feedback === "symmetric";
     const B = this.feedbackMatrix;
     for (let j = 0; j < nRec; j++) {
       let s = 0;
-      for (let k = 0; k < nOut; k++) s += (symmetric ? wOut[k * nRec + j] : B[j * nOut + k]) * err[k];
+      for (let k = 0; k < nOut; k++) s += (symmetric ? wOut[k * nRec + j]! : B[j * nOut + k]!) * err[k]!;
       learningSignal[j] = s;
     }
     this.accumulate(learningSignal, 1);
@@ -339,12 +339,12 @@ export class EpropNetwork {
     const { ebarIn, ebarRec, recMask } = this;
     const gIn = this.grads.wIn, gRec = this.grads.wRec;
     for (let j = 0; j < nRec; j++) {
-      const l = learningSignal[j] * scale;
+      const l = learningSignal[j]! * scale;
       if (l === 0) continue;
       const rowIn = j * nIn;
-      for (let i = 0; i < nIn; i++) gIn[rowIn + i] += l * ebarIn[rowIn + i];
+      for (let i = 0; i < nIn; i++) gIn[rowIn + i]! += l * ebarIn[rowIn + i]!;
       const rowRec = j * nRec;
-      for (let i = 0; i < nRec; i++) if (recMask[rowRec + i]) gRec[rowRec + i] += l * ebarRec[rowRec + i];
+      for (let i = 0; i < nRec; i++) if (recMask[rowRec + i]) gRec[rowRec + i]! += l * ebarRec[rowRec + i]!;
     }
   }
 

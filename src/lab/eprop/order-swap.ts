@@ -111,12 +111,12 @@ export function runOrderSwap(options: OrderSwapOptions): OrderSwapResult {
   const synapse = POST * 2 + PRE;
   const x = new Float32Array(2);
   return measureOrderSwap(model, { totalSteps, stepsPerPeriod, dt, points: options.curvePoints ?? 40 }, (t, spikes) => {
-    x[0] = kicks[t * 2];
-    x[1] = kicks[t * 2 + 1];
+    x[0] = kicks[t * 2]!;
+    x[1] = kicks[t * 2 + 1]!;
     net.step(x);
-    spikes[0] = net.z[PRE];
-    spikes[1] = net.z[POST];
-    return net.eRec[synapse];
+    spikes[0] = net.z[PRE]!;
+    spikes[1] = net.z[POST]!;
+    return net.eRec[synapse]!;
   });
 }
 

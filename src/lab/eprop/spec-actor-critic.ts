@@ -129,8 +129,8 @@ export class SpecActorCritic {
 
   private addTd(delta: number): void {
     const { trace, trained, update, criticTrace, criticUpdate } = this;
-    for (let k = 0; k < trained.length; k++) update[trained[k]!] += delta * trace[k]!;
-    for (let j = 0; j < criticUpdate.length; j++) criticUpdate[j] += delta * criticTrace[j]!;
+    for (let k = 0; k < trained.length; k++) update[trained[k]!]! += delta * trace[k]!;
+    for (let j = 0; j < criticUpdate.length; j++) criticUpdate[j]! += delta * criticTrace[j]!;
   }
 
   /**

@@ -258,9 +258,9 @@ export class SpecEpropNet {
       for (let i = 0; i < src.length; i++) {
         if (src[i] === 0) continue;
         const r = i * nHid;
-        for (let j = 0; j < nHid; j++) sumW[j] += W[r + j]!;
+        for (let j = 0; j < nHid; j++) sumW[j]! += W[r + j]!;
       }
-      for (let j = 0; j < nHid; j++) current[j] += sumW[j]!;
+      for (let j = 0; j < nHid; j++) current[j]! += sumW[j]!;
     }
     // 4. neurons and the per-neuron eligibility coefficients
     this.updateNeurons();
@@ -275,7 +275,7 @@ export class SpecEpropNet {
     for (let j = 0; j < nHid; j++) {
       if (!z[j]) continue;
       const row = j * nOut;
-      for (let q = 0; q < nOut; q++) acc[q] += decW[row + q]!;
+      for (let q = 0; q < nOut; q++) acc[q]! += decW[row + q]!;
     }
     for (let q = 0; q < nOut; q++) {
       const yy = f32(f32(lo * y[q]!) + f32(oneMinus * acc[q]!));
@@ -435,11 +435,11 @@ export class SpecEpropNet {
       for (let q = 0; q < nOut; q++) {
         const d = dy[q]! * scale;
         s += Bm[row + q]! * d;
-        grad[oW + row + q] += d * zbar[j]!;
+        grad[oW + row + q]! += d * zbar[j]!;
       }
       learningSignal[j] = oneMinus * s;
     }
-    for (let q = 0; q < nOut; q++) grad[oB + q] += dy[q]! * scale;
+    for (let q = 0; q < nOut; q++) grad[oB + q]! += dy[q]! * scale;
     this.accumulate(learningSignal, 1);
   }
 
@@ -450,7 +450,7 @@ export class SpecEpropNet {
       const { ebar, nPre, offset } = g;
       for (let i = 0; i < nPre; i++) {
         const row = i * nHid;
-        for (let j = 0; j < nHid; j++) grad[offset + row + j] += scale * learningSignal[j]! * ebar[row + j]!;
+        for (let j = 0; j < nHid; j++) grad[offset + row + j]! += scale * learningSignal[j]! * ebar[row + j]!;
       }
     }
   }

@@ -124,7 +124,7 @@ export function trainSpikeTiming(options: SpikeTimingOptions): SpikeTimingResult
     const target = new Float32Array(1);
     for (let t = 0; t < steps; t++) {
       net.step(xs.subarray(t * nIn, (t + 1) * nIn));
-      target[0] = targetTrace[t];
+      target[0] = targetTrace[t]!;
       net.supervise(target);
       if (net.z[out]) spikeSteps.push(t);
     }
@@ -136,8 +136,8 @@ export function trainSpikeTiming(options: SpikeTimingOptions): SpikeTimingResult
   const lossCurve: number[] = [before.loss];
   let last = before;
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let k = 0; k < negIn.length; k++) negIn[k] = -net.grads.wIn[k];
-    for (let k = 0; k < negRec.length; k++) negRec[k] = net.recMask[k] ? -net.grads.wRec[k] : 0;
+    for (let k = 0; k < negIn.length; k++) negIn[k] = -net.grads.wIn[k]!;
+    for (let k = 0; k < negRec.length; k++) negRec[k] = net.recMask[k] ? -net.grads.wRec[k]! : 0;
     adamIn.ascend(learnIn, negIn);
     if (nHidden) adamRec.ascend(learnRec, negRec);
     last = episode();

@@ -13,7 +13,7 @@ const spikeBody = (v: tf.Tensor, save: tf.GradSaveFunc) => {
   save([v]);
   return {
     value: tf.cast(tf.greaterEqual(v, 0), "float32"),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.square(tf.add(tf.mul(tf.abs(saved[0]), 10), 1))),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.square(tf.add(tf.mul(tf.abs(saved[0]!), 10), 1))),
   };
 };
 const spikeFnRaw = tf.customGrad(spikeBody as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -29,7 +29,7 @@ function gatherWithScatterGrad(x: tf.Tensor1D, indices: tf.Tensor1D): tf.Tensor1
     save([idx]);
     return {
       value: tf.gather(xx, idx),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.scatterND(saved[0].reshape([-1, 1]), dy, [size]), tf.zerosLike(saved[0])],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.scatterND(saved[0]!.reshape([-1, 1]), dy, [size]), tf.zerosLike(saved[0]!)],
     };
   };
   const f = tf.customGrad(body as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -45,7 +45,7 @@ function delayedRead(raster: tf.Tensor2D, delaySteps: tf.Tensor, delayValues: Fl
   const idx1 = new Int32Array(steps * nPost * nPre);
   for (let t = 0; t < steps; t++) {
     for (let s = 0; s < nPost * nPre; s++) {
-      const k = Math.floor(delayValues[s]);
+      const k = Math.floor(delayValues[s]!);
       const pre = s % nPre;
       idx0[t * nPost * nPre + s] = (t - k + maxShift) * nPre + pre;
       idx1[t * nPost * nPre + s] = (t - k - 1 + maxShift) * nPre + pre;
@@ -69,8 +69,8 @@ export interface BpttProblem {
 export function rasterize(input: SpikeTrain, nIn: number, dt: number, steps: number): Float32Array {
   const raster = new Float32Array(steps * nIn);
   for (let k = 0; k < input.times.length; k++) {
-    const t = Math.round(input.times[k] / dt);
-    if (t >= 0 && t < steps) raster[t * nIn + input.neurons[k]] += 1;
+    const t = Math.round(input.times[k]! / dt);
+    if (t >= 0 && t < steps) raster[t * nIn + input.neurons[k]!]! += 1;
   }
   return raster;
 }
@@ -78,24 +78,24 @@ export function rasterize(input: SpikeTrain, nIn: number, dt: number, steps: num
 export function makeBpttProblem(config: EventNetConfig, params: EventNetParams, input: SpikeTrain, label: number, dt: number): BpttProblem {
   if (config.sizes.length !== 3) throw new Error("the BPTT reference supports one hidden layer");
   const steps = Math.round(config.trialEnd / dt);
-  const [nIn] = config.sizes;
+  const nIn = config.sizes[0]!;
   return {
     config,
     dt,
     steps,
     input: tf.tensor2d(rasterize(input, nIn, dt, steps), [steps, nIn]),
     vars: {
-      w1: tf.variable(tf.tensor1d(Float32Array.from(params.w[0]))),
-      d1: tf.variable(tf.tensor1d(Float32Array.from(params.d[0], (d) => d / dt))),
-      w2: tf.variable(tf.tensor1d(Float32Array.from(params.w[1]))),
-      d2: tf.variable(tf.tensor1d(Float32Array.from(params.d[1], (d) => d / dt))),
+      w1: tf.variable(tf.tensor1d(Float32Array.from(params.w[0]!))),
+      d1: tf.variable(tf.tensor1d(Float32Array.from(params.d[0]!, (d) => d / dt))),
+      w2: tf.variable(tf.tensor1d(Float32Array.from(params.w[1]!))),
+      d2: tf.variable(tf.tensor1d(Float32Array.from(params.d[1]!, (d) => d / dt))),
     },
     label,
   };
 }
 
 function bpttLoss(p: BpttProblem): tf.Scalar {
-  const [nIn, nHid, nOut] = p.config.sizes;
+  const [nIn, nHid, nOut] = p.config.sizes as [number, number, number];
   const { tauMem, tauSyn, threshold } = p.config.lif;
   const aM = Math.exp(-p.dt / tauMem);
   const aS = Math.exp(-p.dt / tauSyn);
@@ -107,7 +107,7 @@ function bpttLoss(p: BpttProblem): tf.Scalar {
   let v: tf.Tensor = tf.zeros([nHid]);
   const spikes: tf.Tensor[] = [];
   for (let t = 0; t < steps; t++) {
-    i = tf.add(tf.mul(i, aS), inRows[t]);
+    i = tf.add(tf.mul(i, aS), inRows[t]!);
     v = tf.add(tf.mul(v, aM), tf.mul(i, 1 - aM));
     const z = spikeFn(tf.sub(v, threshold));
     v = tf.mul(v, tf.sub(1, z));
@@ -120,7 +120,7 @@ function bpttLoss(p: BpttProblem): tf.Scalar {
   let vo: tf.Tensor = tf.zeros([nOut]);
   let acc: tf.Tensor = tf.zeros([nOut]);
   for (let t = 0; t < steps; t++) {
-    io = tf.add(tf.mul(io, aS), outCur[t]);
+    io = tf.add(tf.mul(io, aS), outCur[t]!);
     vo = tf.add(tf.mul(vo, aM), tf.mul(io, 1 - aM));
     acc = tf.add(acc, vo);
   }
@@ -138,9 +138,9 @@ export interface BpttGradient {
 export function bpttGradient(p: BpttProblem): BpttGradient {
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => bpttLoss(p), [p.vars.w1, p.vars.d1, p.vars.w2, p.vars.d2]);
-    const get = (v: tf.Variable) => grads[v.name].dataSync() as Float32Array;
+    const get = (v: tf.Variable) => grads[v.name]!.dataSync() as Float32Array;
     return {
-      loss: value.dataSync()[0],
+      loss: value.dataSync()[0]!,
       grads: { w1: get(p.vars.w1), d1: get(p.vars.d1), w2: get(p.vars.w2), d2: get(p.vars.d2) },
     };
   });

@@ -24,25 +24,25 @@ export function checkGradients(
   const out: GroupCheck[] = [];
   for (const kind of ["w", "d"] as const) {
     for (let l = 0; l < params[kind].length; l++) {
-      const p = params[kind][l];
-      const g = grads[kind][l];
+      const p = params[kind][l]!;
+      const g = grads[kind][l]!;
       let diff2 = 0;
       let fd2 = 0;
       let g2 = 0;
       let maxRel = 0;
       for (let s = 0; s < p.length; s++) {
-        const orig = p[s];
+        const orig = p[s]!;
         p[s] = orig + h;
         const lp = lossAndGradient(config, params, sample, scale, null).loss;
         p[s] = orig - h;
         const lm = lossAndGradient(config, params, sample, scale, null).loss;
         p[s] = orig;
         const fd = (lp - lm) / (2 * h);
-        diff2 += (g[s] - fd) ** 2;
+        diff2 += (g[s]! - fd) ** 2;
         fd2 += fd * fd;
-        g2 += g[s] * g[s];
-        const mag = Math.max(Math.abs(fd), Math.abs(g[s]));
-        if (mag > floor) maxRel = Math.max(maxRel, Math.abs(g[s] - fd) / mag);
+        g2 += g[s]! * g[s]!;
+        const mag = Math.max(Math.abs(fd), Math.abs(g[s]!));
+        if (mag > floor) maxRel = Math.max(maxRel, Math.abs(g[s]! - fd) / mag);
       }
       const denom = Math.sqrt(Math.max(fd2, g2));
       out.push({

@@ -124,8 +124,8 @@ export function initParams(config: EventNetConfig, seed: number, options: InitOp
   const d: Float64Array[] = [];
   const [dlo, dhi] = options.delayRange ?? [0, 0];
   for (let l = 0; l + 1 < config.sizes.length; l++) {
-    const nPre = config.sizes[l];
-    const n = nPre * config.sizes[l + 1];
+    const nPre = config.sizes[l]!;
+    const n = nPre * config.sizes[l + 1]!;
     const scale = options.weightScale?.[l] ?? 1 / Math.sqrt(nPre);
     const mean = options.weightMean?.[l] ?? 0;
     const wl = new Float64Array(n);
@@ -172,9 +172,9 @@ function simulateLayer(
     rec.neuronStart.push(rec.events.length);
     for (let k = 0; k < nSpikes; k++) {
       order[k] = k;
-      arrT[k] = preTimes[k] + d[j * nPre + preNeurons[k]];
+      arrT[k] = preTimes[k]! + d[j * nPre + preNeurons[k]!]!;
     }
-    order.sort((x, y) => arrT[x] - arrT[y]);
+    order.sort((x, y) => arrT[x]! - arrT[y]!);
     let v = 0;
     let cur = 0;
     let t = 0;
@@ -199,12 +199,12 @@ function simulateLayer(
       t = target;
     };
     for (let r = 0; r < nSpikes; r++) {
-      const k = order[r];
-      const ta = arrT[k];
+      const k = order[r]!;
+      const ta = arrT[k]!;
       if (ta >= T) break;
       advanceTo(ta);
-      const s = j * nPre + preNeurons[k];
-      cur += w[s];
+      const s = j * nPre + preNeurons[k]!;
+      cur += w[s]!;
       const a = rec.arrivalTime.length;
       rec.arrivalTime.push(ta);
       rec.arrivalSynapse.push(s);
@@ -225,15 +225,15 @@ export function forward(config: EventNetConfig, params: EventNetParams, input: S
   let preTimes: ArrayLike<number> = input.times;
   let preNeurons: ArrayLike<number> = input.neurons;
   for (let l = 0; l + 1 < nL; l++) {
-    const rec = simulateLayer(config, preTimes, preNeurons, sizes[l], sizes[l + 1], params.w[l], params.d[l]);
+    const rec = simulateLayer(config, preTimes, preNeurons, sizes[l]!, sizes[l + 1]!, params.w[l]!, params.d[l]!);
     layers.push(rec);
     preTimes = rec.spikeTime;
     preNeurons = rec.spikeNeuron;
   }
-  const nPre = sizes[nL - 1];
-  const nOut = sizes[nL];
-  const w = params.w[nL - 1];
-  const d = params.d[nL - 1];
+  const nPre = sizes[nL - 1]!;
+  const nOut = sizes[nL]!;
+  const w = params.w[nL - 1]!;
+  const d = params.d[nL - 1]!;
   const T = config.trialEnd;
   const readout = new Float64Array(nOut);
   const outArrivalTime: number[] = [];
@@ -241,8 +241,8 @@ export function forward(config: EventNetConfig, params: EventNetParams, input: S
   const outArrivalSpike: number[] = [];
   for (let k = 0; k < preTimes.length; k++) {
     for (let j = 0; j < nOut; j++) {
-      const s = j * nPre + preNeurons[k];
-      const ta = preTimes[k] + d[s];
+      const s = j * nPre + preNeurons[k]!;
+      const ta = preTimes[k]! + d[s]!;
       if (ta >= T) continue;
       outArrivalTime.push(ta);
       outArrivalSynapse.push(s);
@@ -255,8 +255,8 @@ export function forward(config: EventNetConfig, params: EventNetParams, input: S
   const readoutKinkSlope = new Float64Array(isMax ? nOut : 0);
   if (!isMax) {
     for (let a = 0; a < outArrivalTime.length; a++) {
-      const s = outArrivalSynapse[a];
-      readout[Math.floor(s / nPre)] += (w[s] * pspIntegral(config.lif, T - outArrivalTime[a])) / T;
+      const s = outArrivalSynapse[a]!;
+      readout[Math.floor(s / nPre)]! += (w[s]! * pspIntegral(config.lif, T - outArrivalTime[a]!)) / T;
     }
   } else {
     maxReadout(config, w, nPre, nOut, outArrivalTime, outArrivalSynapse, readout, readoutTime, readoutKink, readoutKinkSlope);
@@ -294,9 +294,9 @@ function maxReadout(
   const c = config.lif;
   const T = config.trialEnd;
   const byOut: number[][] = Array.from({ length: nOut }, () => []);
-  for (let a = 0; a < arrTime.length; a++) byOut[Math.floor(arrSynapse[a] / nPre)].push(a);
+  for (let a = 0; a < arrTime.length; a++) byOut[Math.floor(arrSynapse[a]! / nPre)]!.push(a);
   for (let j = 0; j < nOut; j++) {
-    const list = byOut[j].sort((x, y) => arrTime[x] - arrTime[y]);
+    const list = byOut[j]!.sort((x, y) => arrTime[x]! - arrTime[y]!);
     let v = 0;
     let cur = 0;
     let t = 0;
@@ -321,9 +321,9 @@ function maxReadout(
       t = end;
     };
     for (const a of list) {
-      segment(arrTime[a]);
+      segment(arrTime[a]!);
       const slopeBefore = (cur - v) / c.tauMem;
-      cur += w[arrSynapse[a]];
+      cur += w[arrSynapse[a]!]!;
       // A maximum on the arrival itself: rising into it, not rising after it.
       if (v > best && slopeBefore > 0 && cur <= v) {
         best = v;
@@ -351,16 +351,16 @@ export function crossEntropy(readout: Float64Array, label: number, scale: number
   let max = -Infinity;
   let predicted = 0;
   for (let j = 0; j < readout.length; j++) {
-    if (readout[j] * scale > max) {
-      max = readout[j] * scale;
+    if (readout[j]! * scale > max) {
+      max = readout[j]! * scale;
       predicted = j;
     }
   }
   let z = 0;
-  for (let j = 0; j < readout.length; j++) z += Math.exp(readout[j] * scale - max);
+  for (let j = 0; j < readout.length; j++) z += Math.exp(readout[j]! * scale - max);
   const grad = new Float64Array(readout.length);
-  for (let j = 0; j < readout.length; j++) grad[j] = (Math.exp(readout[j] * scale - max) / z - (j === label ? 1 : 0)) * scale;
-  const loss = -(readout[label] * scale - max - Math.log(z));
+  for (let j = 0; j < readout.length; j++) grad[j] = (Math.exp(readout[j]! * scale - max) / z - (j === label ? 1 : 0)) * scale;
+  const loss = -(readout[label]! * scale - max - Math.log(z));
   return { loss, grad, predicted };
 }
 
@@ -387,78 +387,78 @@ export function backward(
   const nL = sizes.length - 1;
   const last = fwd.layers.length - 1;
   // Readout adjoint in closed form (linear neurons): per arrival, dL/dw and dL/d(arrival time).
-  let downstream = new Float64Array(fwd.layers[last].spikeTime.length);
+  let downstream = new Float64Array(fwd.layers[last]!.spikeTime.length);
   {
-    const w = params.w[nL - 1];
-    const gw = grads.w[nL - 1];
-    const gd = grads.d[nL - 1];
-    const nPre = sizes[nL - 1];
+    const w = params.w[nL - 1]!;
+    const gw = grads.w[nL - 1]!;
+    const gd = grads.d[nL - 1]!;
+    const nPre = sizes[nL - 1]!;
     const isMax = config.readout === "max";
     for (let a = 0; a < fwd.outArrivalTime.length; a++) {
-      const s = fwd.outArrivalSynapse[a];
+      const s = fwd.outArrivalSynapse[a]!;
       const out = Math.floor(s / nPre);
       let dw: number;
       let timing: number;
       if (!isMax) {
         // Constant running loss g/T on V over [0, T].
-        const g = readoutGrad[out] / T;
-        const u = T - fwd.outArrivalTime[a];
+        const g = readoutGrad[out]! / T;
+        const u = T - fwd.outArrivalTime[a]!;
         const aI = g * pspIntegral(c, u);
         const aV = g * tm * (1 - Math.exp(-u / tm));
         dw = aI;
-        timing = w[s] * (aI / ts - aV / tm);
+        timing = w[s]! * (aI / ts - aV / tm);
       } else {
         // m = V(t*): dm/dw = psp(t* - t_a), dm/dt_a = -w psp'(t* - t_a); at a kink maximum on this arrival
         // (its own PSP is 0 at t*) t* = t_a, and dm/dt_a = V'(t*-).
-        const g = readoutGrad[out];
-        const u = fwd.readoutTime[out] - fwd.outArrivalTime[a];
+        const g = readoutGrad[out]!;
+        const u = fwd.readoutTime[out]! - fwd.outArrivalTime[a]!;
         if (fwd.readoutKink[out] === a) {
           dw = 0;
-          timing = g * fwd.readoutKinkSlope[out];
+          timing = g * fwd.readoutKinkSlope[out]!;
         } else {
           dw = g * pspKernel(c, u);
-          timing = -g * w[s] * pspKernelSlope(c, u);
+          timing = -g * w[s]! * pspKernelSlope(c, u);
         }
       }
-      gw[s] += dw;
-      gd[s] += timing;
-      downstream[fwd.outArrivalSpike[a]] += timing;
+      gw[s]! += dw;
+      gd[s]! += timing;
+      downstream[fwd.outArrivalSpike[a]!]! += timing;
     }
   }
   const tmp = new Float64Array(2);
   let stored = fwd.outArrivalTime.length * 3 + fwd.readoutTime.length + fwd.readoutKink.length + fwd.readoutKinkSlope.length;
   for (let l = last; l >= 0; l--) {
-    const rec = fwd.layers[l];
+    const rec = fwd.layers[l]!;
     stored += rec.spikeTime.length * 3 + rec.arrivalTime.length * 3 + rec.events.length * 2;
-    const w = params.w[l];
-    const gw = grads.w[l];
-    const gd = grads.d[l];
-    const upstream = l > 0 ? new Float64Array(fwd.layers[l - 1].spikeTime.length) : null;
+    const w = params.w[l]!;
+    const gw = grads.w[l]!;
+    const gd = grads.d[l]!;
+    const upstream = l > 0 ? new Float64Array(fwd.layers[l - 1]!.spikeTime.length) : null;
     const nNeurons = rec.neuronStart.length - 1;
     for (let j = nNeurons - 1; j >= 0; j--) {
       let aV = 0;
       let aI = 0;
       let t = T;
-      for (let e = rec.neuronStart[j + 1] - 1; e >= rec.neuronStart[j]; e--) {
-        const te = rec.eventTime[e];
+      for (let e = rec.neuronStart[j + 1]! - 1; e >= rec.neuronStart[j]!; e--) {
+        const te = rec.eventTime[e]!;
         adjointBack(c, aV, aI, t - te, tmp);
-        aV = tmp[0];
-        aI = tmp[1];
+        aV = tmp[0]!;
+        aI = tmp[1]!;
         t = te;
-        const ev = rec.events[e];
+        const ev = rec.events[e]!;
         if (ev >= 0) {
-          const s = rec.arrivalSynapse[ev];
-          const timing = w[s] * (aI / ts - aV / tm);
-          gw[s] += aI;
-          gd[s] += timing;
-          if (upstream) upstream[rec.arrivalSpike[ev]] += timing;
+          const s = rec.arrivalSynapse[ev]!;
+          const timing = w[s]! * (aI / ts - aV / tm);
+          gw[s]! += aI;
+          gd[s]! += timing;
+          if (upstream) upstream[rec.arrivalSpike[ev]!]! += timing;
         } else {
           // Jump at an own spike: the spike time moves by -dV/V'(t-), which shifts the reset and every arrival.
           const q = -ev - 1;
-          const cur = rec.spikeCurrent[q];
+          const cur = rec.spikeCurrent[q]!;
           const slopeBefore = (cur - c.threshold) / tm;
           const slopeAfter = cur / tm;
-          const dLdt = -aV * slopeAfter + downstream[q];
+          const dLdt = -aV * slopeAfter + downstream[q]!;
           aV = -dLdt / slopeBefore;
         }
       }

@@ -23,15 +23,15 @@ export class AdamGroup {
     const c2 = 1 - Math.pow(this.beta2, this.t);
     const [lo, hi] = this.clip;
     for (let g = 0; g < this.params.length; g++) {
-      const p = this.params[g];
-      const gr = grads[g];
-      const m = this.m[g];
-      const v = this.v[g];
+      const p = this.params[g]!;
+      const gr = grads[g]!;
+      const m = this.m[g]!;
+      const v = this.v[g]!;
       for (let i = 0; i < p.length; i++) {
-        const gi = gr[i] / scale;
-        m[i] = this.beta1 * m[i] + (1 - this.beta1) * gi;
-        v[i] = this.beta2 * v[i] + (1 - this.beta2) * gi * gi;
-        const next = p[i] - (this.lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + this.eps);
+        const gi = gr[i]! / scale;
+        m[i] = this.beta1 * m[i]! + (1 - this.beta1) * gi;
+        v[i] = this.beta2 * v[i]! + (1 - this.beta2) * gi * gi;
+        const next = p[i]! - (this.lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + this.eps);
         p[i] = next < lo ? lo : next > hi ? hi : next;
       }
     }

@@ -65,7 +65,7 @@ export function trainEventProp(
   for (const l of delayLayers) {
     if (!Number.isInteger(l) || l < 0 || l >= params.d.length) throw new Error(`delayLayers: no projection ${l}`);
   }
-  const optD = new AdamGroup(delayLayers.map((l) => params.d[l]), o.lrDelays, [0, o.maxDelay]);
+  const optD = new AdamGroup(delayLayers.map((l) => params.d[l]!), o.lrDelays, [0, o.maxDelay]);
   const order = Array.from(train.keys());
   const history: TrainHistoryEntry[] = [];
   for (let epoch = 0; epoch < o.epochs; epoch++) {
@@ -76,12 +76,12 @@ export function trainEventProp(
       const grads = zerosLike(params);
       const end = Math.min(order.length, b + o.batchSize);
       for (let i = b; i < end; i++) {
-        const r = lossAndGradient(config, params, train[order[i]], o.scale, grads);
+        const r = lossAndGradient(config, params, train[order[i]!]!, o.scale, grads);
         loss += r.loss;
         if (r.correct) correct++;
       }
       optW.step(grads.w, end - b);
-      if (o.learnDelays) optD.step(delayLayers.map((l) => grads.d[l]), end - b);
+      if (o.learnDelays) optD.step(delayLayers.map((l) => grads.d[l]!), end - b);
     }
     const entry = { epoch, trainLoss: loss / train.length, trainAccuracy: correct / train.length };
     history.push(entry);

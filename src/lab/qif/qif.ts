@@ -72,9 +72,9 @@ export function qifSimulate(
     t = target;
   };
   for (let i = 0; i < inputTimes.length; i++) {
-    if (inputTimes[i] > trialEnd) break;
-    advance(inputTimes[i]);
-    v += inputWeights[i];
+    if (inputTimes[i]! > trialEnd) break;
+    advance(inputTimes[i]!);
+    v += inputWeights[i]!;
   }
   advance(trialEnd);
   return spikes;

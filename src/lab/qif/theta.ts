@@ -83,16 +83,16 @@ export function thetaSpikeTimes(
     psi += theta;
   };
   for (let i = 0; i < inputTimes.length; i++) {
-    const ti = inputTimes[i];
+    const ti = inputTimes[i]!;
     if (ti > trialEnd) break;
     while (psi + theta <= ti) {
       emit();
       totalOrdinary++;
     }
-    const r = phaseResponse(k, ti - psi, weights[i]);
+    const r = phaseResponse(k, ti - psi, weights[i]!);
     // phi' = H(ti - psi, w);  psi' = ti - phi'
-    for (let p = 0; p < nP; p++) dpsi[p] = r.dPhi * dpsi[p];
-    dpsi[i] -= r.dW;
+    for (let p = 0; p < nP; p++) dpsi[p] = r.dPhi * dpsi[p]!;
+    dpsi[i]! -= r.dW;
     psi = ti - r.phase;
   }
   while (psi + theta <= trialEnd) {
@@ -111,9 +111,9 @@ export function spikeTimeLoss(out: ThetaOutput, targets: ArrayLike<number>, nPar
   let loss = 0;
   const n = targets.length;
   for (let m = 0; m < n; m++) {
-    const e = out.times[m] - targets[m];
+    const e = out.times[m]! - targets[m]!;
     loss += (e * e) / n;
-    for (let p = 0; p < nParams; p++) grad[p] += ((2 * e) / n) * out.grads[m * nParams + p];
+    for (let p = 0; p < nParams; p++) grad[p]! += ((2 * e) / n) * out.grads[m * nParams + p]!;
   }
   return { loss, grad };
 }

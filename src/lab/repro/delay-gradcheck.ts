@@ -36,7 +36,7 @@ export const experiment: ReproExperiment = {
         // Label = the class the network ranks lowest, so dL/dm = O(1): with a saturated softmax the gradient can
         // be ~1e-7, where central differences at h = 1e-6 on an O(1) loss only resolve ~1e-10 (round-off).
         let label = 0;
-        for (let k = 1; k < fwd.readout.length; k++) if (fwd.readout[k] < fwd.readout[label]) label = k;
+        for (let k = 1; k < fwd.readout.length; k++) if (fwd.readout[k]! < fwd.readout[label]!) label = k;
         const sample = { ...drawn, label };
         const groups = checkGradients(config, params, sample, 1);
         log(`${readout} readout, trial ${trial}: spikes ${fwd.spikeCounts.join("/")} worst rel error ${Math.max(...groups.map((g) => g.relError)).toExponential(2)}`);

@@ -105,7 +105,7 @@ function meanStd(xs: number[]): { mean: number; std: number } {
 
 const l2 = (a: ArrayLike<number>): number => {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
   return Math.sqrt(s);
 };
 
@@ -115,7 +115,7 @@ function eventParams(config: EventNetConfig, seed: number): EventNetParams {
     weightScale: [INIT.weightScale, INIT.readoutScale],
     delayRange: INIT.delayRange,
   });
-  p.d[1].fill(0);
+  p.d[1]!.fill(0);
   return p;
 }
 
@@ -126,21 +126,21 @@ function eventGradNorms(config: EventNetConfig, p: EventNetParams, samples: Labe
   for (const s of samples) {
     const g = zerosLike(p);
     lossAndGradient(config, p, s, EVENTPROP.scale, g);
-    perSample.hiddenWeights += l2(g.w[0]) / samples.length;
-    perSample.hiddenDelays += l2(g.d[0]) / samples.length;
-    perSample.readoutWeights += l2(g.w[1]) / samples.length;
-    perSample.readoutDelays += l2(g.d[1]) / samples.length;
+    perSample.hiddenWeights += l2(g.w[0]!) / samples.length;
+    perSample.hiddenDelays += l2(g.d[0]!) / samples.length;
+    perSample.readoutWeights += l2(g.w[1]!) / samples.length;
+    perSample.readoutDelays += l2(g.d[1]!) / samples.length;
     for (let l = 0; l < 2; l++) {
-      for (let i = 0; i < g.w[l].length; i++) sum.w[l][i] += g.w[l][i];
-      for (let i = 0; i < g.d[l].length; i++) sum.d[l][i] += g.d[l][i];
+      for (let i = 0; i < g.w[l]!.length; i++) sum.w[l]![i]! += g.w[l]![i]!;
+      for (let i = 0; i < g.d[l]!.length; i++) sum.d[l]![i]! += g.d[l]![i]!;
     }
   }
   const n = samples.length;
   return {
-    hiddenWeights: { batchMean: l2(sum.w[0]) / n, perSample: perSample.hiddenWeights },
-    hiddenDelays: { batchMean: l2(sum.d[0]) / n, perSample: perSample.hiddenDelays },
-    readoutWeights: { batchMean: l2(sum.w[1]) / n, perSample: perSample.readoutWeights },
-    readoutDelays: { batchMean: l2(sum.d[1]) / n, perSample: perSample.readoutDelays },
+    hiddenWeights: { batchMean: l2(sum.w[0]!) / n, perSample: perSample.hiddenWeights },
+    hiddenDelays: { batchMean: l2(sum.d[0]!) / n, perSample: perSample.hiddenDelays },
+    readoutWeights: { batchMean: l2(sum.w[1]!) / n, perSample: perSample.readoutWeights },
+    readoutDelays: { batchMean: l2(sum.d[1]!) / n, perSample: perSample.readoutDelays },
   };
 }
 
@@ -157,10 +157,10 @@ function threeFactorUpdateNorms(seed: number, samples: LabelledSpikes[]): Record
     per.hiddenDelays += l2(learner.gd) / samples.length;
     per.readoutWeights += l2(learner.gOut) / samples.length;
     for (let i = 0; i < n; i++) {
-      sum.w[i] += learner.gw[i];
-      sum.d[i] += learner.gd[i];
+      sum.w[i]! += learner.gw[i]!;
+      sum.d[i]! += learner.gd[i]!;
     }
-    for (let i = 0; i < sum.out.length; i++) sum.out[i] += learner.gOut[i];
+    for (let i = 0; i < sum.out.length; i++) sum.out[i]! += learner.gOut[i]!;
   }
   const k = samples.length;
   return {
@@ -201,7 +201,7 @@ export const experiment: ReproExperiment = {
         const ev = evaluate(eventConfig, p, test, EVENTPROP.scale);
         rows.push({
           method: "eventprop", delays, seed: s,
-          trainAccuracy: hist[hist.length - 1].trainAccuracy,
+          trainAccuracy: hist[hist.length - 1]!.trainAccuracy,
           testAccuracy: ev.accuracy,
           hiddenSpikesPerTrial: ev.spikesPerSample,
           seconds: (Date.now() - t0) / 1000,
@@ -215,7 +215,7 @@ export const experiment: ReproExperiment = {
         const testAcc = accuracyThreeFactor(learner, test);
         rows.push({
           method: "three-factor", delays, seed: s,
-          trainAccuracy: acc[acc.length - 1],
+          trainAccuracy: acc[acc.length - 1]!,
           testAccuracy: testAcc,
           hiddenSpikesPerTrial: spikes / test.length,
           seconds: (Date.now() - t0) / 1000,
@@ -258,8 +258,8 @@ export const experiment: ReproExperiment = {
   format(r) {
     const summary = r.summary as Array<{ method: string; weightsOnly: { mean: number; std: number }; weightsAndDelays: { mean: number; std: number }; gain: number }>;
     const pct = (x: { mean: number; std: number }) => `${(100 * x.mean).toFixed(1)} ± ${(100 * x.std).toFixed(1)} %`;
-    const norms = (r.gradNormsAtInit as { seeds: Array<Record<string, Record<string, { batchMean: number }>>> }).seeds[0];
-    const fmt = (g: Record<string, { batchMean: number }>) => Object.entries(g).map(([k, v]) => `${k} ${v.batchMean.toExponential(1)}`).join(", ");
+    const norms = (r.gradNormsAtInit as { seeds: Array<Record<string, Record<string, { batchMean: number }>>> }).seeds[0]!;
+    const fmt = (g: Record<string, { batchMean: number }> | undefined) => g === undefined ? "n/a" : Object.entries(g).map(([k, v]) => `${k} ${v.batchMean.toExponential(1)}`).join(", ");
     return [
       `sequence detection (${(r.task as { classes: number }).classes} orderings, chance ${(100 * (r.task as { chance: number }).chance).toFixed(0)} %), test accuracy over ${r.seeds} seeds`,
       ...summary.map((s) => `${s.method.padEnd(13)} weights-only ${pct(s.weightsOnly)}   weights+delays ${pct(s.weightsAndDelays)}   gain ${(100 * s.gain).toFixed(1)} pts`),

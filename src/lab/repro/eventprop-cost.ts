@@ -64,7 +64,7 @@ export const DEFAULT_COST: CostOptions = {
 function poissonInput(seed: number, trialEnd: number): LabelledSpikes {
   const rng = new Rng(seed);
   const spikes: Array<[number, number]> = [];
-  for (let i = 0; i < SIZES[0]; i++) {
+  for (let i = 0; i < SIZES[0]!; i++) {
     let t = 0;
     for (;;) {
       t += -Math.log(1 - rng.uniform()) / RATE;
@@ -78,7 +78,7 @@ function poissonInput(seed: number, trialEnd: number): LabelledSpikes {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : 0.5 * (s[s.length / 2 - 1]! + s[s.length / 2]!);
 }
 
 /** A full-GC function: global.gc under `node --expose-gc`, otherwise enabled at run time through V8 flags. */
@@ -175,8 +175,8 @@ function fitLine(xs: number[], ys: number[]): { intercept: number; slope: number
   let sxy = 0;
   let sxx = 0;
   for (let i = 0; i < n; i++) {
-    sxy += (xs[i] - mx) * (ys[i] - my);
-    sxx += (xs[i] - mx) ** 2;
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
   }
   const slope = sxx > 0 ? sxy / sxx : 0;
   return { intercept: my - slope * mx, slope };
@@ -255,8 +255,8 @@ export async function measureCost(seed: number, log: (message: string) => void, 
       tensorBytesBefore: before,
       peakBytesAboveBaseline: profile.peakBytes - before,
       leakedBytes: tf.memory().numBytes - before,
-      cosineWeights1VsEventProp: cosine(grads.grads.w1, epGrads.w[0]),
-      cosineDelays1VsEventProp: cosine(grads.grads.d1, epGrads.d[0]),
+      cosineWeights1VsEventProp: cosine(grads.grads.w1, epGrads.w[0]!),
+      cosineDelays1VsEventProp: cosine(grads.grads.d1, epGrads.d[0]!),
     };
     bptt.push(row);
     log(`BPTT ${steps} steps: ${row.medianMs.toFixed(1)} ms, peak ${row.peakBytes} B`);

@@ -39,7 +39,7 @@ export const experiment: ReproExperiment = {
         log(`iter ${it}: loss ${cur.loss.toExponential(3)} ordinary spikes ${cur.out.ordinary} times ${Array.from(cur.out.times, (t) => t.toFixed(3)).join(", ")}`);
       }
       if (it === ITERATIONS) break;
-      for (let i = 0; i < N_INPUTS; i++) weights[i] -= Math.max(-CLIP, Math.min(CLIP, LR * cur.grad[i]));
+      for (let i = 0; i < N_INPUTS; i++) weights[i]! -= Math.max(-CLIP, Math.min(CLIP, LR * cur.grad[i]!));
       prev = cur;
     }
     const final = evaluateAt(weights, inputTimes, phi0);
@@ -50,35 +50,35 @@ export const experiment: ReproExperiment = {
     const steps = 1200;
     for (let s = 0; s <= steps; s++) {
       const a = (1.2 * s) / steps;
-      for (let i = 0; i < N_INPUTS; i++) scaled[i] = a * weights[i];
+      for (let i = 0; i < N_INPUTS; i++) scaled[i] = a * weights[i]!;
       const r = evaluateAt(scaled, inputTimes, phi0);
-      scan.push({ scale: a, loss: r.loss, ordinary: r.out.ordinary, lastTime: r.out.times[TARGETS.length - 1] });
+      scan.push({ scale: a, loss: r.loss, ordinary: r.out.ordinary, lastTime: r.out.times[TARGETS.length - 1]! });
     }
     let maxStep = 0;
-    for (let s = 1; s < scan.length; s++) maxStep = Math.max(maxStep, Math.abs(scan[s].loss - scan[s - 1].loss));
+    for (let s = 1; s < scan.length; s++) maxStep = Math.max(maxStep, Math.abs(scan[s]!.loss - scan[s - 1]!.loss));
     const scanCrossings = [];
     for (let s = 1; s < scan.length; s++) {
-      if (scan[s].ordinary !== scan[s - 1].ordinary) {
+      if (scan[s]!.ordinary !== scan[s - 1]!.ordinary) {
         const window = scan.slice(Math.max(0, s - 3), Math.min(scan.length, s + 3));
         // Bisect the crossing down to a bracket of 1e-12 and compare the loss on both sides.
-        let lo = scan[s - 1].scale;
-        let hi = scan[s].scale;
+        let lo = scan[s - 1]!.scale;
+        let hi = scan[s]!.scale;
         const lossAt = (a: number) => {
-          for (let i = 0; i < N_INPUTS; i++) scaled[i] = a * weights[i];
+          for (let i = 0; i < N_INPUTS; i++) scaled[i] = a * weights[i]!;
           return evaluateAt(scaled, inputTimes, phi0);
         };
         while (hi - lo > 1e-12) {
           const mid = 0.5 * (lo + hi);
-          if (lossAt(mid).out.ordinary === scan[s - 1].ordinary) lo = mid;
+          if (lossAt(mid).out.ordinary === scan[s - 1]!.ordinary) lo = mid;
           else hi = mid;
         }
         const below = lossAt(lo);
         const above = lossAt(hi);
         scanCrossings.push({
-          between: [scan[s - 1].scale, scan[s].scale],
-          ordinary: [scan[s - 1].ordinary, scan[s].ordinary],
-          lossJump: Math.abs(scan[s].loss - scan[s - 1].loss),
-          neighbourLossChange: Math.abs(scan[Math.min(scan.length - 1, s + 1)].loss - scan[s].loss),
+          between: [scan[s - 1]!.scale, scan[s]!.scale],
+          ordinary: [scan[s - 1]!.ordinary, scan[s]!.ordinary],
+          lossJump: Math.abs(scan[s]!.loss - scan[s - 1]!.loss),
+          neighbourLossChange: Math.abs(scan[Math.min(scan.length - 1, s + 1)]!.loss - scan[s]!.loss),
           atCrossing: { scaleBelow: lo, scaleAbove: hi, lossBelow: below.loss, lossAbove: above.loss, lossJump: Math.abs(above.loss - below.loss), crossingTime: above.out.times[above.out.ordinary - 1] },
           values: window.map((w) => ({ scale: Number(w.scale.toFixed(4)), loss: w.loss, ordinary: w.ordinary, lastOutputTime: w.lastTime })),
         });
@@ -106,7 +106,7 @@ export const experiment: ReproExperiment = {
       `initial: ${i.ordinarySpikes} ordinary spikes, outputs ${i.outputTimes.map((t) => t.toFixed(3)).join(", ")}, loss ${i.loss.toExponential(3)}`,
       `final:   ${f.ordinarySpikes} ordinary spikes, outputs ${f.outputTimes.map((t) => t.toFixed(3)).join(", ")}, loss ${f.loss.toExponential(3)}`,
       `scan: max adjacent loss change ${scan.maxAdjacentLossChange.toExponential(3)}`,
-      ...scan.crossings.map((c) => `  spikes ${c.ordinary[0]}->${c.ordinary[1]} between a=${c.between[0].toFixed(4)} and ${c.between[1].toFixed(4)}: grid step ${c.lossJump.toExponential(3)} (next step ${c.neighbourLossChange.toExponential(3)}); across a 1e-12 bracket: loss ${c.atCrossing.lossBelow.toFixed(6)} changes by ${c.atCrossing.lossJump.toExponential(2)}`),
+      ...scan.crossings.map((c) => `  spikes ${c.ordinary[0]}->${c.ordinary[1]} between a=${c.between[0]!.toFixed(4)} and ${c.between[1]!.toFixed(4)}: grid step ${c.lossJump.toExponential(3)} (next step ${c.neighbourLossChange.toExponential(3)}); across a 1e-12 bracket: loss ${c.atCrossing.lossBelow.toFixed(6)} changes by ${c.atCrossing.lossJump.toExponential(2)}`),
     ].join("\n");
   },
 };

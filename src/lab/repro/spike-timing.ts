@@ -29,7 +29,7 @@ function summarize(runs: SpikeTimingResult[]) {
       before: { timingErrorMs: r.before.timingErrorMs, spikeTimesMs: r.before.spikeTimesMs },
       after: { timingErrorMs: r.after.timingErrorMs, spikeTimesMs: r.after.spikeTimesMs },
     })),
-    lossCurveSeed0: runs[0].lossCurve.filter((_, k) => k % 25 === 0),
+    lossCurveSeed0: runs[0]!.lossCurve.filter((_, k) => k % 25 === 0),
   };
 }
 

@@ -21,7 +21,7 @@ export const experiment: ReproExperiment = {
     for (const model of NEURON_MODELS) {
       log(`stdp-order: ${model}`);
       const perSeed = Array.from({ length: SEEDS }, (_, k) => runOrderSwap({ model, seed: seed + k }));
-      const r0 = perSeed[0];
+      const r0 = perSeed[0]!;
       // STDP window: mean eligibility per pairing at lag (post - pre); negative lags from the anti-causal phase.
       const window: Array<{ lagMs: number; eligibilityPerPairing: number }> = [];
       for (const lag of WINDOW_LAGS_MS) {

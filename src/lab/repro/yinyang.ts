@@ -35,7 +35,7 @@ export const experiment: ReproExperiment = {
         const ev = evaluate(config, p, test, 1);
         const allD = p.d.flatMap((d) => Array.from(d));
         runs.push({
-          hidden, seed: s, delays, testAccuracy: ev.accuracy, trainAccuracy: hist[hist.length - 1].trainAccuracy,
+          hidden, seed: s, delays, testAccuracy: ev.accuracy, trainAccuracy: hist[hist.length - 1]!.trainAccuracy,
           hiddenSpikesPerSample: ev.spikesPerSample, meanDelay: allD.reduce((a, b) => a + b, 0) / allD.length,
         });
         log(`hidden ${hidden} seed ${s} delays=${delays}: test ${ev.accuracy.toFixed(3)}`);
