@@ -128,8 +128,7 @@ describe("interrupts", () => {
     tinyRun(run);
     const report = join(root, "eval-out", "report.html");
     const p = start(["eval", "--checkpoint", run, "--seeds", "5", "--workers", "1", "--report", report]);
-    await until("the evaluation to start", () => /eval robustness: 1 checkpoint/.test(p.stderr()) || p.child.exitCode !== null);
-    await new Promise((r) => setTimeout(r, 1500));
+    await until("the first episode", () => /eval robustness \d+\/\d+ episodes/.test(p.stderr()) || p.child.exitCode !== null);
     const t0 = Date.now();
     p.child.kill("SIGINT");
     expect(await p.exited, p.stderr()).toBe(130);

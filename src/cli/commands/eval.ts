@@ -138,7 +138,6 @@ Examples:
         const { createEvalProgress } = await import("../../eval/progress.ts");
         const { interruptSignal, unlessInterrupted } = await import("../interrupt.ts");
         const interrupt = interruptSignal("stopping the evaluation (nothing is written)");
-        log(`eval ${suite.name}: ${flags.checkpoint.length} checkpoint${flags.checkpoint.length > 1 ? "s" : ""}, ${flags.seeds.length} seed${flags.seeds.length > 1 ? "s" : ""} x ${flags.episodes} episode${flags.episodes > 1 ? "s" : ""} (Ctrl-C stops)`);
         let progress: ReturnType<typeof createEvalProgress> | null = null;
         let report;
         try {

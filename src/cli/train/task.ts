@@ -4,7 +4,7 @@
  * holds one row per iteration; --resume continues bit for bit (batches derive from the iteration index).
  */
 import { SpikelocoError } from "../../core/errors.ts";
-import { trainBptt, type BpttRow } from "../../train/bptt/trainer.ts";
+import type { BpttRow } from "../../train/bptt/trainer.ts";
 import { makeTask } from "../../train/tasks/index.ts";
 import type { TemporalTask } from "../../train/tasks/types.ts";
 import { initParams } from "../../snn/layout.ts";
@@ -109,6 +109,7 @@ export async function planTaskTraining(flags: TrainFlags, resumeCkpt?: Checkpoin
 
 export async function runTaskTraining(plan: TaskPlan, interrupt?: Interrupt): Promise<TaskSummary> {
   const { cfg, task, seed, out, resume, iterations } = plan;
+  const { trainBptt } = await import("../../train/bptt/trainer.ts"); // tfjs: loaded only to train
   const spec = resume ? parseNetworkSpec(resume.spec) : await loadAgentSpec(cfg.agent, { obsDim: task.nIn, actDim: task.nOut }).then((s) =>
     parseNetworkSpec({ ...s, hidden: { ...s.hidden, size: cfg.hidden } }),
   );

@@ -1,8 +1,8 @@
 /**
  * Count the corpus outcomes (for a report, e.g. against an older commit's bin):
- *   node --import tsx test/cli/support/corpus-report.ts [--spawn path/to/bin/spikeloco.mjs] [--timeout MS]
+ *   node --import tsx test/cli/support/corpus-report.ts [--spawn path/to/bin/spikeloco.mjs] [--timeout MS] [--all] [--save results.json]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { badInputCases, buildFixtures } from "./bad-input-cases.ts";
@@ -23,4 +23,6 @@ for (const c of cases) {
   if (v !== "pass" || args.includes("--all")) process.stdout.write(`${v.padEnd(12)} ${c.name}  [exit ${r.code}] ${r.stderr.trim().split("\n")[0]?.slice(0, 160) ?? ""}${r.changed.length ? `  (${r.changed[0]})` : ""}\n`);
 }
 process.stdout.write(JSON.stringify({ cases: cases.length, ...counts, seconds: (Date.now() - started) / 1000 }) + "\n");
+const save = opt("--save");
+if (save) writeFileSync(save, JSON.stringify(results.map((r, i) => ({ ...r, names: cases[i]!.names, verdict: verdict(cases[i]!, r) }))));
 rmSync(root, { recursive: true, force: true });

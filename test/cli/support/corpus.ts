@@ -77,11 +77,15 @@ export async function runCorpus(root: string, cases: BadInputCase[], o: CorpusOp
 
 export type Verdict = "pass" | "crash" | "hang" | "accepted" | "not-one-line" | "unnamed" | "wrote" | "wrong-exit";
 
-/** What a report counts: crash = internal error / stack trace / killed; hang = no answer in time. */
+/**
+ * What a report counts: hang = no answer in time; crash = an internal error / stack trace, or killed;
+ * accepted = exit 0 (the mistake went unnoticed); wrong-exit = another code without a trace (e.g. 1 for
+ * a parser error); then the style checks of a proper refusal.
+ */
 export function verdict(c: BadInputCase, r: CaseResult): Verdict {
   if (r.timedOut) return "hang";
   const lines = r.stderr.trim().split("\n").filter((l) => l.trim() !== "");
-  if (r.code === null || r.code === 1 || /internal error|^\s+at /m.test(r.stderr)) return "crash";
+  if (r.code === null || /internal error|^\s+at /m.test(r.stderr)) return "crash";
   if (r.code === 0) return "accepted";
   if (r.code !== 2) return "wrong-exit";
   if (lines.length !== 1 || r.stdout !== "") return "not-one-line";
