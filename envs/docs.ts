@@ -29,6 +29,8 @@ export function optionsTable(defaults: Defaults): string {
     ...rows,
     "| conditions | {} | default conditions for every reset that passes none (see src/env/conditions.ts) |",
     "| seed | 0 | seed of the first reset() without a seed (later ones continue from it) |",
+    "| robot | (legged only) | env 'legged': path to a .urdf, .xml/.mjcf or robot .json file, or a robot description object |",
+    "| gains | (legged only) | env 'legged': { kp, kd, maxTorque } for every actuated joint |",
     "",
     "Unknown options are rejected by name.",
   ].join("\n");

@@ -4,34 +4,40 @@ import { loadRapier } from "../src/physics/rapier.ts";
 import { validateRobot } from "../src/physics/robot.ts";
 import { ant } from "./ant.ts";
 import { hexapod } from "./hexapod.ts";
+import { leggedDefinition } from "./legged.ts";
 import type { EnvDefinition } from "../src/env/config.ts";
 import { LocomotionEnv } from "../src/env/locomotion.ts";
 import type { EnvOptions } from "../src/env/options.ts";
 import { resolveOptions } from "../src/env/options.ts";
 import { VecEnv } from "../src/env/vec.ts";
 
-export type EnvId = "ant" | "hexapod";
+export type EnvId = "ant" | "hexapod" | "legged";
 
-const DEFINITIONS: Record<EnvId, EnvDefinition> = { ant, hexapod };
+/** Envs with a built-in robot; "legged" builds its definition from the `robot` option. */
+const DEFINITIONS: Record<Exclude<EnvId, "legged">, EnvDefinition> = { ant, hexapod };
 
 export function listEnvs(): Array<{ id: EnvId; version: string; summary: string; observationSize: number; actionSize: number }> {
-  return (Object.keys(DEFINITIONS) as EnvId[]).map((id) => {
+  return (Object.keys(DEFINITIONS) as Array<keyof typeof DEFINITIONS>).map((id) => {
     const d = DEFINITIONS[id];
     const nJ = d.robot.joints.length;
     return { id, version: d.version, summary: d.summary, observationSize: 11 + 2 * nJ + d.robot.feet.length, actionSize: nJ };
   });
 }
 
-export function envDefinition(id: string): EnvDefinition {
+export function envDefinition(id: string, options: EnvOptions = {}): EnvDefinition {
+  if (id === "legged") return leggedDefinition(options as { robot?: string });
   if (!Object.prototype.hasOwnProperty.call(DEFINITIONS, id)) {
-    throw new SpikelocoError(`unknown env id '${id}' (known: ${Object.keys(DEFINITIONS).join(", ")})`, "env");
+    throw new SpikelocoError(`unknown env id '${id}' (known: ${[...Object.keys(DEFINITIONS), "legged"].join(", ")})`, "env");
   }
-  return DEFINITIONS[id as EnvId];
+  for (const k of ["robot", "gains"] as const) {
+    if (options[k] !== undefined) throw new SpikelocoError(`only the 'legged' env takes a ${k} (env '${id}' has its own robot)`, `options.${k}`);
+  }
+  return DEFINITIONS[id as keyof typeof DEFINITIONS];
 }
 
 /** Create an env (Rapier's WASM is initialised on first use, hence async). */
 export async function makeEnv(id: EnvId | string, options: EnvOptions = {}): Promise<LocomotionEnv> {
-  const def = envDefinition(id);
+  const def = envDefinition(id, options);
   const settings = resolveOptions(def.defaults, options);
   validateRobot(def.robot);
   const R = await loadRapier();

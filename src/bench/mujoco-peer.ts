@@ -34,6 +34,10 @@ function geomXml(s: ShapeDescription, density: number, friction: number): string
       return `<geom type="box" size="${v3(s.halfExtents)}" pos="${v3(s.center)}" ${common}/>`;
     case "capsule":
       return `<geom type="capsule" size="${f(s.radius)}" fromto="${v3(s.from)} ${v3(s.to)}" ${common}/>`;
+    case "cylinder":
+      return `<geom type="cylinder" size="${f(s.radius)}" fromto="${v3(s.from)} ${v3(s.to)}" ${common}/>`;
+    case "convex":
+      throw new Error("the MuJoCo peer does not write convex geoms (imported meshes)");
   }
 }
 

@@ -6,40 +6,27 @@ import { EXIT, log } from "./output.ts";
 
 export interface Interrupt {
   signal: AbortSignal;
-  /** Resolves when the interrupt arrives (race long work against it). */
-  arrived: Promise<"interrupted">;
+  /** What the first Ctrl-C will say it does (the phase of the command may change it). */
+  setMessage(message: string): void;
   dispose: () => void;
 }
 
 export function interruptSignal(message = "saving the last completed generation and exiting"): Interrupt {
   const controller = new AbortController();
-  let resolveArrived: (v: "interrupted") => void = () => {};
-  const arrived = new Promise<"interrupted">((r) => (resolveArrived = r));
+  let doing = message;
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    log(`\nspikeloco: interrupted: ${message} (Ctrl-C again to force)`);
+    log(`\nspikeloco: interrupted: ${doing} (Ctrl-C again to force)`);
     controller.abort();
-    resolveArrived("interrupted");
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   return {
     signal: controller.signal,
-    arrived,
+    setMessage: (m) => (doing = m),
     dispose: () => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
     },
   };
-}
-
-/** Run `work` unless the interrupt comes first; then resolve "interrupted" at once (work keeps no promise). */
-export async function unlessInterrupted<T>(work: Promise<T>, interrupt: Interrupt): Promise<T | "interrupted"> {
-  if (interrupt.signal.aborted) {
-    work.catch(() => undefined);
-    return "interrupted";
-  }
-  const r = await Promise.race([work, interrupt.arrived]);
-  if (r === "interrupted") work.catch(() => undefined);
-  return r;
 }

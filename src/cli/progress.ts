@@ -78,3 +78,15 @@ export function createProgress(o: ProgressOptions): Progress {
     },
   };
 }
+
+/** A bar drawn from `onProgress(done, total)` events (created at the first one, when the total is known). */
+export function progressFromEvents(unit: string, label: string): { onProgress: (done: number, total: number) => void; stop: () => void } {
+  let progress: Progress | null = null;
+  return {
+    onProgress(done, total) {
+      progress ??= createProgress({ total, unit, label, every: 3 });
+      progress.update(done);
+    },
+    stop: () => progress?.stop(),
+  };
+}

@@ -9,6 +9,7 @@ import { checkUnlocked, lockDir } from "../core/lock.ts";
 import { checkWritableDir, makeDirs, removeDirs } from "../core/paths.ts";
 import type { Conditions } from "../env/conditions.ts";
 import { loadCheckpoint, type Checkpoint } from "../policy/checkpoint.ts";
+import { log } from "./output.ts";
 
 /** Re-throw an input error under `field` when it names no field of its own. */
 export function underField(err: unknown, field: string): unknown {
@@ -16,11 +17,15 @@ export function underField(err: unknown, field: string): unknown {
   return err;
 }
 
-/** A checkpoint that loads (manifest, checksums, array bounds), its errors under `field`. */
-export async function readCheckpoint(dir: string, field: string): Promise<Checkpoint> {
+/**
+ * A checkpoint that loads (manifest, checksums, array bounds; a corrupt newest one falls back to the
+ * previous with a warning on stderr, or silently with `quiet` when a later load reports it), its errors
+ * under `field`.
+ */
+export async function readCheckpoint(dir: string, field: string, quiet = false): Promise<Checkpoint> {
   if (dir.trim() === "") throw new SpikelocoError("must not be empty", field);
   try {
-    return await loadCheckpoint(dir);
+    return await loadCheckpoint(dir, { onWarning: quiet ? () => {} : (m) => log(`spikeloco: warning: ${m}`) });
   } catch (err) {
     throw underField(err, field);
   }
@@ -66,6 +71,12 @@ export async function checkConditionsForEnv(envId: string, envOptions: Record<st
 export function envOptionsOf(config: Record<string, unknown>): Record<string, unknown> {
   const o = config.envOptions;
   return o && typeof o === "object" && !Array.isArray(o) ? { ...(o as Record<string, unknown>) } : {};
+}
+
+/** The env a run will build, made once and closed: checks its options (e.g. a --robot file) before any work. */
+export async function checkEnvOptions(envId: string, envOptions: Record<string, unknown>): Promise<void> {
+  const { makeEnv } = await import("../../envs/index.ts");
+  (await makeEnv(envId, envOptions)).close();
 }
 
 /** A run folder about to be written: not held by a live run, writable or creatable. No write. */

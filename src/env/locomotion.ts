@@ -6,7 +6,7 @@
 import { SpikelocoError } from "../core/errors.ts";
 import { Rng, deriveSeed } from "../core/rng.ts";
 import type { BuiltRobot } from "../physics/builder.ts";
-import { buildRobot, forwardKinematics } from "../physics/builder.ts";
+import { applyInertial, buildRobot, forwardKinematics } from "../physics/builder.ts";
 import type { Quat, Vec3 } from "../physics/math.ts";
 import { inverseRotateInto, rotateInto } from "../physics/math.ts";
 import type { Collider, Rapier, World } from "../physics/rapier.ts";
@@ -301,6 +301,7 @@ export class LocomotionEnv implements Env {
         c.setFriction(g.friction * friction);
         c.setDensity(g.density * mass);
       });
+      if (b.inertial) applyInertial(built.bodies[bi], b, mass);
       // Rapier would only recompute the mass at the next world step; a push applied before it
       // (applyPush right after reset or setConditions) would otherwise see the unscaled mass
       built.bodies[bi].recomputeMassPropertiesFromColliders();
@@ -599,6 +600,10 @@ export class LocomotionEnv implements Env {
       const ry = aw * by + ax * bz - ay * bw - az * bx;
       const rz = aw * bz - ax * by + ay * bx - az * bw;
       const axis = jd.axis;
+      if (jd.type === "prismatic") {
+        this.prismaticState(j, k);
+        continue;
+      }
       let angle = 2 * Math.atan2(rx * axis[0] + ry * axis[1] + rz * axis[2], rw);
       if (angle > Math.PI) angle -= 2 * Math.PI;
       else if (angle <= -Math.PI) angle += 2 * Math.PI;
@@ -617,6 +622,35 @@ export class LocomotionEnv implements Env {
       o[k++] = Math.cos(phase);
     }
     return height;
+  }
+
+  /** Prismatic joint j: displacement along the axis (parent frame, from rest) and its rate, into obs[k + j], obs[k + nJ + j]. */
+  private prismaticState(j: number, k: number): void {
+    const jd = this.robot.joints[j];
+    const bodies = this.built!.bodies;
+    const rot = this.rot;
+    const av = this.angvel;
+    const t = this.tmp3;
+    const p = jd.parent, c = jd.child;
+    const pp = bodies[p].translation(this.tmpVec);
+    const ppx = pp.x, ppy = pp.y, ppz = pp.z;
+    const pc = bodies[c].translation(this.tmpVec);
+    const dx = pc.x - ppx, dy = pc.y - ppy, dz = pc.z - ppz;
+    const qx = rot[p * 4], qy = rot[p * 4 + 1], qz = rot[p * 4 + 2], qw = rot[p * 4 + 3];
+    inverseRotateInto(qx, qy, qz, qw, dx, dy, dz, t);
+    const rp = this.robot.bodies[p].position, rc = this.robot.bodies[c].position;
+    const a = jd.axis;
+    this.obs[k + j] = (t[0] - (rc[0] - rp[0])) * a[0] + (t[1] - (rc[1] - rp[1])) * a[1] + (t[2] - (rc[2] - rp[2])) * a[2];
+    // rate: (v_c - v_p - w_p x d) . axis_world
+    const vp = bodies[p].linvel(this.tmpVec);
+    const vpx = vp.x, vpy = vp.y, vpz = vp.z;
+    const vc = bodies[c].linvel(this.tmpVec);
+    const wx = av[p * 3], wy = av[p * 3 + 1], wz = av[p * 3 + 2];
+    const rx = vc.x - vpx - (wy * dz - wz * dy);
+    const ry = vc.y - vpy - (wz * dx - wx * dz);
+    const rz = vc.z - vpz - (wx * dy - wy * dx);
+    rotateInto(qx, qy, qz, qw, a[0], a[1], a[2], t);
+    this.obs[k + this.nJ + j] = rx * t[0] + ry * t[1] + rz * t[2];
   }
 
   private addObservationNoise(): void {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { SpikelocoError } from "../core/errors.ts";
 import type { Conditions } from "./conditions.ts";
 import { parseConditions } from "./conditions.ts";
+import type { RobotDescription } from "../physics/robot.ts";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 const nonNeg = finite.refine((v) => v >= 0, "must be >= 0");
@@ -34,9 +35,13 @@ export const EnvOptionsSchema = z.strictObject({
   gravity: finite.optional(),
   /** Appends a clock (sin, cos of 2π·clockHz·t, t from the episode start) to the observation; 0 = none. */
   clockHz: nonNeg.optional(),
+  /** env "legged" only: a robot file path (.urdf, .xml/.mjcf, robot .json) or a robot description. */
+  robot: z.union([z.string().min(1, "must be a path"), z.record(z.string(), z.unknown())]).optional(),
+  /** env "legged" only: PD gains and torque limit for every actuated joint. */
+  gains: z.strictObject({ kp: nonNeg.optional(), kd: nonNeg.optional(), maxTorque: positive.optional() }).optional(),
 });
 
-export type EnvOptions = Omit<z.input<typeof EnvOptionsSchema>, "conditions"> & { conditions?: Conditions };
+export type EnvOptions = Omit<z.input<typeof EnvOptionsSchema>, "conditions" | "robot"> & { conditions?: Conditions; robot?: string | RobotDescription };
 
 export interface LocomotionSettings {
   maxSteps: number;

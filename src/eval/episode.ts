@@ -3,16 +3,15 @@
  * checkpoint (cached per worker), build the env (cached per env id + options), run the policy under the
  * job's conditions from the job's seed, and answer with the episode's numbers (and per-step traces for
  * adaptation suites). Everything is a function of the job, so results do not depend on worker count.
+ * This module is the thread pool's task module for evaluation (createTaskHandler).
  */
-import { SpikelocoError } from "../core/errors.ts";
 import type { Conditions } from "../env/conditions.ts";
 import { makeEnv } from "../../envs/index.ts";
 import type { Env } from "../env/types.ts";
-import { RunningNormalizer } from "../policy/normalizer.ts";
-import { loadCheckpoint } from "../policy/checkpoint.ts";
-import { createPolicy, type Policy } from "../policy/policy.ts";
+import { loadPolicy } from "../policy/load.ts";
+import type { Policy } from "../policy/policy.ts";
 import { runEpisode } from "../policy/rollout.ts";
-import { parseNetworkSpec } from "../snn/spec.ts";
+import type { TaskHandler } from "../train/threads.ts";
 import type { EpisodeRecord } from "./aggregate.ts";
 
 export interface EpisodeJob {
@@ -31,14 +30,10 @@ export interface EpisodeJob {
   trace: boolean;
 }
 
-interface CachedPolicy {
-  policy: Policy;
-}
-
 /** Per-worker caches: loading a checkpoint or building a world once per worker, not per episode. */
 export class EpisodeRunner {
   private readonly envs = new Map<string, Promise<Env>>();
-  private readonly policies = new Map<string, Promise<CachedPolicy>>();
+  private readonly policies = new Map<string, Promise<Policy>>();
 
   private env(job: EpisodeJob): Promise<Env> {
     const key = `${job.envId}|${JSON.stringify(job.envOptions)}|${job.maxSteps}`;
@@ -50,21 +45,12 @@ export class EpisodeRunner {
     return env;
   }
 
-  private policy(job: EpisodeJob, env: Env): Promise<CachedPolicy> {
+  private policy(job: EpisodeJob, env: Env): Promise<Policy> {
     const key = `${job.checkpoint}|${job.frozen}`;
     let p = this.policies.get(key);
     if (!p) {
-      p = (async () => {
-        const ckpt = await loadCheckpoint(job.checkpoint);
-        if (ckpt.training.generation !== job.generation) {
-          throw new SpikelocoError(`checkpoint changed during evaluation (generation ${job.generation} -> ${ckpt.training.generation}); copy a training run before evaluating it`, job.checkpoint);
-        }
-        const spec = parseNetworkSpec(ckpt.spec);
-        const norm = ckpt.normalizer ? RunningNormalizer.fromState(ckpt.normalizer) : null;
-        const policy = createPolicy(spec, ckpt.params, norm ? { shift: norm.shift, scale: norm.scale, clip: norm.clip } : null, env.actionSpace);
-        policy.net.freezePlasticity(job.frozen);
-        return { policy };
-      })();
+      // The planning process has already warned about a fallback to the previous checkpoint.
+      p = loadPolicy(job.checkpoint, { frozen: job.frozen, generation: job.generation, onWarning: () => {} }).then((l) => l.createPolicy(env.actionSpace));
       this.policies.set(key, p);
     }
     return p;
@@ -72,7 +58,7 @@ export class EpisodeRunner {
 
   async run(job: EpisodeJob): Promise<EpisodeRecord> {
     const env = await this.env(job);
-    const { policy } = await this.policy(job, env);
+    const policy = await this.policy(job, env);
     const reward = job.trace ? new Float32Array(job.maxSteps) : null;
     const speed = job.trace ? new Float32Array(job.maxSteps) : null;
     let sampled = "";
@@ -110,4 +96,10 @@ export class EpisodeRunner {
     this.envs.clear();
     this.policies.clear();
   }
+}
+
+/** The thread pool's task module entry: one runner (env and checkpoint caches) per thread. */
+export function createTaskHandler(): TaskHandler<EpisodeJob, EpisodeRecord> {
+  const runner = new EpisodeRunner();
+  return { run: (job) => runner.run(job), close: () => runner.close() };
 }

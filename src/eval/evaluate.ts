@@ -1,22 +1,25 @@
 /**
  * Run a suite: checkpoints (plus, for plastic ones, their plasticity-frozen ablation) x conditions x
- * paired units, over a piscina worker pool, then aggregate into the report object.
+ * paired units, on the shared thread pool (src/train/threads.ts), then aggregate into the report object.
  *
  * Paired design: unit u = (evaluation seed s, episode e) runs with episode seed deriveSeed(s, "eval", e)
  * for EVERY controller and EVERY condition, so initial states and condition samples (ranges are drawn
  * from the episode seed by the env) are identical across the arms being compared.
+ *
+ * Interruption (options.signal): the pool stops at once and the report covers the units whose every
+ * episode finished (still paired), marked `interrupted`.
  */
-import { fileURLToPath } from "node:url";
-import { Piscina } from "piscina";
 import { SpikelocoError } from "../core/errors.ts";
+import { siblingModule } from "../core/package.ts";
 import { deriveSeed } from "../core/rng.ts";
 import { envDefinition } from "../../envs/index.ts";
-import { loadCheckpoint } from "../policy/checkpoint.ts";
-import { defaultWorkers } from "../train/pool.ts";
+import { checkpointEnv, type CheckpointEnv } from "../policy/checkpoint.ts";
+import { loadPolicy } from "../policy/load.ts";
+import { defaultThreads, InterruptedError, ThreadPool } from "../train/threads.ts";
 import { collectVersions } from "../policy/versions.ts";
 import { aggregate, type Aggregate, type ControllerInfo, type EpisodeRecord } from "./aggregate.ts";
-import { checkpointEnv, describeController, type CheckpointEnv } from "./controller.ts";
-import { EpisodeRunner, type EpisodeJob } from "./episode.ts";
+import { describeController } from "./controller-info.ts";
+import type { EpisodeJob } from "./episode.ts";
 import { inertConditionWarnings, resolveSuite, type ResolvedSuite, type Suite } from "./suite.ts";
 
 export interface EvaluateOptions {
@@ -34,8 +37,11 @@ export interface EvaluateOptions {
   /** Run only these conditions (by name). */
   only?: string[];
   resamples?: number;
+  /** Called as each episode finishes (the CLI draws its progress bar from it). */
   onProgress?: (done: number, total: number) => void;
-  /** Called before any episode runs, once per warning (also kept in the report's `warnings`). */
+  /** Stop early (Ctrl-C): the report keeps the complete paired units. */
+  signal?: AbortSignal;
+  /** Called before any episode runs, once per warning (also kept in the report's `warnings`), e.g. a checkpoint fallback. */
   onWarning?: (message: string) => void;
 }
 
@@ -55,6 +61,8 @@ export interface EvalReport {
   versions: Record<string, string>;
   /** Problems with the plan a reader must know about (e.g. conditions that could not act). */
   warnings: string[];
+  /** Present when the evaluation was stopped early: `units` then counts the complete units kept. */
+  interrupted?: { episodesDone: number; episodesPlanned: number; unitsPlanned: number };
 }
 
 /** The seed of unit u (same for every controller and condition). */
@@ -107,44 +115,37 @@ function sameEnv(a: CheckpointEnv, b: CheckpointEnv): boolean {
   return a.envId === b.envId && JSON.stringify(a.envOptions) === JSON.stringify(b.envOptions);
 }
 
-/** Run jobs on `workers` threads (0 = in-process), reporting progress; results in job order. */
-export async function runJobs(jobs: EpisodeJob[], workers: number, onProgress?: (done: number, total: number) => void): Promise<EpisodeRecord[]> {
-  let done = 0;
-  const tick = () => onProgress?.(++done, jobs.length);
-  if (workers === 0) {
-    const runner = new EpisodeRunner();
-    try {
-      const out: EpisodeRecord[] = [];
-      for (const job of jobs) {
-        out.push(await runner.run(job));
-        tick();
-      }
-      return out;
-    } finally {
-      await runner.close();
-    }
-  }
-  const pool = new Piscina({
-    filename: fileURLToPath(new URL("./worker.mjs", import.meta.url)),
-    minThreads: workers,
-    maxThreads: workers,
-  });
+/**
+ * Run jobs on `workers` threads (0 = in-process), reporting progress; the records of the jobs that
+ * finished, in job order (all of them unless `signal` fired).
+ */
+export async function runJobs(
+  jobs: EpisodeJob[],
+  workers: number,
+  options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<EpisodeRecord[]> {
+  const pool = new ThreadPool<EpisodeJob, EpisodeRecord>({ module: siblingModule(import.meta.url, "./episode.ts"), data: null, threads: workers });
+  let out: Array<EpisodeRecord | undefined>;
   try {
-    return await Promise.all(jobs.map(async (job) => {
-      let r: EpisodeRecord;
-      try {
-        r = (await pool.run(job)) as EpisodeRecord;
-      } catch (err) {
-        // Errors cross the thread boundary as plain Errors; keep input errors one-line for the CLI.
-        if ((err as Error)?.name === "SpikelocoError") throw new SpikelocoError((err as Error).message);
-        throw err;
-      }
-      tick();
-      return r;
-    }));
-  } finally {
+    out = await pool.runAll(jobs, { signal: options.signal, onDone: options.onProgress });
+  } catch (err) {
     await pool.destroy();
+    throw err;
   }
+  const teardown = pool.destroy();
+  // Interrupted: the threads are already told to stop; do not hold the user up while they exit.
+  if (options.signal?.aborted) teardown.catch(() => undefined);
+  else await teardown;
+  return out.filter((r): r is EpisodeRecord => r !== undefined);
+}
+
+/** The units whose every (controller, condition) episode finished, renumbered 0..n-1 (the design stays paired). */
+function completeUnits(records: EpisodeRecord[], cellsPerUnit: number): { records: EpisodeRecord[]; kept: number[] } {
+  const count = new Map<number, number>();
+  for (const r of records) count.set(r.unit, (count.get(r.unit) ?? 0) + 1);
+  const kept = [...count].filter(([, n]) => n === cellsPerUnit).map(([u]) => u).sort((a, b) => a - b);
+  const index = new Map(kept.map((u, i) => [u, i]));
+  return { records: records.filter((r) => index.has(r.unit)).map((r) => ({ ...r, unit: index.get(r.unit)! })), kept };
 }
 
 export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
@@ -154,15 +155,20 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     throw new SpikelocoError(`must be an integer >= 1, got ${options.episodesPerSeed}`, "--episodes");
   }
   const started = performance.now();
-  const loaded = await Promise.all(options.checkpoints.map(async (dir) => ({ dir, ckpt: await loadCheckpoint(dir) })));
-  const env = checkpointEnv(loaded[0].ckpt, loaded[0].dir);
-  for (const { dir, ckpt } of loaded.slice(1)) {
-    const other = checkpointEnv(ckpt, dir);
+  const checkpointWarnings: string[] = []; // a corrupt newest checkpoint replaced by the previous one
+  const onWarning = (m: string) => {
+    checkpointWarnings.push(m);
+    options.onWarning?.(m);
+  };
+  const loaded = await Promise.all(options.checkpoints.map((dir) => loadPolicy(dir, { onWarning })));
+  const env = checkpointEnv(loaded[0].checkpoint, loaded[0].dir);
+  for (const { dir, checkpoint } of loaded.slice(1)) {
+    const other = checkpointEnv(checkpoint, dir);
     if (!sameEnv(env, other)) {
       throw new SpikelocoError(`was trained in env '${other.envId}' ${JSON.stringify(other.envOptions)}, but ${loaded[0].dir} in '${env.envId}' ${JSON.stringify(env.envOptions)}; a paired comparison needs one env`, dir);
     }
   }
-  const def = envDefinition(env.envId);
+  const def = envDefinition(env.envId, env.envOptions);
   let suite = resolveSuite(options.suite, def.robot.legs.length);
   if (options.maxSteps !== undefined) {
     if (suite.adaptation && options.maxSteps <= suite.adaptation.onsetStep) {
@@ -180,12 +186,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
 
   const controllers: ControllerInfo[] = [];
   const planned: PlannedController[] = [];
-  for (const { dir, ckpt } of loaded) {
-    const info = describeController(ckpt, dir, false);
+  for (const policy of loaded) {
+    const info = describeController(policy, false);
     controllers.push(info);
     planned.push({ checkpoint: info.checkpoint, generation: info.generation, frozen: false });
     if (options.ablation && info.plastic) {
-      const frozen = describeController(ckpt, dir, true);
+      const frozen = describeController(policy, true);
       controllers.push(frozen);
       planned.push({ checkpoint: frozen.checkpoint, generation: frozen.generation, frozen: true });
     }
@@ -199,12 +205,17 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   }
 
   const jobs = planJobs(suite, planned, env, options.seeds, options.episodesPerSeed);
-  const workers = options.workers ?? defaultWorkers();
-  const records = await runJobs(jobs, workers, options.onProgress);
-  const units = options.seeds.length * options.episodesPerSeed;
+  const workers = options.workers ?? defaultThreads();
+  const finished = await runJobs(jobs, workers, { onProgress: options.onProgress, signal: options.signal });
+  const unitsPlanned = options.seeds.length * options.episodesPerSeed;
+  const interrupted = finished.length < jobs.length;
+  const { records, kept } = interrupted ? completeUnits(finished, controllers.length * suite.conditions.length) : { records: finished, kept: null };
+  if (kept && kept.length === 0) throw new InterruptedError();
+  const units = kept ? kept.length : unitsPlanned;
+  const allSeeds = unitSeeds(options.seeds, options.episodesPerSeed);
   const results = aggregate(suite, controllers, units, records, { resamples: options.resamples, seed: options.seeds[0] });
   const seconds = (performance.now() - started) / 1000;
-  const steps = records.reduce((s, r) => s + r.steps, 0);
+  const steps = finished.reduce((s, r) => s + r.steps, 0);
   return {
     format: "spikeloco-eval-report",
     version: 1,
@@ -214,11 +225,12 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     seeds: options.seeds,
     episodesPerSeed: options.episodesPerSeed,
     units,
-    episodeSeeds: unitSeeds(options.seeds, options.episodesPerSeed),
+    episodeSeeds: kept ? kept.map((u) => allSeeds[u]) : allSeeds,
     controllers,
     results,
-    timing: { seconds, episodes: records.length, steps, workers, stepsPerSecond: steps / seconds },
+    timing: { seconds, episodes: finished.length, steps, workers, stepsPerSecond: steps / seconds },
     versions: collectVersions(),
-    warnings: inertConditionWarnings(suite),
+    warnings: [...checkpointWarnings, ...inertConditionWarnings(suite), ...(interrupted ? [`interrupted: ${units} of ${unitsPlanned} paired units finished; every number covers those only`] : [])],
+    ...(interrupted ? { interrupted: { episodesDone: finished.length, episodesPlanned: jobs.length, unitsPlanned } } : {}),
   };
 }

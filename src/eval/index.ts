@@ -5,3 +5,5 @@ export { loadSuite, parseSuite, resolveSuite } from "./suite.ts";
 export type { Suite, SuiteCondition, ResolvedSuite } from "./suite.ts";
 export { renderTable } from "./table.ts";
 export { renderHtmlReport } from "./report-html.ts";
+/** What `evaluate` throws when interrupted before any paired unit finished. */
+export { InterruptedError } from "../train/threads.ts";

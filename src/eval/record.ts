@@ -3,14 +3,13 @@
  * paired episode of every condition for every evaluated controller. Episodes use the
  * same seed and conditions as the evaluation's unit 0, so a recording shows an evaluated episode.
  * Frozen-plasticity ablations are recorded with plasticity frozen, as evaluated.
+ * The recording loop itself is serve's `recordEpisode` (one copy, used by the viewer side too).
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { makeEnv } from "../../envs/index.ts";
 import { checkpointController, snnController } from "../serve/controller.ts";
-import { LiveSimulation } from "../serve/live.ts";
-import { FRAME_FLAG_DONE } from "../serve/protocol.ts";
-import { RecordingWriter } from "../serve/recording.ts";
+import { recordEpisode } from "../serve/watch.ts";
 import type { EvalReport } from "./evaluate.ts";
 
 export function recordingFileName(controllerId: string, condition: string): string {
@@ -28,15 +27,12 @@ export async function recordEpisodes(report: EvalReport, dir: string, onFile?: (
       const env = await makeEnv(report.env.envId, { ...report.env.envOptions, maxSteps: report.suite.maxSteps });
       try {
         const controller = snnController(source, env, { freezePlasticity: c.frozen });
-        const live = new LiveSimulation(env, controller, { seed, conditions: cond.conditions });
-        const writer = new RecordingWriter(live.scene(), live.conditions(), {
-          controller: c.id, checkpoint: c.checkpoint, condition: cond.name, seed, suite: report.suite.name, env: report.env.envId,
+        const writer = recordEpisode(env, controller, {
+          seed,
+          conditions: cond.conditions,
+          maxSteps: report.suite.maxSteps,
+          meta: { controller: c.id, checkpoint: c.checkpoint, condition: cond.name, suite: report.suite.name, env: report.env.envId },
         });
-        for (let t = 0; t < report.suite.maxSteps; t++) {
-          const frame = live.stepOnce();
-          writer.add(frame);
-          if (frame.flags & FRAME_FLAG_DONE) break;
-        }
         const path = join(dir, recordingFileName(c.id, cond.name));
         await writer.save(path);
         written.push(path);

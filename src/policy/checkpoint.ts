@@ -2,9 +2,10 @@
  * Checkpoints: a directory holding `checkpoint.json` (spec, config, seed, versions, normaliser, training
  * state, and the SHA-256 of everything) plus one binary file with every float array (parameters and
  * optimizer state). Writes are atomic: the binary goes to a fresh file name (temp + rename), then the
- * manifest is replaced by rename; the previous binary is removed only after the new manifest is in place.
- * A process killed at any moment therefore leaves the previous checkpoint loadable. Loading verifies
- * both checksums and every array's bounds.
+ * manifest is replaced by rename; a process killed at any moment leaves a loadable checkpoint.
+ * The one before it is kept (`checkpoint.prev.json` and its binary), so a newest checkpoint corrupted
+ * later (a bad disk, a stray edit) falls back to the previous one with a warning. Loading verifies both
+ * checksums and every array's bounds.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
@@ -15,6 +16,8 @@ import type { NormalizerState } from "./normalizer.ts";
 import { collectVersions } from "./versions.ts";
 
 export const MANIFEST = "checkpoint.json";
+/** The checkpoint written before the newest one (same format; its binary is kept beside it). */
+export const PREVIOUS = "checkpoint.prev.json";
 const FORMAT = "spikeloco-checkpoint";
 const FORMAT_VERSION = 1;
 
@@ -119,6 +122,10 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint): void {
   writeFileDurable(blobTmp, blob);
   renameSync(blobTmp, join(dir, blobName));
 
+  // The current newest checkpoint becomes the previous one, if it is sound (a corrupt one would displace a good previous).
+  const kept = soundManifest(dir, MANIFEST);
+  if (kept) writeAtomically(dir, PREVIOUS, kept.text);
+
   const manifest: Manifest = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
@@ -139,49 +146,109 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint): void {
     savedAt: new Date().toISOString(),
   };
   manifest.sha256 = sha256(JSON.stringify(manifest));
-  const manifestTmp = join(dir, `${MANIFEST}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`);
-  writeFileDurable(manifestTmp, JSON.stringify(manifest, null, 1));
-  renameSync(manifestTmp, join(dir, MANIFEST));
-  syncDir(dir);
+  writeAtomically(dir, MANIFEST, JSON.stringify(manifest, null, 1));
 
-  // Only now is the old binary unreferenced; sweep it and any leftovers of interrupted writes.
+  // Only now are older binaries unreferenced; sweep them and any leftovers of interrupted writes.
+  const keep = new Set([blobName, kept?.blob ?? blobOf(dir, PREVIOUS)]);
   for (const f of readdirSync(dir)) {
-    if (f === blobName) continue;
-    if ((f.startsWith("params-") && (f.endsWith(".bin") || f.endsWith(".bin.tmp"))) || (f.startsWith(`${MANIFEST}.`) && f.endsWith(".tmp"))) {
-      rmSync(join(dir, f), { force: true });
-    }
+    if (keep.has(f)) continue;
+    const leftover = (f.startsWith("checkpoint.") && f.endsWith(".tmp")) || (f.startsWith("params-") && (f.endsWith(".bin") || f.endsWith(".bin.tmp")));
+    if (leftover) rmSync(join(dir, f), { force: true });
   }
 }
 
-function corrupt(dir: string, why: string): SpikelocoError {
-  return new SpikelocoError(`checkpoint '${dir}' is corrupt: ${why}`);
+function writeAtomically(dir: string, name: string, text: string): void {
+  const tmp = join(dir, `${name}.${process.pid}.${randomBytes(3).toString("hex")}.tmp`);
+  writeFileDurable(tmp, text);
+  renameSync(tmp, join(dir, name));
+  syncDir(dir);
+}
+
+/** The binary a manifest names (null when it cannot be read). */
+function blobOf(dir: string, name: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(dir, name), "utf8")) as Manifest).blob;
+  } catch {
+    return null;
+  }
+}
+
+/** The manifest `name` with its binary, when both verify; null otherwise. */
+function soundManifest(dir: string, name: string): { text: string; blob: string } | null {
+  if (!existsSync(join(dir, name))) return null;
+  try {
+    const text = readFileSync(join(dir, name), "utf8");
+    readManifest(dir, name, text);
+    return { text, blob: (JSON.parse(text) as Manifest).blob };
+  } catch {
+    return null;
+  }
+}
+
+/** A checkpoint file that exists but does not verify (the case that falls back to the previous one). */
+class CorruptCheckpoint extends SpikelocoError {
+  constructor(
+    readonly dir: string,
+    readonly why: string,
+  ) {
+    super(`checkpoint '${dir}' is corrupt: ${why}`);
+  }
+}
+
+function corrupt(dir: string, why: string): CorruptCheckpoint {
+  return new CorruptCheckpoint(dir, why);
 }
 
 export function checkpointExists(dir: string): boolean {
   return existsSync(join(dir, MANIFEST));
 }
 
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
-  return loadCheckpointSync(dir);
+export interface LoadCheckpointOptions {
+  /** Where the fallback-to-previous warning goes (default: a line on stderr). */
+  onWarning?: (message: string) => void;
 }
 
-export function loadCheckpointSync(dir: string): Checkpoint {
+export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {}): Promise<Checkpoint> {
+  return loadCheckpointSync(dir, options);
+}
+
+/** The newest checkpoint in `dir`; if it is corrupt, the previous one (with a warning); if both are, an error naming both. */
+export function loadCheckpointSync(dir: string, options: LoadCheckpointOptions = {}): Checkpoint {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SpikelocoError(`no checkpoint directory at '${dir}'`);
-  const manifestPath = join(dir, MANIFEST);
-  if (!existsSync(manifestPath)) throw new SpikelocoError(`'${dir}' holds no checkpoint (${MANIFEST} is missing)`);
+  const hasPrevious = existsSync(join(dir, PREVIOUS));
+  if (!existsSync(join(dir, MANIFEST)) && !hasPrevious) throw new SpikelocoError(`'${dir}' holds no checkpoint (${MANIFEST} is missing)`);
+  try {
+    if (!existsSync(join(dir, MANIFEST))) throw corrupt(dir, `${MANIFEST} is missing`);
+    return readManifest(dir, MANIFEST);
+  } catch (newest) {
+    if (!(newest instanceof CorruptCheckpoint) || !hasPrevious) throw newest;
+    let ckpt: Checkpoint;
+    try {
+      ckpt = readManifest(dir, PREVIOUS);
+    } catch (previous) {
+      const why = previous instanceof CorruptCheckpoint ? previous.why : (previous as Error).message;
+      throw new SpikelocoError(`checkpoint '${dir}' is corrupt: ${newest.why}; the previous one (${PREVIOUS}) is unusable too: ${why}`);
+    }
+    const warn = options.onWarning ?? ((m: string) => process.stderr.write(`spikeloco: warning: ${m}\n`));
+    warn(`checkpoint '${dir}' is corrupt (${newest.why}); loaded the previous one (${PREVIOUS}, generation ${ckpt.training.generation}) instead`);
+    return ckpt;
+  }
+}
+
+function readManifest(dir: string, name: string, text = readFileSync(join(dir, name), "utf8")): Checkpoint {
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
+    manifest = JSON.parse(text) as Manifest;
   } catch (err) {
-    throw corrupt(dir, `${MANIFEST} is not valid JSON (${(err as Error).message})`);
+    throw corrupt(dir, `${name} is not valid JSON (${(err as Error).message})`);
   }
-  if (manifest === null || typeof manifest !== "object" || manifest.format !== FORMAT) throw corrupt(dir, `${MANIFEST} is not a spikeloco checkpoint`);
+  if (manifest === null || typeof manifest !== "object" || manifest.format !== FORMAT) throw corrupt(dir, `${name} is not a spikeloco checkpoint`);
   if (manifest.formatVersion !== FORMAT_VERSION) {
     throw new SpikelocoError(`checkpoint '${dir}' has format version ${manifest.formatVersion}; this build reads version ${FORMAT_VERSION}`);
   }
   const { sha256: stored, ...body } = manifest;
   const actual = sha256(JSON.stringify(body));
-  if (stored !== actual) throw corrupt(dir, `${MANIFEST} checksum mismatch (stored ${String(stored).slice(0, 12)}, computed ${actual.slice(0, 12)})`);
+  if (stored !== actual) throw corrupt(dir, `${name} checksum mismatch (stored ${String(stored).slice(0, 12)}, computed ${actual.slice(0, 12)})`);
 
   const blobPath = join(dir, manifest.blob);
   if (!existsSync(blobPath)) throw corrupt(dir, `parameter file '${manifest.blob}' is missing`);
@@ -228,12 +295,19 @@ function asRecord(v: unknown): Record<string, unknown> {
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-/** The env a checkpoint was trained in: `config.envId` (or `config.env`) and `config.envOptions`. */
-export function checkpointEnv(ckpt: Pick<Checkpoint, "config">, source: string): CheckpointEnv {
+/** The env a checkpoint was trained in: `config.envId` (or `config.env`) and `config.envOptions`; null if it names none. */
+export function findCheckpointEnv(ckpt: Pick<Checkpoint, "config">): CheckpointEnv | null {
   const c = ckpt.config;
   const envId = typeof c.envId === "string" ? c.envId : typeof c.env === "string" ? c.env : typeof asRecord(c.env).id === "string" ? (asRecord(c.env).id as string) : null;
-  if (!envId) throw new SpikelocoError("checkpoint config names no env (expected config.envId)", `${source}: config.envId`);
+  if (!envId) return null;
   // Evaluation sets its own conditions and horizon; training-time randomisation must not leak in.
   const { conditions: _c, maxSteps: _m, ...envOptions } = asRecord(c.envOptions ?? asRecord(c.env).options);
   return { envId, envOptions };
+}
+
+/** findCheckpointEnv, refusing a checkpoint whose config names no env. */
+export function checkpointEnv(ckpt: Pick<Checkpoint, "config">, source: string): CheckpointEnv {
+  const env = findCheckpointEnv(ckpt);
+  if (!env) throw new SpikelocoError("checkpoint config names no env (expected config.envId)", `${source}: config.envId`);
+  return env;
 }

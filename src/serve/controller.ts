@@ -1,12 +1,11 @@
 /** Controllers for the live viewer: a checkpoint's SNN policy, or a fresh network of a preset. */
 import { SpikelocoError } from "../core/errors.ts";
 import type { Env } from "../env/types.ts";
-import { RunningNormalizer } from "../policy/normalizer.ts";
 import { loadAgentSpec } from "../policy/presets.ts";
-import { checkpointEnv, loadCheckpoint } from "../policy/checkpoint.ts";
+import { loadPolicy } from "../policy/load.ts";
 import { createPolicy, type NormalizerTransform } from "../policy/policy.ts";
 import { buildLayout, hasModulator, initParams } from "../snn/layout.ts";
-import { isPlastic, parseNetworkSpec, preSize, type NetworkSpec, type ProjectionName } from "../snn/spec.ts";
+import { isPlastic, preSize, type NetworkSpec, type ProjectionName } from "../snn/spec.ts";
 import type { LiveController } from "./live.ts";
 
 export const DEFAULT_AGENT = "nm-hebb";
@@ -93,20 +92,16 @@ export async function freshController(env: Env, agent = DEFAULT_AGENT, seed = 0,
 export async function checkpointController(
   dir: string,
 ): Promise<ControllerSource & { envId: string | null; envOptions: Record<string, unknown>; conditions: unknown; generation: number }> {
-  const ckpt = await loadCheckpoint(dir);
-  const spec = parseNetworkSpec(ckpt.spec);
-  const normalizer = ckpt.normalizer ? RunningNormalizer.fromState(ckpt.normalizer) : null;
-  const config = ckpt.config as { env?: unknown; agent?: unknown; conditions?: unknown };
-  const agent = typeof config.agent === "string" ? config.agent : "snn";
+  const p = await loadPolicy(dir);
   return {
-    spec,
-    params: ckpt.params,
-    normalizer: normalizer ? { shift: normalizer.shift, scale: normalizer.scale, clip: normalizer.clip } : null,
-    label: `${agent} from ${dir} (generation ${ckpt.training.generation})`,
+    spec: p.spec,
+    params: p.params,
+    normalizer: p.normalizer,
+    label: `${p.agent ?? "snn"} from ${dir} (generation ${p.generation})`,
     untrained: false,
-    envId: typeof config.env === "string" ? config.env : null,
-    envOptions: typeof config.env === "string" ? checkpointEnv(ckpt, dir).envOptions : {},
-    conditions: config.conditions ?? null,
-    generation: ckpt.training.generation,
+    envId: p.env?.envId ?? null,
+    envOptions: p.env?.envOptions ?? {},
+    conditions: p.checkpoint.config.conditions ?? null,
+    generation: p.generation,
   };
 }

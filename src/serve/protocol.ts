@@ -18,7 +18,10 @@ export const MAX_CONTROL_MESSAGE_BYTES = 4096;
 export type SceneGeom =
   | { kind: "sphere"; radius: number; center: number[] }
   | { kind: "capsule"; radius: number; from: number[]; to: number[] }
-  | { kind: "box"; halfExtents: number[]; center: number[] };
+  | { kind: "box"; halfExtents: number[]; center: number[] }
+  | { kind: "cylinder"; radius: number; from: number[]; to: number[] }
+  /** Convex hull of `points` (x, y, z flattened), as imported meshes are simulated. */
+  | { kind: "convex"; points: number[] };
 
 /** One rigid body to draw. */
 export interface SceneBody {

@@ -49,6 +49,8 @@ export function sceneFromEnv(env: Env, termNames: string[], controller: Controll
         const s = g.shape;
         if (s.kind === "sphere") return { kind: "sphere" as const, radius: s.radius, center: [...s.center] };
         if (s.kind === "capsule") return { kind: "capsule" as const, radius: s.radius, from: [...s.from], to: [...s.to] };
+        if (s.kind === "cylinder") return { kind: "cylinder" as const, radius: s.radius, from: [...s.from], to: [...s.to] };
+        if (s.kind === "convex") return { kind: "convex" as const, points: s.points.flat() };
         return { kind: "box" as const, halfExtents: [...s.halfExtents], center: [...s.center] };
       }),
     })),

@@ -21,7 +21,7 @@ export interface LocomotionTrainConfig {
   evalCenterEvery: number;
   conditions: Conditions;
   /** Env options the controller was trained with (eval and the viewer rebuild the same env). */
-  envOptions?: { clockHz?: number };
+  envOptions?: { clockHz?: number; robot?: string };
 }
 
 export const LOCOMOTION_DEFAULTS = {

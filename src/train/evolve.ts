@@ -111,6 +111,7 @@ export async function evolve(options: EvolveOptions): Promise<EvolveResult> {
       steps_per_s: result.steps / wall,
       sim_seconds_per_wall_second: result.simSeconds / wall,
       elapsed_s: info.elapsedSeconds,
+      ...result.pool,
     };
     log?.append(last);
     save();

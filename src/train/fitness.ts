@@ -1,9 +1,12 @@
 /**
- * What a rollout worker runs: an Evaluator turns one task (a member's seed and sign plus the episode
+ * What a rollout worker runs: a FitnessEvaluator turns one task (a member's seed and sign plus the episode
  * seeds) into its return, reading the generation's center, sigma and normaliser from shared memory.
- * Evaluator modules export `createEvaluator(config)`; the pool loads them by path inside each worker.
+ * Fitness modules export `createEvaluator(config)`; this module is the thread pool's task module
+ * (createTaskHandler) that loads one by path in each worker thread, or in-process.
  */
+import { pathToFileURL } from "node:url";
 import type { ObsStatsData } from "./es/problem.ts";
+import type { TaskHandler } from "./threads.ts";
 
 export interface MemberTask {
   generation: number;
@@ -35,12 +38,12 @@ export interface SharedParams {
   scale: Float32Array;
 }
 
-export interface Evaluator {
+export interface FitnessEvaluator {
   evaluate(task: MemberTask, shared: SharedParams): Promise<MemberResult> | MemberResult;
   close?(): void;
 }
 
-export type EvaluatorFactory = (config: unknown) => Promise<Evaluator> | Evaluator;
+export type FitnessEvaluatorFactory = (config: unknown) => Promise<FitnessEvaluator> | FitnessEvaluator;
 
 export interface SharedBuffers {
   center: SharedArrayBuffer;
@@ -71,4 +74,14 @@ export interface WorkerData {
   evaluatorModule: string;
   config: unknown;
   shared: SharedBuffers;
+}
+
+/** The thread pool's task module entry: one evaluator per thread, fed the shared generation state. */
+export async function createTaskHandler(raw: unknown): Promise<TaskHandler<MemberTask, MemberResult>> {
+  const data = raw as WorkerData;
+  const mod = (await import(pathToFileURL(data.evaluatorModule).href)) as { createEvaluator?: FitnessEvaluatorFactory };
+  if (typeof mod.createEvaluator !== "function") throw new Error(`${data.evaluatorModule} does not export createEvaluator`);
+  const evaluator = await mod.createEvaluator(data.config);
+  const shared = viewShared(data.shared);
+  return { run: (task) => evaluator.evaluate(task, shared), close: () => evaluator.close?.() };
 }

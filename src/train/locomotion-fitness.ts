@@ -1,5 +1,5 @@
 /**
- * Evaluator for locomotion ES: one env and one policy per worker; a task rebuilds the member's parameters
+ * Fitness of locomotion ES members: one env and one policy per worker; a task rebuilds the member's parameters
  * from (center, sigma, seed, sign), runs its episodes (shared episode seeds => common random numbers
  * across the population) and answers with the mean return, reward-term means and observation stats.
  * Every episode runs in a freshly made env with a freshly reset policy: LocomotionEnv.reset() was found to
@@ -13,7 +13,7 @@ import type { Env } from "../env/types.ts";
 import { materialize } from "./es/noise.ts";
 import { ObsStats } from "../policy/normalizer.ts";
 import { parseNetworkSpec } from "../snn/spec.ts";
-import type { Evaluator, MemberResult, MemberTask, SharedParams } from "./fitness.ts";
+import type { FitnessEvaluator, MemberResult, MemberTask, SharedParams } from "./fitness.ts";
 import { createPolicy, type Policy } from "../policy/policy.ts";
 import { runEpisode } from "../policy/rollout.ts";
 
@@ -26,7 +26,7 @@ export interface LocomotionEvaluatorConfig {
   normalizerClip: number;
 }
 
-export async function createEvaluator(raw: unknown): Promise<Evaluator> {
+export async function createEvaluator(raw: unknown): Promise<FitnessEvaluator> {
   const config = raw as LocomotionEvaluatorConfig;
   const spec = parseNetworkSpec(config.spec);
   const newEnv = (): Promise<Env> => makeEnv(config.envId as "ant" | "hexapod", { ...config.envOptions, maxSteps: config.maxSteps });

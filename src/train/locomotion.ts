@@ -16,6 +16,7 @@ import type { LocomotionEvaluatorConfig } from "./locomotion-fitness.ts";
 import type { GenerationMetrics } from "./metrics.ts";
 import { RolloutPool, defaultWorkers } from "./pool.ts";
 import type { LocomotionTrainConfig } from "./config.ts";
+import type { DistributedOptions } from "./distributed/index.ts";
 
 export interface LocomotionRunOptions {
   config: LocomotionTrainConfig;
@@ -29,6 +30,8 @@ export interface LocomotionRunOptions {
   resume?: Checkpoint;
   signal?: AbortSignal;
   onGeneration?: (row: GenerationMetrics) => void;
+  /** Evaluate members on `spikeloco worker` processes over NATS instead of local threads. */
+  distributed?: DistributedOptions;
 }
 
 export interface LocomotionRunResult extends EvolveResult {
@@ -37,6 +40,8 @@ export interface LocomotionRunResult extends EvolveResult {
   normalizer: RunningNormalizer;
   dim: number;
   workers: number;
+  /** NATS pool totals (workers, cores, re-issued members, bytes...), for distributed runs. */
+  pool?: Record<string, number>;
 }
 
 const evaluatorModule = siblingModule(import.meta.url, "./locomotion-fitness.ts");
@@ -51,13 +56,8 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
 
   const spec = options.resume ? parseNetworkSpec(options.resume.spec) : await loadAgentSpec(config.agent, { obsDim, actDim });
   const initial = options.resume ? options.resume.params : initParams(spec, seed);
-  const searcher = createSearcher(config.algo, initial, {
-    popSize: config.popSize,
-    sigma: config.sigma,
-    lr: config.lr,
-    seed,
-    weightDecay: config.weightDecay,
-  });
+  const searcherOptions = { popSize: config.popSize, sigma: config.sigma, lr: config.lr, seed, weightDecay: config.weightDecay };
+  const searcher = createSearcher(config.algo, initial, searcherOptions);
   const normalizer = options.resume?.normalizer ? RunningNormalizer.fromState(options.resume.normalizer) : new RunningNormalizer(obsDim, { clip: config.normalizerClip });
   if (options.resume?.training.searcher) searcher.load(options.resume.training.searcher);
 
@@ -70,6 +70,16 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
     normalizerClip: config.normalizerClip,
   };
   const workers = options.workers ?? defaultWorkers();
+  const nats = options.distributed
+    ? await (await import("./distributed/index.ts")).openNatsPool(options.distributed, {
+        evaluatorModule,
+        config: evaluatorConfig,
+        dim: searcher.dim,
+        obsDim,
+        searcher: { algo: config.algo, options: searcherOptions },
+        snapshot: () => ({ searcher: searcher.state(), normalizer: normalizer.state() }),
+      })
+    : undefined;
   const pool = new RolloutPool({
     evaluatorModule,
     config: evaluatorConfig,
@@ -78,6 +88,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
     workers,
     episodesPerMember: config.episodesPerMember,
     seed,
+    pool: nats,
   });
   const info = (options.resume?.training.info as { elapsedSeconds: number; totalSteps: number; totalSimSeconds: number } | undefined) ?? undefined;
   try {
@@ -94,7 +105,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
       info: info ? { elapsedSeconds: info.elapsedSeconds, totalSteps: info.totalSteps, totalSimSeconds: info.totalSimSeconds } : undefined,
       onGeneration: options.onGeneration,
     });
-    return { ...result, spec, params: searcher.center.slice(), normalizer, dim: searcher.dim, workers };
+    return { ...result, spec, params: searcher.center.slice(), normalizer, dim: searcher.dim, workers: pool.workers, pool: nats?.totals() };
   } finally {
     await pool.close();
   }

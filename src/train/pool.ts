@@ -1,28 +1,39 @@
 /**
- * Rollouts over a piscina worker pool. Per generation the trainer writes center, sigma and the frozen
- * normaliser into SharedArrayBuffers; tasks carry only seeds and signs, results only returns and stats.
- * Each task depends only on its seeds and the shared state, and results are reassembled by population
- * index (stats merged in index order), so a generation's outcome is the same for any worker count.
- * `workers: 0` evaluates in-process (same code path, no threads).
+ * Where members are evaluated (the pool, beside problem / searcher / logger). A `MemberPool` runs member
+ * tasks against one evaluation state (center, sigma, frozen normaliser) and answers with their results in
+ * any order; `RolloutPool` is the Problem on top: it builds the tasks (seeds and signs only), hands them to
+ * a pool and reassembles the results by population index (stats merged in index order), so a generation's
+ * outcome is the same for any pool, worker count or assignment.
+ * Pools: `LocalPool` (the shared thread pool, threads reading SharedArrayBuffers) and the NATS pool in
+ * ./distributed/ (members on `spikeloco worker` processes on any machine).
  */
-import { availableParallelism } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Piscina } from "piscina";
+import { siblingModule } from "../core/package.ts";
 import { deriveSeed } from "../core/rng.ts";
 import type { EvaluationRequest, EvaluationResult, Problem } from "./es/problem.ts";
 import { ObsStats } from "../policy/normalizer.ts";
-import {
-  allocateShared,
-  viewShared,
-  type Evaluator,
-  type EvaluatorFactory,
-  type MemberResult,
-  type MemberTask,
-  type SharedParams,
-  type WorkerData,
-} from "./fitness.ts";
+import { allocateShared, viewShared, type MemberResult, type MemberTask, type SharedParams, type WorkerData } from "./fitness.ts";
+import { defaultThreads, ThreadPool } from "./threads.ts";
 
-export interface PoolOptions {
+/** What every member of one evaluation is evaluated with. */
+export interface EvalState {
+  generation: number;
+  center: Float32Array;
+  sigma: Float32Array;
+  /** Frozen normaliser transform (absent: identity). */
+  normalizer?: { shift: Float32Array; scale: Float32Array };
+}
+
+export interface MemberPool {
+  /** Members it can evaluate at once (threads here; the connected workers' cores for NATS). */
+  readonly capacity: number;
+  /** Evaluate every task with `state`; one result per task, in any order. */
+  run(state: EvalState, tasks: MemberTask[]): Promise<MemberResult[]>;
+  /** Counters for the metrics row and the progress line (keys `pool_*`), if the pool keeps any. */
+  stats?(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+export interface LocalPoolOptions {
   /** Absolute path of a module exporting `createEvaluator(config)`. */
   evaluatorModule: string;
   config: unknown;
@@ -30,116 +41,134 @@ export interface PoolOptions {
   obsDim: number;
   /** Worker threads (0 = in-process). Default: all cores. */
   workers?: number;
+}
+
+export interface PoolOptions extends LocalPoolOptions {
   /** Episodes per member per generation (common random numbers: all members share the episode seeds). */
   episodesPerMember: number;
   /** Run seed (episode seeds derive from it and the generation). */
   seed: number;
+  /** Evaluate on this pool instead of a LocalPool built from the options above. */
+  pool?: MemberPool;
 }
 
 export function defaultWorkers(): number {
-  return availableParallelism();
+  return defaultThreads();
+}
+
+/** Threads of this process (the shared thread pool); the state goes to SharedArrayBuffers, tasks carry seeds and signs. */
+export class LocalPool implements MemberPool {
+  readonly capacity: number;
+  private readonly shared: SharedParams;
+  private readonly threads: ThreadPool<MemberTask, MemberResult>;
+  private published: EvalState | null = null;
+  private inFlight = 0;
+
+  constructor(options: LocalPoolOptions) {
+    this.capacity = options.workers ?? defaultWorkers();
+    const buffers = allocateShared(options.dim, options.obsDim);
+    this.shared = viewShared(buffers);
+    this.shared.scale.fill(1);
+    const data: WorkerData = { evaluatorModule: options.evaluatorModule, config: options.config, shared: buffers };
+    this.threads = new ThreadPool({ module: siblingModule(import.meta.url, "./fitness.ts"), data, threads: this.capacity });
+  }
+
+  /** Write the state into shared memory (only between evaluations: threads read it while they run). */
+  private publish(state: EvalState): void {
+    if (this.published === state) return;
+    if (this.inFlight > 0) throw new Error("LocalPool: a new state was published while members were still running");
+    this.shared.center.set(state.center);
+    this.shared.sigma.set(state.sigma);
+    if (state.normalizer) {
+      this.shared.shift.set(state.normalizer.shift);
+      this.shared.scale.set(state.normalizer.scale);
+    }
+    this.published = state;
+  }
+
+  async run(state: EvalState, tasks: MemberTask[]): Promise<MemberResult[]> {
+    this.publish(state);
+    this.inFlight += tasks.length;
+    try {
+      return await Promise.all(tasks.map((t) => this.threads.run(t)));
+    } finally {
+      this.inFlight -= tasks.length;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.threads.destroy();
+  }
+}
+
+/**
+ * Results of one population in index order: fitness, summed steps and sim time, per-key metric means and
+ * the observation statistics merged in index order (the same numbers whoever evaluated which member).
+ */
+export function aggregate(results: MemberResult[], popSize: number): EvaluationResult {
+  const sorted = results.slice().sort((a, b) => a.index - b.index);
+  const fitness = new Float64Array(popSize);
+  let stats: ObsStats | null = null;
+  let steps = 0;
+  let simSeconds = 0;
+  const sums: Record<string, number> = {};
+  for (const r of sorted) {
+    fitness[r.index] = r.return;
+    steps += r.steps;
+    simSeconds += r.simSeconds;
+    for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v;
+    if (r.obsStats) {
+      stats ??= new ObsStats(r.obsStats.mean.length);
+      stats.merge(r.obsStats);
+    }
+  }
+  const metrics: Record<string, number> = {};
+  for (const [k, v] of Object.entries(sums)) metrics[k] = v / sorted.length;
+  return { fitness, metrics, steps, simSeconds, obsStats: stats ?? undefined };
 }
 
 export class RolloutPool implements Problem {
   readonly dim: number;
-  readonly workers: number;
-  private readonly shared: SharedParams;
-  private readonly piscina: Piscina | null;
-  private local: Promise<Evaluator> | null = null;
+  readonly pool: MemberPool;
 
   constructor(private readonly options: PoolOptions) {
     this.dim = options.dim;
-    this.workers = options.workers ?? defaultWorkers();
-    const buffers = allocateShared(options.dim, options.obsDim);
-    this.shared = viewShared(buffers);
-    this.shared.scale.fill(1);
-    if (this.workers > 0) {
-      const workerData: WorkerData = { evaluatorModule: options.evaluatorModule, config: options.config, shared: buffers };
-      this.piscina = new Piscina({
-        filename: fileURLToPath(new URL("./worker.mjs", import.meta.url)),
-        minThreads: this.workers,
-        maxThreads: this.workers,
-        idleTimeout: 60_000,
-        workerData,
-      });
-    } else {
-      this.piscina = null;
-    }
+    this.pool = options.pool ?? new LocalPool(options);
+  }
+
+  /** Evaluation slots of the pool (threads, or the connected workers' cores). */
+  get workers(): number {
+    return this.pool.capacity;
   }
 
   episodeSeeds(generation: number): number[] {
     return Array.from({ length: this.options.episodesPerMember }, (_, e) => deriveSeed(this.options.seed, "episode", generation, e));
   }
 
-  private publish(request: Omit<EvaluationRequest, "candidates">): void {
-    this.shared.center.set(request.center);
-    this.shared.sigma.set(request.sigma);
-    if (request.normalizer) {
-      this.shared.shift.set(request.normalizer.shift);
-      this.shared.scale.set(request.normalizer.scale);
-    }
-  }
-
-  private async runTask(task: MemberTask): Promise<MemberResult> {
-    if (this.piscina) return (await this.piscina.run(task)) as MemberResult;
-    this.local ??= (async () => {
-      const mod = (await import(pathToFileURL(this.options.evaluatorModule).href)) as { createEvaluator: EvaluatorFactory };
-      return mod.createEvaluator(this.options.config);
-    })();
-    return (await this.local).evaluate(task, this.shared);
-  }
-
   async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
-    this.publish(request);
     const episodeSeeds = this.episodeSeeds(request.generation);
     const tasks: MemberTask[] = request.candidates.map((c) => ({ generation: request.generation, index: c.index, seed: c.seed, sign: c.sign, episodeSeeds, collectStats: true }));
-    let results: MemberResult[];
-    if (this.piscina) {
-      results = await Promise.all(tasks.map((t) => this.runTask(t)));
-    } else {
-      // in-process: one evaluator instance, so one task at a time (an evaluator may await between episodes)
-      results = [];
-      for (const t of tasks) {
-        results.push(await this.runTask(t));
-        await new Promise((r) => setImmediate(r)); // let signals (Ctrl-C) and I/O through between members
-      }
-    }
-    results.sort((a, b) => a.index - b.index);
-    const fitness = new Float64Array(request.candidates.length);
-    let stats: ObsStats | null = null;
-    let steps = 0;
-    let simSeconds = 0;
-    const sums: Record<string, number> = {};
-    for (const r of results) {
-      fitness[r.index] = r.return;
-      steps += r.steps;
-      simSeconds += r.simSeconds;
-      for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v;
-      if (r.obsStats) {
-        stats ??= new ObsStats(r.obsStats.mean.length);
-        stats.merge(r.obsStats);
-      }
-    }
-    const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(sums)) metrics[k] = v / results.length;
-    return { fitness, metrics, steps, simSeconds, obsStats: stats ?? undefined };
+    const results = await this.pool.run(request, tasks);
+    const out = aggregate(results, request.candidates.length);
+    const pool = this.pool.stats?.();
+    return pool ? { ...out, pool } : out;
   }
 
   async evaluateCenter(request: Omit<EvaluationRequest, "candidates">): Promise<{ return: number; metrics: Record<string, number> }> {
-    this.publish(request);
-    const r = await this.runTask({
-      generation: request.generation,
-      index: -1,
-      seed: 0,
-      sign: 0,
-      episodeSeeds: this.episodeSeeds(request.generation).map((s) => deriveSeed(s, "center")),
-      collectStats: false,
-    });
+    const [r] = await this.pool.run(request, [
+      {
+        generation: request.generation,
+        index: -1,
+        seed: 0,
+        sign: 0,
+        episodeSeeds: this.episodeSeeds(request.generation).map((s) => deriveSeed(s, "center")),
+        collectStats: false,
+      },
+    ]);
     return { return: r.return, metrics: r.metrics };
   }
 
   async close(): Promise<void> {
-    if (this.piscina) await this.piscina.destroy();
-    if (this.local) (await this.local).close?.();
+    await this.pool.close();
   }
 }

@@ -5,9 +5,9 @@
 import { Rng } from "../core/rng.ts";
 import { materialize } from "./es/noise.ts";
 import { ObsStats } from "../policy/normalizer.ts";
-import type { Evaluator, MemberTask, SharedParams } from "./fitness.ts";
+import type { FitnessEvaluator, MemberTask, SharedParams } from "./fitness.ts";
 
-export function createEvaluator(config: unknown): Evaluator {
+export function createEvaluator(config: unknown): FitnessEvaluator {
   const { dim, noise } = config as { dim: number; noise: number };
   const x = new Float32Array(dim);
   const eps = new Float64Array(dim);

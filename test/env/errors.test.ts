@@ -24,7 +24,7 @@ function thrown(f: () => unknown): SpikelocoError {
 
 describe("bad input gives a clear, specific error", () => {
   it("unknown env id and unknown option", async () => {
-    expect((await rejection(makeEnv("cheetah"))).message).toBe("env: unknown env id 'cheetah' (known: ant, hexapod)");
+    expect((await rejection(makeEnv("cheetah"))).message).toBe("env: unknown env id 'cheetah' (known: ant, hexapod, legged)");
     const e = await rejection(makeEnv("ant", { maxStep: 10 } as never));
     expect(e.message).toMatch(/^options: unknown option 'maxStep' \(known: maxSteps, /);
     expect((await rejection(makeEnv("ant", { maxSteps: 0 }))).message).toBe("options.maxSteps: must be >= 1");

@@ -21,7 +21,9 @@ function singleNeuron(neuron: Record<string, unknown>, dt: number) {
   const net = createKernelNet(spec, params, 1);
   const bias = layout.view(params, "hidden.bias");
   const inp = new Float32Array(1), out = new Float32Array(1);
-  return { net, bias, step: () => net.step(inp, out) };
+  // the kernel reads the parameter vector at creation and at setParams
+  const setBias = (v: number) => { bias[0] = v; net.setParams(params); };
+  return { net, setBias, step: () => net.step(inp, out) };
 }
 
 function spikeTimes(n: ReturnType<typeof singleNeuron>, steps: number): number[] {
@@ -51,7 +53,7 @@ describe("LIF", () => {
   it("reset to zero clears v; reset by subtraction keeps v - threshold", () => {
     for (const reset of ["zero", "subtract"] as const) {
       const n = singleNeuron({ model: "lif", tau: 1e9, threshold: 1, reset }, 1);
-      n.bias[0] = 0.3;
+      n.setBias(0.3);
       const { v, z } = trace(n, 8);
       expect(spikeSteps(z)).toEqual(reset === "zero" ? [3, 7] : [3, 6]);
       expect(v[2]).toBeCloseTo(0.9, 6);
@@ -63,7 +65,7 @@ describe("LIF", () => {
   it("refractory period: r silent steps with v held after the reset, then integration resumes", () => {
     for (const [reset, held] of [["zero", 0], ["subtract", 0.2]] as const) {
       const n = singleNeuron({ model: "lif", tau: 1e9, threshold: 1, reset, refractory: 3 }, 1);
-      n.bias[0] = 0.3;
+      n.setBias(0.3);
       const { v, z } = trace(n, 12);
       // spike at 3; steps 4-6 refractory; 7.. integrate again
       expect(spikeSteps(z)[0]).toBe(3);
@@ -75,9 +77,9 @@ describe("LIF", () => {
 
   it("membrane decays as exp(-t/tau) (within 2%)", () => {
     const n = singleNeuron({ model: "lif", tau: 20, threshold: 1 }, 1);
-    n.bias[0] = 0.5;
+    n.setBias(0.5);
     n.step();
-    n.bias[0] = 0;
+    n.setBias(0);
     for (let t = 1; t <= 60; t++) {
       n.step();
       const expected = 0.5 * Math.exp(-t / 20);
@@ -90,7 +92,7 @@ describe("LIF", () => {
       const dt = 0.05, tau = 20;
       const n = singleNeuron({ model: "lif", tau, threshold: 1, reset: "zero", refractory: Math.round(refractoryMs / dt) }, dt);
       const vInf = 1.5;
-      n.bias[0] = vInf * (1 - Math.exp(-dt / tau)); // v <- beta v + I has fixed point I/(1-beta)
+      n.setBias(vInf * (1 - Math.exp(-dt / tau))); // v <- beta v + I has fixed point I/(1-beta)
       const steps = Math.round(2000 / dt);
       const times = spikeTimes(n, steps);
       const rate = times.length / 2; // per second
@@ -119,7 +121,7 @@ describe("ALIF", () => {
 
   it("the threshold rises by beta per spike and relaxes with tauAdapt: spike times match the closed form", () => {
     const n = singleNeuron({ model: "alif", tau: 1e9, threshold: 1, reset: "zero", beta: 0.5, tauAdapt: 20 }, 1);
-    n.bias[0] = 0.3;
+    n.setBias(0.3);
     const times = spikeTimes(n, 300);
     expect(times).toEqual(predicted(0.3, 0.5, 20, 300));
     const isi = times.slice(1).map((t, k) => t - times[k]!);
@@ -132,7 +134,8 @@ describe("ALIF", () => {
   it("beta = 0 is exactly LIF", () => {
     const a = singleNeuron({ model: "alif", tau: 20, threshold: 1, beta: 0, tauAdapt: 50 }, 1);
     const l = singleNeuron({ model: "lif", tau: 20, threshold: 1 }, 1);
-    a.bias[0] = l.bias[0] = 0.09;
+    a.setBias(0.09);
+    l.setBias(0.09);
     const ta = trace(a, 400), tl = trace(l, 400);
     expect(spikeSteps(ta.z).length).toBeGreaterThan(5);
     expect(ta).toEqual(tl);
@@ -142,7 +145,7 @@ describe("ALIF", () => {
 describe("STDP-aware LIF (stdpLif)", () => {
   it("clears v at the spike and again when refractoriness ends; integrates but cannot spike in between", () => {
     const n = singleNeuron({ model: "stdpLif", tau: 1e9, threshold: 1, refractory: 2 }, 1);
-    n.bias[0] = 0.3;
+    n.setBias(0.3);
     const { v, z } = trace(n, 12);
     // spike at 3 (v = 0); step 4 refractory (v = 0.3, no spike); step 5 last refractory step (v cleared)
     expect(spikeSteps(z)).toEqual([3, 9]);
@@ -182,7 +185,7 @@ describe("Izhikevich", () => {
     it(`${name} (I = 10, 1 s) (Euler, dt 0.02 ms) gives the RK4 textbook spike count within 3%`, () => {
       const dt = 0.02;
       const n = singleNeuron({ model: "izhikevich", ...p, inputScale: 1 }, dt);
-      n.bias[0] = 10;
+      n.setBias(10);
       const times = spikeTimes(n, Math.round(1000 / dt));
       const textbook = izhikevichRk4(p, 10, 1000).length;
       counts[name] = times.length;

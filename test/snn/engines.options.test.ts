@@ -1,5 +1,5 @@
 /**
- * Tensor engine vs kernel engine on the spec options that the per-model suites (test/snn.engines.<model>.test.ts,
+ * Tensor engine vs kernel engine on the spec options that the per-model suites (test/snn/engines.<model>.test.ts,
  * default variants only) do not reach: eligibility traces, scalar fan-out, per-synapse eta, GRF encoding, the
  * spike-count decoder, learned thresholds and time constants, reset to zero with a refractory period, the
  * fast-sigmoid and Gaussian surrogates. Same tolerance: identical hidden spike trains over 1000 steps (B = 2),

@@ -1,6 +1,6 @@
 /**
  * Surrogate derivatives, encoders and decoders of src/snn, checked against their formulas (kernel engine;
- * the tensor engine's agreement with it is in test/snn.engines.*.test.ts).
+ * the tensor engine's agreement with it is in test/snn/engines.*.test.ts).
  */
 import { describe, expect, it } from "vitest";
 import { createKernelNet } from "../../src/snn/kernel.ts";

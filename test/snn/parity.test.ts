@@ -1,12 +1,13 @@
 /**
  * Parity of the kernel engine with the float64 reference (500 steps for every neuron model x rule, 200 with
  * eligibility traces, plus delays, GRF encoding and the spike-count decoder). The 1000-step parity of the
- * two engines is in test/snn.engines.*.test.ts.
+ * two engines is in test/snn/engines.*.test.ts.
  * Tolerance: identical hidden spike trains at every step; actions within 1e-5; final H within 1e-4.
  * Documented exception: Izhikevich (see the note on IZHIKEVICH_MIN_AGREEMENT).
+ * Every check runs on both kernels (wasm-simd and js) against the same reference run.
  */
 import { describe, expect, it } from "vitest";
-import { createKernelNet } from "../../src/snn/kernel.ts";
+import { createKernelNet, KERNELS, type KernelKind } from "../../src/snn/kernel.ts";
 import { buildLayout, initParams } from "../../src/snn/layout.ts";
 import { runReference } from "../../src/snn/reference.ts";
 import type { NetworkSpec } from "../../src/snn/spec.ts";
@@ -15,16 +16,20 @@ import { allVariants, randomInputs, variantName, variantSpec, type Variant } fro
 /** The Euler Izhikevich upstroke multiplies a perturbation by 1 + dt(0.08 v + 5) per step (> 1 above -62.5 mV),
  *  so float32 vs float64 rounding (1e-7) grows until a spike lands one step apart; after that the trains differ.
  *  Against this float64 reference we require identical trains until then (at least IZHIKEVICH_MIN_AGREEMENT steps).
- *  The two float32 engines round every operation alike and agree exactly over 1000 steps (test/snn.engines.shared.ts
+ *  The two float32 engines round every operation alike and agree exactly over 1000 steps (test/support/engine-parity-suite.ts
  *  states the tolerance). */
 const IZHIKEVICH_MIN_AGREEMENT = 20;
 
 function compare(spec: NetworkSpec, T: number, B: number, seed: number) {
   const params = initParams(spec, seed);
-  const nIn = spec.encoder.size, nOut = spec.decoder.size, nHid = spec.hidden.size;
-  const inputs = randomInputs(seed + 1, T, B, nIn);
-  const net = createKernelNet(spec, params, B);
+  const inputs = randomInputs(seed + 1, T, B, spec.encoder.size);
   const ref = runReference(spec, params, inputs, B);
+  return KERNELS.map((kernel) => ({ kernel, ...compareKernel(kernel, spec, params, inputs, ref, T, B) }));
+}
+
+function compareKernel(kernel: KernelKind, spec: NetworkSpec, params: Float32Array, inputs: Float32Array[], ref: ReturnType<typeof runReference>, T: number, B: number) {
+  const nOut = spec.decoder.size, nHid = spec.hidden.size;
+  const net = createKernelNet(spec, params, B, { kernel });
   const out = new Float32Array(B * nOut);
   let firstMismatch = -1, outErr = 0, spikes = 0;
   for (let t = 0; t < T; t++) {
@@ -51,15 +56,16 @@ const sizes = { nIn: 3, nHid: 8, nOut: 2 };
 
 function check(v: Variant, extra: Record<string, unknown>, T = 500) {
   const spec = variantSpec(v, sizes, extra);
-  const r = compare(spec, T, 2, 7);
-  expect(r.rate).toBeGreaterThan(0.02);
-  if (v.model === "izhikevich") {
-    expect(r.firstMismatch === -1 || r.firstMismatch >= IZHIKEVICH_MIN_AGREEMENT, `first mismatch at step ${r.firstMismatch}`).toBe(true);
-  } else {
-    expect(r.firstMismatch).toBe(-1);
-    expect(r.hErr).toBeLessThan(1e-4);
+  for (const r of compare(spec, T, 2, 7)) {
+    expect(r.rate, r.kernel).toBeGreaterThan(0.02);
+    if (v.model === "izhikevich") {
+      expect(r.firstMismatch === -1 || r.firstMismatch >= IZHIKEVICH_MIN_AGREEMENT, `${r.kernel}: first mismatch at step ${r.firstMismatch}`).toBe(true);
+    } else {
+      expect(r.firstMismatch, `${r.kernel}: first mismatch`).toBe(-1);
+      expect(r.hErr, r.kernel).toBeLessThan(1e-4);
+    }
+    expect(r.outErr, r.kernel).toBeLessThan(1e-5);
   }
-  expect(r.outErr).toBeLessThan(1e-5);
 }
 
 describe("kernel engine vs float64 reference", () => {
@@ -93,7 +99,7 @@ describe("kernel engine vs float64 reference", () => {
 
 describe("sensitivity to float32 rounding (why the kernel rounds exactly like the tensor engine)", () => {
   /** First step at which a kernel run with one input weight moved by 1 ulp spikes differently (-1: never in T steps). */
-  const engineSizes = { nIn: 3, nHid: 6, nOut: 2 }; // as in test/snn.engines.shared.ts
+  const engineSizes = { nIn: 3, nHid: 6, nOut: 2 }; // as in test/support/engine-parity-suite.ts
   function ulpDivergence(v: Variant, seed: number, T = 1000): number {
     const spec = variantSpec(v, engineSizes);
     const p = initParams(spec, seed);

@@ -1,6 +1,7 @@
 /** The 3D view: terrain, robot bodies, lights and shadows, contact markers, push arrows, camera. */
 import * as THREE from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
+import { ConvexGeometry } from "three/examples/jsm/geometries/ConvexGeometry.js";
 import type { Frame, SceneBody, SceneDescription, SceneGeom, SceneTerrain } from "../../src/serve/protocol.ts";
 
 /** A summary of the 3D scene, in three.js world coordinates (y up). */
@@ -227,6 +228,22 @@ function buildGeom(g: SceneGeom, mat: THREE.Material): THREE.Mesh {
       mesh = new THREE.Mesh(new THREE.CapsuleGeometry(g.radius, length, 6, 12), mat);
       mesh.position.copy(from).add(to).multiplyScalar(0.5);
       if (length > 1e-9) mesh.quaternion.setFromUnitVectors(Y_AXIS, axis.normalize());
+      break;
+    }
+    case "cylinder": {
+      const from = new THREE.Vector3(g.from[0], g.from[1], g.from[2]);
+      const to = new THREE.Vector3(g.to[0], g.to[1], g.to[2]);
+      const axis = to.clone().sub(from);
+      const length = axis.length();
+      mesh = new THREE.Mesh(new THREE.CylinderGeometry(g.radius, g.radius, length, 16), mat);
+      mesh.position.copy(from).add(to).multiplyScalar(0.5);
+      if (length > 1e-9) mesh.quaternion.setFromUnitVectors(Y_AXIS, axis.normalize());
+      break;
+    }
+    case "convex": {
+      const points: THREE.Vector3[] = [];
+      for (let i = 0; i + 2 < g.points.length; i += 3) points.push(new THREE.Vector3(g.points[i], g.points[i + 1], g.points[i + 2]));
+      mesh = new THREE.Mesh(new ConvexGeometry(points), mat);
       break;
     }
   }

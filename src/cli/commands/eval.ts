@@ -4,7 +4,8 @@
  *
  * Before any episode runs: the suite, every checkpoint, every condition against the robot, and every
  * output path (--report, the JSON beside it, --out, --record) are checked; nothing is written until the
- * evaluation is done. Ctrl-C stops at once (exit 130; nothing written).
+ * evaluation is done. Ctrl-C stops at once (exit 130): the report keeps the paired units that finished
+ * (none finished: nothing is written).
  */
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,9 +77,10 @@ async function checkInputs(flags: EvalFlags) {
   const { checkpointEnv } = await import("../../policy/checkpoint.ts");
   const { envDefinition } = await import("../../../envs/index.ts");
   const first = flags.checkpoint[0];
-  const ckpt = await readCheckpoint(first, "--checkpoint");
+  // (a fallback to a previous checkpoint is reported once, by the evaluation itself)
+  const ckpt = await readCheckpoint(first, "--checkpoint", true);
   await checkStoredNetwork(ckpt, `--checkpoint ${first}`);
-  for (const dir of flags.checkpoint.slice(1)) await checkStoredNetwork(await readCheckpoint(dir, "--checkpoint"), `--checkpoint ${dir}`);
+  for (const dir of flags.checkpoint.slice(1)) await checkStoredNetwork(await readCheckpoint(dir, "--checkpoint", true), `--checkpoint ${dir}`);
   const env = checkpointEnv(ckpt, first);
   let legs: number;
   try {
@@ -135,36 +137,37 @@ Examples:
         const suite = await checkInputs(flags);
         const outputs = plannedOutputs(flags);
         const { evaluate } = await import("../../eval/evaluate.ts");
-        const { createEvalProgress } = await import("../../eval/progress.ts");
-        const { interruptSignal, unlessInterrupted } = await import("../interrupt.ts");
-        const interrupt = interruptSignal("stopping the evaluation (nothing is written)");
-        let progress: ReturnType<typeof createEvalProgress> | null = null;
-        let report;
-        try {
-          report = await unlessInterrupted(
-            evaluate({
-              checkpoints: flags.checkpoint,
-              suite,
-              seeds: flags.seeds,
-              episodesPerSeed: flags.episodes,
-              ablation: flags.ablation,
-              workers: flags.workers,
-              maxSteps: flags.maxSteps,
-              only: flags.only,
-              resamples: flags.resamples,
-              onWarning: (message) => log(`warning: ${message}`),
-              onProgress: (done, total) => {
-                progress ??= createEvalProgress(total, `eval ${suite.name}`);
-                progress.update(done);
-              },
-            }),
-            interrupt,
-          );
-        } finally {
-          (progress as ReturnType<typeof createEvalProgress> | null)?.stop();
-          interrupt.dispose();
+        const { whenInterrupted } = await import("../../train/threads.ts");
+        const { interruptSignal } = await import("../interrupt.ts");
+        const progress = (await import("../progress.ts")).progressFromEvents("episodes", `eval ${suite.name}`);
+        const interrupt = interruptSignal("stopping the evaluation; the report keeps the paired units that finished");
+        const report = await evaluate({
+          checkpoints: flags.checkpoint,
+          suite,
+          seeds: flags.seeds,
+          episodesPerSeed: flags.episodes,
+          ablation: flags.ablation,
+          workers: flags.workers,
+          maxSteps: flags.maxSteps,
+          only: flags.only,
+          resamples: flags.resamples,
+          onWarning: (message) => log(`warning: ${message}`),
+          onProgress: progress.onProgress,
+          signal: interrupt.signal,
+        })
+          .catch(whenInterrupted(null))
+          .finally(() => {
+            progress.stop();
+            interrupt.dispose();
+          });
+        if (!report) {
+          log("spikeloco: interrupted before any paired unit finished; nothing to report (nothing written)");
+          return EXIT.interrupted;
         }
-        if (report === "interrupted") return EXIT.interrupted;
+        if (report.interrupted) {
+          const i = report.interrupted;
+          log(`spikeloco: interrupted after ${i.episodesDone}/${i.episodesPlanned} episodes; the report keeps the ${report.units} of ${i.unitsPlanned} paired units that finished`);
+        }
         const json = JSON.stringify(report);
         const written: Record<string, string | string[]> = {};
         if (outputs.report) {
@@ -172,7 +175,7 @@ Examples:
           written.report = writeKept(outputs.report, renderHtmlReport(report), "--report");
         }
         if (outputs.json) written.json = writeKept(outputs.json, json, flags.out ? "--out" : "--report");
-        if (outputs.record) {
+        if (outputs.record && !report.interrupted) {
           const { recordEpisodes } = await import("../../eval/record.ts");
           makeDirs(outputs.record, "--record");
           written.recordings = await recordEpisodes(report, outputs.record, (path, frames) => log(`recording: ${path} (${frames} frames)`));
@@ -180,7 +183,7 @@ Examples:
         for (const [k, v] of Object.entries(written)) if (!Array.isArray(v)) log(`${k}: ${v}`);
         const { renderTable } = await import("../../eval/table.ts");
         printResult({ ...report, files: written }, !!flags.json, () => renderTable(report));
-        return EXIT.done;
+        return report.interrupted ? EXIT.interrupted : EXIT.done;
       }),
     );
 }

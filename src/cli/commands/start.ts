@@ -125,34 +125,31 @@ async function trainThenEvaluate(o: Opts, plan: LocomotionPlan, interrupt: Inter
 
   const { loadSuite } = await import("../../eval/suite.ts");
   const { evaluate } = await import("../../eval/evaluate.ts");
-  const { createEvalProgress } = await import("../../eval/progress.ts");
-  const { unlessInterrupted } = await import("../interrupt.ts");
+  const { whenInterrupted } = await import("../../train/threads.ts");
+  const { progressFromEvents } = await import("../progress.ts");
   const { claimRunFolder } = await import("../validate.ts");
   log(`evaluating ${plan.out} under the robustness suite (${o.evalSeeds} seed${o.evalSeeds > 1 ? "s" : ""}; Ctrl-C stops it, the trained run stays)`);
+  interrupt.setMessage("stopping the evaluation; the trained run is saved");
   // keep the folder locked while the evaluation reads it and writes its report there
   const claim = claimRunFolder(plan.out, plan.outField);
-  let progress: ReturnType<typeof createEvalProgress> | null = null;
+  const progress = progressFromEvents("episodes", "eval robustness");
   try {
-    const report = await unlessInterrupted(
-      evaluate({
-        checkpoints: [plan.out],
-        suite: loadSuite("robustness"),
-        seeds: Array.from({ length: o.evalSeeds }, (_, i) => i),
-        episodesPerSeed: 1,
-        ablation: true,
-        workers: plan.workers,
-        resamples: 2000,
-        onWarning: (message) => log(`warning: ${message}`),
-        onProgress: (done, total) => {
-          progress ??= createEvalProgress(total, "eval robustness");
-          progress.update(done);
-        },
-      }),
-      interrupt,
-    );
-    (progress as ReturnType<typeof createEvalProgress> | null)?.stop();
-    if (report === "interrupted") {
-      log(`spikeloco: evaluation stopped; the trained run is saved in ${plan.out} (evaluate it with: spikeloco eval --checkpoint ${plan.out})`);
+    const report = await evaluate({
+      checkpoints: [plan.out],
+      suite: loadSuite("robustness"),
+      seeds: Array.from({ length: o.evalSeeds }, (_, i) => i),
+      episodesPerSeed: 1,
+      ablation: true,
+      workers: plan.workers,
+      resamples: 2000,
+      onWarning: (message) => log(`warning: ${message}`),
+      onProgress: progress.onProgress,
+      signal: interrupt.signal,
+    })
+      .catch(whenInterrupted(null))
+      .finally(progress.stop);
+    if (!report) {
+      log(`spikeloco: evaluation stopped before a paired unit finished; the trained run is saved in ${plan.out} (evaluate it with: spikeloco eval --checkpoint ${plan.out})`);
       return finish(null, EXIT.interrupted);
     }
     const { renderHtmlReport } = await import("../../eval/report-html.ts");
@@ -162,7 +159,11 @@ async function trainThenEvaluate(o: Opts, plan: LocomotionPlan, interrupt: Inter
     writeFileSync(html, renderHtmlReport(report));
     writeFileSync(join(plan.out, "eval.json"), JSON.stringify(report));
     log(renderTable(report));
-    return finish({ report: html, json: join(plan.out, "eval.json") }, EXIT.done);
+    if (report.interrupted) {
+      const i = report.interrupted;
+      log(`spikeloco: evaluation stopped after ${i.episodesDone}/${i.episodesPlanned} episodes; the report keeps the ${report.units} of ${i.unitsPlanned} paired units that finished`);
+    }
+    return finish({ report: html, json: join(plan.out, "eval.json") }, report.interrupted ? EXIT.interrupted : EXIT.done);
   } finally {
     claim.release();
   }

@@ -10,11 +10,13 @@ import { listAgents } from "../../../agents/index.ts";
 import { listEnvs } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { SEARCHERS } from "../../train/es/index.ts";
+import { NATS_FLAG_SPECS } from "../../train/distributed/flags.ts";
 import { TASKS } from "../../train/tasks/index.ts";
 import type { TrainFlags } from "../train/locomotion.ts";
 import { EXIT, action, checkWorkers, choiceOption, floatOption, intOption, log, minutesOption, printResult, textOption, workersOption } from "../output.ts";
 
-const envIds = () => listEnvs().map((e) => e.id);
+/** The registry's robots, plus "legged", which builds its robot from --robot. */
+const envIds = () => [...listEnvs().map((e) => e.id), "legged"];
 const agentNames = () => listAgents().map((a) => a.name);
 
 function evenPopulation(value: string): number {
@@ -24,7 +26,7 @@ function evenPopulation(value: string): number {
 }
 
 /** Flags that only mean something for one kind of training; given for the other, they are a mistake. */
-const LOCOMOTION_ONLY = ["algo", "population", "episodes", "maxSteps", "clockHz", "sigma", "weightDecay", "workers", "conditions", "watch", "generations"] as const;
+const LOCOMOTION_ONLY = ["algo", "population", "episodes", "maxSteps", "clockHz", "sigma", "weightDecay", "workers", "conditions", "watch", "generations", "robot", "runId", "natsTimeout", "nats"] as const;
 const TASK_ONLY = ["noise", "cues", "iterations", "batch"] as const;
 const flagName = (key: string) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
@@ -32,7 +34,7 @@ function refuseForeignFlags(flags: TrainFlags, cmd: Command, kind: "locomotion" 
   const foreign = kind === "task" ? LOCOMOTION_ONLY : TASK_ONLY;
   for (const key of foreign) {
     if (cmd.getOptionValueSource(key) === "cli") {
-      throw new SpikelocoError(kind === "task" ? "applies to robot training (--env), not to --task" : "applies to --task training only", flagName(key));
+      throw new SpikelocoError(kind === "task" ? (key === "nats" ? "distributes ES runs (--env); --task runs BPTT in one process" : "applies to robot training (--env), not to --task") : "applies to --task training only", flagName(key));
     }
   }
   if (kind === "task" && flags.cues !== undefined && flags.task !== undefined && flags.task !== "cue-association") {
@@ -41,10 +43,11 @@ function refuseForeignFlags(flags: TrainFlags, cmd: Command, kind: "locomotion" 
 }
 
 export function register(program: Command): void {
-  program
+  const train = program
     .command("train")
     .description("meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)")
     .option("--env <id>", `robot environment: ${envIds().join(" | ")}`, choiceOption("--env", envIds))
+    .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')", textOption("--robot"))
     .option("--task <name>", `temporal task: ${TASKS.join(" | ")}`, choiceOption("--task", () => TASKS))
     .option("--agent <name>", `controller preset (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), "nm-hebb")
     .option("--algo <name>", "ES searcher: es (OpenAI-ES + Adam) | pgpe (PGPE + ClipUp)", choiceOption("--algo", () => SEARCHERS))
@@ -68,6 +71,8 @@ export function register(program: Command): void {
     .option("--iterations <n>", "BPTT iterations (--task; default 300 unless --minutes)", intOption("--iterations", 1, 10_000_000))
     .option("--batch <n>", "BPTT episodes per iteration (--task)", intOption("--batch", 1, 1024))
     .option("--watch [port]", "serve the live viewer (default port 8080; next free one if taken): the newest checkpoint's controller, updated every generation", intOption("--watch", 0, 65535))
+    .option("--run-id <id>", "with --nats: the run's namespace on the server (default: derived from this host and the run directory, so --resume keeps it)")
+    .option("--nats-timeout <s>", "with --nats: seconds without a heartbeat before a worker's members are re-issued", floatOption("--nats-timeout", 0.2, 3600), 10)
     .option("--json", "print exactly one JSON object on stdout")
     .addHelpText("after", `
 A run folder is locked while a run writes it (spikeloco.lock, with the pid); a second run on it is refused.
@@ -87,6 +92,7 @@ Exit codes: 0 done, 1 internal error, 2 bad input (nothing written), 130 interru
         if (resumed && kind === "task" && flags.env) throw new SpikelocoError(`'${flags.resume}' is a --task run, not a robot run`, "--env");
         refuseForeignFlags(flags, cmd, kind);
         const explicit = { agent: cmd.getOptionValueSource("agent") === "cli", seed: cmd.getOptionValueSource("seed") === "cli" };
+        if (kind === "task" && flags.nats) throw new SpikelocoError("distributes ES runs (--env); --task runs BPTT in one process", "--nats");
         if (kind === "task") {
           const { planTaskTraining, runTaskTraining, formatTaskSummary } = await import("../train/task.ts");
           const plan = await planTaskTraining(flags, resumed);
@@ -122,4 +128,5 @@ Exit codes: 0 done, 1 internal error, 2 bad input (nothing written), 130 interru
         }
       }),
     );
+  for (const [flags, description] of NATS_FLAG_SPECS) train.option(flags, description);
 }

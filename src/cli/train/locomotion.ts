@@ -4,18 +4,21 @@
  * resumed, the run folder) and writes nothing; `runLocomotionTraining` claims the run folder (creates and
  * locks it), trains with a progress bar on stderr, and saves on Ctrl-C.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { SpikelocoError, isSpikelocoError } from "../../core/errors.ts";
+import type { NatsFlags } from "../../train/distributed/flags.ts";
 import { checkpointExists, type Checkpoint } from "../../policy/checkpoint.ts";
 import { parseConditions, type Conditions } from "../../env/conditions.ts";
 import { LOCOMOTION_DEFAULTS, readConditionsFile, type LocomotionTrainConfig } from "../../train/config.ts";
 import { interruptSignal, type Interrupt } from "../interrupt.ts";
 import { log } from "../output.ts";
 import { createProgress } from "../progress.ts";
-import { checkConditionsForEnv, checkRunFolder, checkStoredNetwork, claimRunFolder, envOptionsOf, readCheckpoint } from "../validate.ts";
+import { checkConditionsForEnv, checkEnvOptions, checkRunFolder, checkStoredNetwork, claimRunFolder, envOptionsOf, readCheckpoint } from "../validate.ts";
 
-export interface TrainFlags {
+export interface TrainFlags extends NatsFlags {
   env?: string;
+  /** --env legged: robot file. */
+  robot?: string;
   task?: string;
   agent: string;
   algo?: "es" | "pgpe";
@@ -40,6 +43,20 @@ export interface TrainFlags {
   iterations?: number;
   batch?: number;
   watch?: true | number;
+  runId?: string;
+  natsTimeout?: number;
+}
+
+/** The env options a new run stores in its checkpoint (eval and the viewer rebuild the env from them). */
+export function envOptionsFromFlags(flags: TrainFlags): { clockHz: number; robot?: string } {
+  const options: { clockHz: number; robot?: string } = { clockHz: flags.clockHz ?? LOCOMOTION_DEFAULTS.clockHz };
+  if (flags.env === "legged") {
+    if (!flags.robot) throw new SpikelocoError("--env legged needs --robot <file>", "--robot");
+    options.robot = resolve(flags.robot);
+  } else if (flags.robot !== undefined) {
+    throw new SpikelocoError("--robot is only for --env legged", "--robot");
+  }
+  return options;
 }
 
 /** A conditions file, its errors naming the flag and the file. */
@@ -82,6 +99,7 @@ function resumeConflicts(flags: TrainFlags, explicit: ExplicitFlags, cfg: Locomo
   clash("--episodes", flags.episodes, cfg.episodesPerMember);
   clash("--max-steps", flags.maxSteps, cfg.maxSteps);
   clash("--clock-hz", flags.clockHz, cfg.envOptions?.clockHz ?? 0);
+  if (flags.robot !== undefined) clash("--robot", resolve(flags.robot), cfg.envOptions?.robot);
   clash("--sigma", flags.sigma, cfg.sigma);
   clash("--lr", flags.lr, cfg.lr);
   clash("--weight-decay", flags.weightDecay, cfg.weightDecay);
@@ -99,7 +117,11 @@ export interface LocomotionPlan {
   generations?: number;
   minutes?: number;
   workers?: number;
+  /** --nats: the distributed pool's options (checked in the plan). */
+  distributed?: DistributedPlan;
 }
+
+type DistributedPlan = ReturnType<typeof import("../../train/distributed/cli.ts").distributedOptions>;
 
 /** A resumed run's stored configuration, checked as a new one would be (an old run may predate a check). */
 async function checkStoredRun(dir: string, ckpt: Checkpoint, cfg: LocomotionTrainConfig, flag: string): Promise<void> {
@@ -152,10 +174,12 @@ export async function planLocomotionTraining(flags: TrainFlags, explicit: Explic
       normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
       evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
       conditions,
-      envOptions: { clockHz: flags.clockHz ?? LOCOMOTION_DEFAULTS.clockHz },
+      envOptions: envOptionsFromFlags(flags),
     };
     if (flags.conditions !== undefined) {
       await checkConditionsForEnv(config.env, config.envOptions ?? {}, [{ conditions, where: `--conditions ${flags.conditions}` }]);
+    } else if (config.env === "legged") {
+      await checkEnvOptions(config.env, config.envOptions ?? {}); // reads and checks the --robot file
     }
     out = flags.out ?? defaultOutDir(config.env, config.agent, seed);
   }
@@ -165,7 +189,9 @@ export async function planLocomotionTraining(flags: TrainFlags, explicit: Explic
   if (resume && generations !== undefined && generations <= resume.training.generation) {
     throw new SpikelocoError(`the run in '${flags.resume}' has already completed ${resume.training.generation} generations; ask for more`, "--generations");
   }
-  return { config, seed, out, outField, resume, generations, minutes: flags.minutes, workers: flags.workers };
+  // --nats: URL, credentials, certificate files and run id are checked here, before any work
+  const distributed = flags.nats ? (await import("../../train/distributed/cli.ts")).distributedOptions(flags, out) : undefined;
+  return { config, seed, out, outField, resume, generations, minutes: flags.minutes, workers: flags.workers, distributed };
 }
 
 export interface LocomotionSummary {
@@ -183,6 +209,8 @@ export interface LocomotionSummary {
   wall_s: number;
   total_sim_seconds: number;
   sim_seconds_per_wall_second: number;
+  /** --nats: the run id on the server and the pool's totals (workers, cores, re-issued members, bytes). */
+  nats?: { url: string; run_id: string; pool: Record<string, number> };
 }
 
 /**
@@ -204,6 +232,17 @@ export async function runLocomotionTraining(plan: LocomotionPlan, interrupt?: In
   });
   const ownInterrupt = interrupt ? null : interruptSignal();
   const { signal } = interrupt ?? ownInterrupt!;
+  const { distributed } = plan;
+  let shown: { done: number; payload: Record<string, string | number> } = { done: 0, payload: {} };
+  const show = (done: number, payload: Record<string, string | number>) => {
+    shown = { done, payload: { ...shown.payload, ...payload } };
+    progress.update(done, shown.payload);
+  };
+  if (distributed) {
+    const { poolPayload } = await import("../../train/distributed/cli.ts");
+    distributed.log = log;
+    distributed.onStatus = (st) => show(byTime ? (Date.now() - started) / 1000 : shown.done, poolPayload(st));
+  }
   try {
     const result = await trainLocomotion({
       config,
@@ -214,10 +253,11 @@ export async function runLocomotionTraining(plan: LocomotionPlan, interrupt?: In
       workers: plan.workers,
       resume: plan.resume,
       signal,
+      distributed,
       onGeneration: (row) => {
         const done = byTime ? (Date.now() - started) / 1000 : row.generation + 1;
         const center = typeof row.center_return === "number" ? ` center ${row.center_return.toFixed(1)}` : "";
-        progress.update(done, {
+        show(done, {
           gen: row.generation + 1,
           return: `${(row.return_mean as number).toFixed(1)} (max ${(row.return_max as number).toFixed(1)})${center}`,
           "sim-s/s": (row.sim_seconds_per_wall_second as number).toFixed(0),
@@ -241,6 +281,7 @@ export async function runLocomotionTraining(plan: LocomotionPlan, interrupt?: In
       wall_s: result.info.elapsedSeconds,
       total_sim_seconds: result.info.totalSimSeconds,
       sim_seconds_per_wall_second: result.info.elapsedSeconds > 0 ? result.info.totalSimSeconds / result.info.elapsedSeconds : 0,
+      ...(distributed && result.pool ? { nats: { url: distributed.display, run_id: distributed.runId, pool: result.pool } } : {}),
     };
   } finally {
     progress.stop();
@@ -256,6 +297,7 @@ export function formatLocomotionSummary(s: LocomotionSummary): string {
     `trained ${s.env} / ${s.agent} with ${s.algo} (seed ${s.seed}, ${s.params} parameters, ${s.workers} workers)`,
     `generations: ${s.generation} (stopped by ${s.stopped_by}), wall ${s.wall_s.toFixed(1)} s, ${s.sim_seconds_per_wall_second.toFixed(1)} sim-s per wall-s`,
     `last generation: return mean ${fmt(last.return_mean)} max ${fmt(last.return_max)}, forward speed ${fmt(last.forward_speed)} m/s`,
+    ...(s.nats ? [`NATS ${s.nats.url} run ${s.nats.run_id}: ${s.nats.pool.joinedWorkers} workers joined, ${s.nats.pool.reissued} members re-issued, ${s.nats.pool.duplicates} duplicate results ignored`] : []),
     `checkpoint and metrics.jsonl in ${s.out}`,
   ].join("\n");
 }

@@ -31,6 +31,8 @@ export interface EvaluationResult {
   simSeconds: number;
   /** Observation statistics gathered this generation, merged in candidate order. */
   obsStats?: ObsStatsData;
+  /** Counters of the pool that evaluated it (workers, re-issued members...; keys `pool_*`), if any. */
+  pool?: Record<string, number>;
 }
 
 export interface Problem {

@@ -39,6 +39,7 @@ export interface Fixtures {
   conditions: Record<string, string>;
   suites: Record<string, string>;
   garbageRecording: string;
+  badRobot: string;
 }
 
 const antDims = { obsDim: 27, actDim: 8 };
@@ -134,6 +135,10 @@ export function buildFixtures(root: string): Fixtures {
     writeFileSync(blobOf(d), b);
   });
   mk("binary-missing", (d) => unlinkSync(blobOf(d)));
+  mk("newest-and-previous", (d) => {
+    locomotionRun(d, "ant", {}, 4); // the first save becomes the previous checkpoint
+    for (const f of readdirSync(d).filter((f) => f.endsWith(".json"))) writeFileSync(join(d, f), "{ torn");
+  });
   mk("binary-empty", (d) => writeFileSync(blobOf(d), ""));
   mk("spec-invalid", (d) => {
     // a well-formed, checksummed checkpoint whose network description is not one
@@ -209,9 +214,11 @@ export function buildFixtures(root: string): Fixtures {
   mkdirSync(suiteDir);
   suites["folder"] = suiteDir;
 
+  const badRobot = join(root, "bad.urdf");
+  writeFileSync(badRobot, '<robot name="x"><link name="a"/><joint name="j" type="planar"><parent link="a"/><child link="b"/></joint><link name="b"/></robot>\n');
   const garbageRecording = join(root, "garbage.spkrec");
   writeFileSync(garbageRecording, "this is not a recording");
-  const fx: Fixtures = { root, cwd, ant, hexapod, task, badConditionsRun, unknownEnvRun, locked, lockPid, corrupt, file, dir, emptyDir, conditions, suites, garbageRecording };
+  const fx: Fixtures = { root, cwd, ant, hexapod, task, badConditionsRun, unknownEnvRun, locked, lockPid, corrupt, file, dir, emptyDir, conditions, suites, garbageRecording, badRobot };
   writeFileSync(join(root, "fixtures.json"), JSON.stringify(fx));
   return fx;
 }
@@ -325,6 +332,27 @@ export function badInputCases(fx: Fixtures): BadInputCase[] {
   add(["train", "--resume", fx.ant, "--task", "cue-association"], fx.ant);
   add(["train", "--resume", fx.task, "--iterations", "1"], "--iterations");
   add(["train", "--resume", fx.task, "--population", "4"], "--population");
+
+  // train: imported robots and distributed runs (flags checked before any work)
+  add(["train", "--env", "legged"], "--robot", "train --env legged (no --robot)");
+  add(["train", "--env", "legged", "--robot", join(fx.root, "nope.urdf")], "nope.urdf");
+  add(["train", "--env", "legged", "--robot", fx.badRobot], "bad.urdf");
+  add(["train", "--env", "ant", "--robot", fx.badRobot], "--robot");
+  add(["train", "--env", "ant", "--nats", "not-a-url"], "--nats");
+  add(["train", "--env", "ant", "--nats", "nats://127.0.0.1:1", "--workers", "1"], "--workers");
+  add(["train", "--env", "ant", "--nats", "nats://127.0.0.1:1", "--nats-ca", join(fx.root, "none.pem")], "none.pem");
+  add(["train", "--env", "ant", "--nats-timeout", "0"], "--nats-timeout");
+  add(["train", "--task", "cue-association", "--nats", "nats://127.0.0.1:1"], "--nats");
+  add(["worker"], "--nats", "worker (no --nats)");
+  add(["worker", "--cores", "0"], "--cores");
+  add(["worker", "--nats", "nats://127.0.0.1:1", "--idle-exit", "-1"], "--idle-exit");
+
+  // robot
+  add(["robot"], "robot");
+  add(["robot", "import"], "robot import");
+  add(["robot", "import", join(fx.root, "nope.urdf")], "nope.urdf");
+  add(["robot", "import", fx.badRobot], "bad.urdf");
+  add(["robot", "stand", fx.badRobot, "--steps", "0"], "--steps");
 
   // train --task
   add(["train", "--task", "nope"], "--task");
