@@ -16,7 +16,7 @@ export function interruptSignal(message = "saving the last completed generation 
   let doing = message;
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
-    log(`\nspikeloco: interrupted: ${doing} (Ctrl-C again to force)`);
+    log(`\nspikeloco: interrupted — ${doing} (Ctrl-C again to force)`);
     controller.abort();
   };
   process.on("SIGINT", onSignal);

@@ -54,7 +54,7 @@ describe("spikeloco train --env ant (tiny)", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(existsSync(join(dir, "spikeloco.lock"))).toBe(false);
-    expect(stderr).toMatch(/interrupted: saving the last completed generation/);
+    expect(stderr).toMatch(/interrupted — saving the last completed generation/);
     expect(stderr).toMatch(/saved generation \d+ to/);
     const ck = await loadCheckpoint(dir);
     expect(ck.training.generation).toBeGreaterThanOrEqual(1);
