@@ -11,7 +11,7 @@ import type { Quat, Vec3 } from "../physics/math.ts";
 import { inverseRotateInto, rotateInto } from "../physics/math.ts";
 import type { Collider, Rapier, World } from "../physics/rapier.ts";
 import type { TerrainDescription, TerrainSpec } from "../physics/terrain.ts";
-import { buildTerrain, describeTerrain, maxHeightNear, terrainHeightAt, terrainSurfaceAt } from "../physics/terrain.ts";
+import { FEATURE_START as FEATURE_START_X, buildTerrain, describeTerrain, maxHeightNear, shiftTerrain, terrainHeightAt, terrainSurfaceAt } from "../physics/terrain.ts";
 import type { EnvDefinition } from "./config.ts";
 import type { Conditions, ResolvedConditions } from "./conditions.ts";
 import { parseConditions, sampleConditions } from "./conditions.ts";
@@ -56,6 +56,9 @@ export class LocomotionEnv implements Env {
   private readonly strength: Float64Array;
   private readonly contacts: Uint8Array;
   private readonly contactForce: Float64Array;
+  /** Joint angles and velocities of the physics state (before observation noise). */
+  private readonly jointPos: Float64Array;
+  private readonly jointVel: Float64Array;
   private readonly rot: Float64Array; // per body qx,qy,qz,qw
   private readonly angvel: Float64Array; // per body wx,wy,wz
   private readonly obsSigma: Float32Array;
@@ -139,6 +142,8 @@ export class LocomotionEnv implements Env {
     this.strength = new Float64Array(this.nJ).fill(1);
     this.contacts = new Uint8Array(this.nFeet);
     this.contactForce = new Float64Array(this.nFeet);
+    this.jointPos = new Float64Array(this.nJ);
+    this.jointVel = new Float64Array(this.nJ);
     this.rot = new Float64Array(this.nB * 4);
     this.angvel = new Float64Array(this.nB * 3);
     this.tmpQuat = new R.Quaternion(0, 0, 0, 1);
@@ -177,7 +182,8 @@ export class LocomotionEnv implements Env {
     this.resolved = resolved;
     this.info.conditions = resolved;
 
-    const terrainSpec: TerrainSpec = this.resolved.terrain ?? { kind: "flat" };
+    const later = this.resolved.terrainFromOnset === true && this.resolved.onsetStep > 0;
+    const terrainSpec: TerrainSpec = (!later && this.resolved.terrain) || { kind: "flat" };
     const terrainSeed = deriveSeed(this.episodeSeed, "terrain");
     const key = JSON.stringify(terrainSpec) + ":" + (terrainSpec.kind === "rough" ? terrainSeed : 0);
     if (key !== this.terrainKey) {
@@ -293,6 +299,7 @@ export class LocomotionEnv implements Env {
   private applyPhysicalConditions(active: boolean): void {
     const r = this.resolved;
     const built = this.built!;
+    if (active && r.terrainFromOnset && r.terrain && this.terrain.originX === undefined && r.onsetStep > 0) this.switchTerrainOn(r.terrain);
     const friction = active ? (r.friction ?? 1) : 1;
     const mass = active ? (r.mass ?? 1) : 1;
     this.robot.bodies.forEach((b, bi) => {
@@ -334,6 +341,18 @@ export class LocomotionEnv implements Env {
     }
     this.latencySteps = active ? (r.latency?.steps ?? 0) : 0;
     this.onsetApplied = active;
+  }
+
+  /** Replace the flat ground by `spec`, its features starting 0.3 m ahead of the torso. */
+  private switchTerrainOn(spec: TerrainSpec): void {
+    const world = this.world!;
+    // disable, not remove: removing the ground body under a robot in contact made Rapier's step panic
+    for (const c of this.groundColliders) c.setEnabled(false);
+    const x = this.built!.bodies[0].translation(this.tmpVec).x;
+    this.terrain = shiftTerrain(describeTerrain(spec, deriveSeed(this.episodeSeed, "terrain")), x + 0.3);
+    this.terrainKey = "";
+    this.groundColliders = buildTerrain(this.R, world, this.terrain, 1);
+    this.handles!.groundColliders = this.groundColliders.map((c) => c.handle);
   }
 
   private configureMotors(): void {
@@ -608,11 +627,14 @@ export class LocomotionEnv implements Env {
       if (angle > Math.PI) angle -= 2 * Math.PI;
       else if (angle <= -Math.PI) angle += 2 * Math.PI;
       o[k + j] = angle;
+      this.jointPos[j] = angle;
       // relative angular velocity projected on the world-frame axis
       rotateInto(ax, ay, az, aw, axis[0], axis[1], axis[2], t);
       const pv = jd.parent * 3;
       const cv = jd.child * 3;
-      o[k + this.nJ + j] = (av[cv] - av[pv]) * t[0] + (av[cv + 1] - av[pv + 1]) * t[1] + (av[cv + 2] - av[pv + 2]) * t[2];
+      const vel = (av[cv] - av[pv]) * t[0] + (av[cv + 1] - av[pv + 1]) * t[1] + (av[cv + 2] - av[pv + 2]) * t[2];
+      o[k + this.nJ + j] = vel;
+      this.jointVel[j] = vel;
     }
     k += 2 * this.nJ;
     for (let f = 0; f < this.nFeet; f++) o[k++] = this.contacts[f];
@@ -706,6 +728,60 @@ export class LocomotionEnv implements Env {
     return this.strength;
   }
 
+  /** Truncation horizon (control steps). */
+  get maxSteps(): number {
+    return this.settings.maxSteps;
+  }
+
+  /** Joint angles (rad, relative to rest) of the physics state after the last step, without observation noise. */
+  jointPositions(out: Float32Array): Float32Array {
+    for (let j = 0; j < this.nJ; j++) out[j] = this.jointPos[j];
+    return out;
+  }
+
+  /**
+   * Motor torques (N·m) of the last step from the PD motor law s·(kp·(target − q) − kd·q̇), clipped to
+   * s·maxTorque (s = motor strength). An estimate for display: Rapier's motor is solved implicitly.
+   */
+  jointTorques(out: Float32Array): Float32Array {
+    const joints = this.robot.joints;
+    for (let j = 0; j < this.nJ; j++) {
+      const jd = joints[j];
+      const s = this.strength[j];
+      const target = this.targetCenter[j] + this.applied[j] * this.targetHalf[j];
+      const tau = s * (jd.kp * (target - this.jointPos[j]) - jd.kd * this.jointVel[j]);
+      const lim = s * jd.maxTorque;
+      out[j] = tau > lim ? lim : tau < -lim ? -lim : tau;
+    }
+    return out;
+  }
+
+  /** Ground contact normal force on each foot (N, world frame, 3 per foot) from the last physics substep's contact impulses. */
+  contactForces(out: Float32Array): Float32Array {
+    out.fill(0);
+    if (!this.world || !this.built || !this.handles) return out;
+    const world = this.world;
+    const ground = new Set(this.handles.groundColliders);
+    const dt = this.settings.physicsDt;
+    this.built.footColliders.forEach((foot, f) => {
+      world.contactPairsWith(foot, (other) => {
+        if (!ground.has(other.handle)) return;
+        world.contactPair(foot, other, (m, flipped) => {
+          let impulse = 0;
+          for (let i = 0; i < m.numContacts(); i++) impulse += m.contactImpulse(i);
+          if (impulse === 0) return;
+          // The manifold normal points from the first collider to the second; the ground pushes the foot away from itself.
+          const n = m.normal();
+          const sign = flipped ? 1 : -1;
+          out[3 * f] += (sign * n.x * impulse) / dt;
+          out[3 * f + 1] += (sign * n.y * impulse) / dt;
+          out[3 * f + 2] += (sign * n.z * impulse) / dt;
+        });
+      });
+    });
+    return out;
+  }
+
   /** Access for tests and benches: the Rapier world and robot of the current episode. */
   get physics(): { world: World; robot: BuiltRobot } {
     if (!this.world || !this.built) throw new SpikelocoError("call reset() first", "physics");
@@ -766,6 +842,7 @@ export class LocomotionEnv implements Env {
       conditions: this.conditions,
       terrainSpec: this.terrain.spec,
       terrainSeed: this.terrain.seed,
+      terrainOriginX: this.terrain.originX,
       handles: this.handles,
     };
     return { world: this.world.takeSnapshot(), state: JSON.stringify(state) };
@@ -783,7 +860,7 @@ export class LocomotionEnv implements Env {
       episodeSeed: number; nextSeed: number; stepCount: number; done: boolean; onsetApplied: boolean; torsoX: number;
       latencySteps: number; latencyBuf: number[]; applied: number[]; strength: number[]; obsSigma: number[];
       contacts: number[]; contactForce: number[]; obs: number[]; resolved: ResolvedConditions; conditions: Conditions;
-      terrainSpec: TerrainSpec; terrainSeed: number; handles: Handles;
+      terrainSpec: TerrainSpec; terrainSeed: number; terrainOriginX?: number; handles: Handles;
     };
     try {
       s = JSON.parse(snap.state) as typeof s;
@@ -812,7 +889,11 @@ export class LocomotionEnv implements Env {
     this.handles = h;
     this.groundColliders = h.groundColliders.map((hd) => world.getCollider(hd));
     const key = JSON.stringify(s.terrainSpec) + ":" + (s.terrainSpec.kind === "rough" ? s.terrainSeed : 0);
-    if (key !== this.terrainKey) {
+    if (s.terrainOriginX !== undefined) {
+      const described = describeTerrain(s.terrainSpec, s.terrainSeed);
+      this.terrain = shiftTerrain(described, s.terrainOriginX + (described.originX ?? 0) + FEATURE_START_X);
+      this.terrainKey = "";
+    } else if (key !== this.terrainKey) {
       this.terrain = describeTerrain(s.terrainSpec, s.terrainSeed);
       this.terrainKey = key;
     }

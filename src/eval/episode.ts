@@ -13,6 +13,7 @@ import type { Policy } from "../policy/policy.ts";
 import { runEpisode } from "../policy/rollout.ts";
 import type { TaskHandler } from "../train/threads.ts";
 import type { EpisodeRecord } from "./aggregate.ts";
+import { ablationHooks, type Ablation } from "./ablation.ts";
 
 export interface EpisodeJob {
   controller: number;
@@ -28,6 +29,9 @@ export interface EpisodeJob {
   conditions: Conditions;
   maxSteps: number;
   trace: boolean;
+  /** A plasticity ablation around `onsetStep` (ablation.ts); absent = as `frozen` says. */
+  ablation?: Ablation;
+  onsetStep?: number;
 }
 
 /** Per-worker caches: loading a checkpoint or building a world once per worker, not per episode. */
@@ -62,12 +66,17 @@ export class EpisodeRunner {
     const reward = job.trace ? new Float32Array(job.maxSteps) : null;
     const speed = job.trace ? new Float32Array(job.maxSteps) : null;
     let sampled = "";
+    // cached policies are shared by jobs: set the freeze flag for this one (an ablation may change it mid-episode)
+    policy.net.freezePlasticity(job.frozen);
+    const hooks = job.ablation && job.ablation !== "as-trained" ? ablationHooks(policy.net, job.ablation, job.onsetStep ?? 0) : null;
+    hooks?.start();
     const ep = runEpisode(env, policy, {
       seed: job.seed,
       conditions: job.conditions,
       maxSteps: job.maxSteps,
       onStep: ({ t, reward: r, info }) => {
         if (t === 1) sampled = JSON.stringify(info.conditions);
+        hooks?.afterStep(t);
         if (reward && speed) {
           reward[t - 1] = r;
           speed[t - 1] = info.forwardVelocity;

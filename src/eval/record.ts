@@ -8,7 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { makeEnv } from "../../envs/index.ts";
-import { checkpointController, snnController } from "../serve/controller.ts";
+import { checkpointController, snnController } from "../serve/live-controller.ts";
 import { recordEpisode } from "../serve/watch.ts";
 import type { EvalReport } from "./evaluate.ts";
 

@@ -50,9 +50,35 @@ export interface TerrainDescription {
   kind: TerrainSpec["kind"];
   spec: TerrainSpec;
   seed: number;
+  /** Boxes and heightfield in terrain-local coordinates (world x = local x + originX). */
   boxes: TerrainBox[];
   heightfield?: HeightfieldData;
+  /** World-frame bounds. */
   course: CourseBounds;
+  /** x offset of the whole terrain (a terrain that appears mid-episode ahead of the robot); absent = 0. */
+  originX?: number;
+}
+
+/**
+ * The same terrain moved so that its features begin at world x = `featureStartX` (e.g. just ahead of a
+ * robot when the terrain switches on mid-episode). A heightfield is flattened before its feature start
+ * (with a 0.5 m ramp) so the robot is not standing inside it when it appears.
+ */
+export function shiftTerrain(t: TerrainDescription, featureStartX: number): TerrainDescription {
+  const dx = featureStartX - FEATURE_START;
+  let heightfield = t.heightfield;
+  if (heightfield) {
+    const hf = heightfield;
+    const heights = hf.heights.slice();
+    for (let ix = 0; ix < hf.nx; ix++) {
+      const x = hf.x0 + ix * hf.dx;
+      const ramp = Math.min(Math.max((x - FEATURE_START) / 0.5, 0), 1);
+      if (ramp < 1) for (let iy = 0; iy < hf.ny; iy++) heights[ix * hf.ny + iy] *= ramp;
+    }
+    heightfield = { ...hf, heights };
+  }
+  const c = t.course;
+  return { ...t, heightfield, originX: (t.originX ?? 0) + dx, course: { xMin: c.xMin + dx, xMax: c.xMax + dx, yHalf: c.yHalf } };
 }
 
 export const FEATURE_START = 1.0;
@@ -182,6 +208,7 @@ function smooth(t: number): number {
 /** Nominal ground height under (x, y). Gaps report the stone level (0) everywhere. */
 export function terrainHeightAt(t: TerrainDescription, x: number, y: number): number {
   const spec = t.spec;
+  if (t.originX) x -= t.originX;
   switch (spec.kind) {
     case "flat":
     case "gaps":
@@ -218,6 +245,7 @@ export function terrainHeightAt(t: TerrainDescription, x: number, y: number): nu
  */
 export function terrainSurfaceAt(t: TerrainDescription, x: number, y: number): number {
   const spec = t.spec;
+  if (t.originX && spec.kind !== "flat") return terrainSurfaceAt({ ...t, originX: 0 }, x - t.originX, y);
   if (spec.kind === "gaps") {
     if (x <= FEATURE_START) return 0;
     const pitch = spec.gapWidth + spec.stoneLength;
@@ -240,7 +268,7 @@ export function maxHeightNear(t: TerrainDescription, x: number, y: number, radiu
 
 /** Add the terrain's fixed colliders to `world`. */
 export function buildTerrain(R: Rapier, world: World, t: TerrainDescription, friction: number): Collider[] {
-  const ground = world.createRigidBody(R.RigidBodyDesc.fixed());
+  const ground = world.createRigidBody(R.RigidBodyDesc.fixed().setTranslation(t.originX ?? 0, 0, 0));
   const out: Collider[] = [];
   for (const b of t.boxes) {
     const [qx, qy, qz, qw] = b.rotation;

@@ -5,13 +5,8 @@ import { packageRoot } from "../core/package.ts";
 
 const repoRoot = packageRoot();
 export const VIEWER_DIST = join(repoRoot, "viewer", "dist");
-/** Everything esbuild pulls into the bundle: the app and the browser-safe shared modules. */
-const VIEWER_SOURCES = [
-  join(repoRoot, "viewer", "src"),
-  join(repoRoot, "viewer", "build.mjs"),
-  ...["protocol.ts", "codec.ts", "recording-format.ts"].map((f) => join(repoRoot, "src", "serve", f)),
-  join(repoRoot, "src", "core", "errors.ts"),
-];
+/** Everything esbuild pulls into the bundle: the app and the shared wire modules (viewer/build.mjs refuses anything else). */
+const VIEWER_SOURCES = [join(repoRoot, "viewer", "src"), join(repoRoot, "viewer", "build.mjs"), join(repoRoot, "src", "serve", "wire")];
 
 /** Newest modification time below `dir`; 0 when it does not exist (an installed package ships the built bundle only). */
 async function newestMtime(dir: string): Promise<number> {

@@ -5,9 +5,9 @@ export interface ClientQueueOptions {
   maxQueuedFrames: number;
   /** Do not hand more to the socket while this many bytes are still unsent (ws.bufferedAmount). */
   highWaterBytes: number;
-  /** JSON messages are never dropped; a client with more than this many pending is disconnected. */
+  /** Messages (JSON and scenes) are never dropped; a client with more than this many pending is disconnected. */
   maxPendingMessages: number;
-  /** ... or with more than this many bytes of pending JSON (scene messages carry terrain heights). */
+  /** ... or with more than this many bytes of pending messages (scene messages carry terrain heights). */
   maxPendingJsonBytes?: number;
 }
 
@@ -25,11 +25,12 @@ export interface ClientStats {
 
 /**
  * Per-client bounded outgoing queue. Memory per client is at most
- * highWaterBytes + one message + maxQueuedFrames frames + maxPendingJsonBytes of JSON.
+ * highWaterBytes + one message + maxQueuedFrames frames + maxPendingJsonBytes of messages (messages that
+ * are shared between clients, like a scene, are held by reference and counted for each).
  */
 export class ClientQueue {
   private readonly frames: Uint8Array[] = [];
-  private readonly messages: string[] = [];
+  private readonly messages: (string | Uint8Array)[] = [];
   private queuedBytes = 0;
   private jsonBytes = 0;
   sentFrames = 0;
@@ -43,9 +44,14 @@ export class ClientQueue {
   ) {}
 
   sendJson(message: object): void {
-    const text = JSON.stringify(message);
+    this.sendMessage(JSON.stringify(message));
+  }
+
+  /** Queue a text message or a binary protocol message (a scene) that must arrive, in order. */
+  sendMessage(text: string | Uint8Array): void {
     const maxBytes = this.options.maxPendingJsonBytes ?? Infinity;
-    if (this.messages.length >= this.options.maxPendingMessages || this.jsonBytes + text.length > maxBytes) {
+    const size = typeof text === "string" ? text.length : text.byteLength;
+    if (this.messages.length >= this.options.maxPendingMessages || this.jsonBytes + size > maxBytes) {
       // A client this far behind on control traffic is gone or hostile: drop it rather than buffer.
       this.ws.terminate();
       this.messages.length = 0;
@@ -54,8 +60,8 @@ export class ClientQueue {
       return;
     }
     this.messages.push(text);
-    this.queuedBytes += text.length;
-    this.jsonBytes += text.length;
+    this.queuedBytes += size;
+    this.jsonBytes += size;
     this.flush();
   }
 
@@ -76,10 +82,12 @@ export class ClientQueue {
     while (this.ws.bufferedAmount < this.options.highWaterBytes) {
       const text = this.messages.shift();
       if (text !== undefined) {
-        this.queuedBytes -= text.length;
-        this.jsonBytes -= text.length;
-        this.sentBytes += text.length;
-        this.ws.send(text, () => this.flush());
+        const size = typeof text === "string" ? text.length : text.byteLength;
+        this.queuedBytes -= size;
+        this.jsonBytes -= size;
+        this.sentBytes += size;
+        if (typeof text === "string") this.ws.send(text, () => this.flush());
+        else this.ws.send(text, { binary: true }, () => this.flush());
         continue;
       }
       const frame = this.frames.shift();

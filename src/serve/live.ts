@@ -3,15 +3,26 @@
  * (times `speed`), with perturbations applied from viewer control messages.
  */
 import { SpikelocoError } from "../core/errors.ts";
-import type { Conditions } from "../env/conditions.ts";
-import type { Env } from "../env/types.ts";
-import { allocFrame, encodeFrame, frameLayout, type FrameLayout } from "./codec.ts";
-import { FRAME_FLAG_DONE, FRAME_FLAG_HEAT, FRAME_FLAG_PUSH, FRAME_FLAG_RESET, type ControlMessage, type Frame, type LiveSettings, type SceneDescription } from "./protocol.ts";
-import type { RecordingWriter } from "./recording.ts";
-import { blockAverage, sceneFromEnv, TERRAIN_KINDS, type ControllerInfo } from "./scene.ts";
+import type { Conditions, ResolvedConditions } from "../env/conditions.ts";
+import type { Env, StepResult } from "../env/types.ts";
+import { blockAverage, sceneFromEnv, sceneTerrain, TERRAIN_KINDS, type ControllerInfo } from "./scene.ts";
 import type { StreamSource } from "./source.ts";
+import { allocFrame, encodeFrame, frameLayout, type FrameLayout } from "./wire/codec.ts";
+import type { ControlMessage } from "./wire/controls.ts";
+import {
+  END_REASONS,
+  FRAME_FLAG_DONE,
+  FRAME_FLAG_HEAT,
+  FRAME_FLAG_ONSET,
+  FRAME_FLAG_PUSH,
+  FRAME_FLAG_RESET,
+  type EndReason,
+  type Frame,
+  type LiveSettings,
+  type SceneDescription,
+} from "./wire/protocol.ts";
 
-/** What the live simulation needs from a controller (an SNN policy; see controller.ts). */
+/** What the live simulation needs from a controller (an SNN policy; see live-controller.ts). */
 export interface LiveController {
   readonly info: ControllerInfo;
   /** Clear the episode state (membranes, traces, plastic H). */
@@ -20,10 +31,20 @@ export interface LiveController {
   act(obs: Float32Array, action: Float32Array): void;
   /** Hidden-layer spikes of the last act() (1 byte per neuron, length info.hiddenSize). */
   hiddenSpikes(): Uint8Array;
+  /** Hidden membrane potentials after the last act() (length info.hiddenSize). */
+  hiddenVoltages(): Float32Array;
   /** Neuromodulator value(s) of the last act(). */
   modulators(out: Float32Array): void;
-  /** The plastic weight change (rows x cols, row-major) of the last act(), or null when not plastic. */
+  /** The plastic weight change (pre x post, row-major) of the last act(), or null when not plastic. */
   plasticChange(): Float32Array | null;
+}
+
+/** The env readings the viewer shows beyond the Env API (LocomotionEnv has them). */
+export interface TelemetryEnv extends Env {
+  readonly maxSteps: number;
+  jointPositions(out: Float32Array): Float32Array;
+  jointTorques(out: Float32Array): Float32Array;
+  contactForces(out: Float32Array): Float32Array;
 }
 
 export interface LiveOptions {
@@ -32,14 +53,26 @@ export interface LiveOptions {
   /** Send the plastic-weight heat map every this many frames (bandwidth). */
   heatEvery?: number;
   speed?: number;
-  /** Frames also go here (watch --record). */
-  record?: RecordingWriter;
   /** Called when the simulation loop throws (the loop stops). */
   onError?: (err: unknown) => void;
 }
 
-/** Default live perturbation strengths when toggled on in the viewer. */
-export const LIVE_DEFAULTS = { obsNoise: 0.1, actionNoise: 0.2 };
+/** Why an episode ended, from the step result. */
+export function endReason(r: StepResult): EndReason {
+  if (r.terminated) return Number.isFinite(r.info.torsoHeight) ? "fell" : "non-finite state";
+  if (r.truncated) return r.info.offCourse ? "off course" : "time limit";
+  return "";
+}
+
+/** The push the conditions schedule at step t (the env applies it inside step()), or null. */
+function scheduledPush(c: ResolvedConditions, t: number): number[] | null {
+  const p = c.pushes;
+  if (!p || p.impulse <= 0 || t <= c.onsetStep || (t - c.onsetStep) % p.interval !== 0) return null;
+  if (p.direction === "random") return [0, 0, 0]; // drawn inside the env; the viewer marks the step without an arrow
+  const d = p.direction;
+  const n = Math.hypot(d[0], d[1], d[2]) || 1;
+  return [(p.impulse * d[0]) / n, (p.impulse * d[1]) / n, (p.impulse * d[2]) / n];
+}
 
 export class LiveSimulation implements StreamSource {
   readonly mode = "live" as const;
@@ -53,12 +86,12 @@ export class LiveSimulation implements StreamSource {
   private live: LiveSettings;
   private readonly baseConditions: Conditions;
   private readonly heatEvery: number;
-  private readonly heatScratch: Float32Array;
   private readonly prevTorso = new Float64Array(3);
   private pendingPush: [number, number, number] | null = null;
   private justReset = true;
   private episode = 0;
   private stepInEpisode = 0;
+  private episodeReturn = 0;
   private seed: number;
   private timer: NodeJS.Timeout | null = null;
   private due = 0;
@@ -66,7 +99,7 @@ export class LiveSimulation implements StreamSource {
   frameCounter = 0;
 
   constructor(
-    private readonly env: Env,
+    private readonly env: TelemetryEnv,
     private readonly controller: LiveController,
     private readonly options: LiveOptions = {},
   ) {
@@ -78,12 +111,10 @@ export class LiveSimulation implements StreamSource {
     const first = env.reset({ seed: this.seed, conditions: this.mergedConditions() });
     controller.reset();
     this.obs = first.obs;
-    this.sceneDescription = sceneFromEnv(env, Object.keys(first.info.terms), controller.info);
+    this.sceneDescription = sceneFromEnv(env, Object.keys(first.info.terms), controller.info, env.maxSteps);
     this.layout = frameLayout(this.sceneDescription);
     this.frame = allocFrame(this.layout);
     this.action = new Float32Array(env.actionSpace.shape[0]);
-    const shape = controller.info.plasticShape;
-    this.heatScratch = new Float32Array(shape ? shape[0] * shape[1] : 0);
     this.captureTorso();
   }
 
@@ -104,6 +135,9 @@ export class LiveSimulation implements StreamSource {
   }
   label(): string {
     return this.controller.info.label;
+  }
+  fileName(): null {
+    return null;
   }
   episodeInfo(): { episode: number; step: number } {
     return { episode: this.episode, step: this.stepInEpisode };
@@ -160,8 +194,8 @@ export class LiveSimulation implements StreamSource {
         this.env.setConditions(this.mergedConditions());
         return;
       case "disableLeg":
-        if (message.leg !== null && message.leg >= this.sceneDescription.legs) {
-          throw new SpikelocoError(`leg ${message.leg} does not exist (the robot has ${this.sceneDescription.legs} legs)`, "disableLeg.leg");
+        if (message.leg !== null && message.leg >= this.sceneDescription.legs.length) {
+          throw new SpikelocoError(`leg ${message.leg} does not exist (the robot has ${this.sceneDescription.legs.length} legs)`, "disableLeg.leg");
         }
         this.live.disabledLeg = message.leg;
         this.env.setConditions(this.mergedConditions());
@@ -170,6 +204,7 @@ export class LiveSimulation implements StreamSource {
         if (!TERRAIN_KINDS.includes(message.kind)) {
           throw new SpikelocoError(`unknown terrain '${message.kind}' (known: ${TERRAIN_KINDS.join(", ")})`, "terrain.kind");
         }
+        if (message.kind === this.live.terrain) return;
         this.live.terrain = message.kind;
         this.resetEpisode(this.seed);
         return;
@@ -187,10 +222,11 @@ export class LiveSimulation implements StreamSource {
     this.obs = r.obs;
     this.episode++;
     this.stepInEpisode = 0;
+    this.episodeReturn = 0;
     this.justReset = true;
     this.captureTorso();
     if (this.env.terrain !== terrainBefore) {
-      this.sceneDescription = sceneFromEnv(this.env, this.sceneDescription.terms, this.controller.info);
+      this.sceneDescription = { ...this.sceneDescription, terrain: sceneTerrain(this.env.terrain) };
       for (const l of this.sceneListeners) l(this.sceneDescription);
     }
   }
@@ -208,15 +244,24 @@ export class LiveSimulation implements StreamSource {
     const env = this.env;
     let flags = this.justReset ? FRAME_FLAG_RESET : 0;
     this.justReset = false;
+    f.push.fill(0);
     if (this.pendingPush) {
       env.applyPush(this.pendingPush);
       f.push.set(this.pendingPush);
       flags |= FRAME_FLAG_PUSH;
       this.pendingPush = null;
-    } else f.push.fill(0);
+    }
     this.controller.act(this.obs, this.action);
     const r = env.step(this.action);
     this.obs = r.obs;
+    const t = r.info.step - 1;
+    const conditions = r.info.conditions;
+    const scheduled = scheduledPush(conditions, t);
+    if (scheduled) {
+      for (let k = 0; k < 3; k++) f.push[k] += scheduled[k];
+      flags |= FRAME_FLAG_PUSH;
+    }
+    if (conditions.onsetStep > 0 && t === conditions.onsetStep) flags |= FRAME_FLAG_ONSET;
     env.bodyPoses(f.poses);
     const dt = env.controlDt;
     for (let k = 0; k < 3; k++) {
@@ -227,22 +272,30 @@ export class LiveSimulation implements StreamSource {
     f.episode = this.episode;
     f.time = r.info.step * dt;
     f.reward = r.reward;
+    this.episodeReturn += r.reward;
+    f.episodeReturn = this.episodeReturn;
     const terms = this.sceneDescription.terms;
     for (let k = 0; k < terms.length; k++) f.terms[k] = r.info.terms[terms[k]] ?? 0;
     f.actions.set(this.action);
+    env.jointPositions(f.jointAngles);
+    env.jointTorques(f.torques);
+    env.contactForces(f.contactForces);
     f.spikes.set(this.controller.hiddenSpikes().subarray(0, f.spikes.length));
+    f.voltages.set(this.controller.hiddenVoltages().subarray(0, f.voltages.length));
     this.controller.modulators(f.modulators);
     f.contacts.set(env.footContacts().subarray(0, f.contacts.length));
-    const shape = this.controller.info.plasticShape;
-    if (shape && this.frameCounter % this.heatEvery === 0) {
+    const plastic = this.controller.info.plastic;
+    if (plastic && this.frameCounter % this.heatEvery === 0) {
       const change = this.controller.plasticChange();
       if (change) {
-        blockAverage(change, shape[0], shape[1], f.heat, this.sceneDescription.heatRows, this.sceneDescription.heatCols);
+        blockAverage(change, plastic.pre, plastic.post, f.heat, this.sceneDescription.heatRows, this.sceneDescription.heatCols);
         flags |= FRAME_FLAG_HEAT;
       }
     }
     this.stepInEpisode++;
-    if (r.terminated || r.truncated) flags |= FRAME_FLAG_DONE;
+    const reason = endReason(r);
+    f.endReason = END_REASONS.indexOf(reason);
+    if (reason !== "") flags |= FRAME_FLAG_DONE;
     f.flags = flags;
     this.frameCounter++;
     return f;
@@ -252,7 +305,6 @@ export class LiveSimulation implements StreamSource {
   tickOnce(): void {
     const frame = this.stepOnce();
     const bytes = encodeFrame(frame, this.layout);
-    this.options.record?.addEncoded(bytes);
     for (const l of this.listeners) l(bytes);
     if (frame.flags & FRAME_FLAG_DONE) this.resetEpisode(this.seed + 1);
   }

@@ -1,17 +1,17 @@
 /**
- * Recording file (.spkrec): gzip( "SPKLREC1" | u32 header length | header JSON | { u32 length | frame }* ).
- * Frames use the stream codec (codec.ts), so a recording is exactly what a live client would have
- * received; the header holds the scene, the conditions and free-form metadata.
+ * Recording file (.spkrec): gzip of the body described in wire/recording-format.ts (header JSON, the
+ * binary scene message, then the stream's binary frames).
  */
 import { rename, readFile, writeFile } from "node:fs/promises";
+import { basename } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { SpikelocoError } from "../core/errors.ts";
-import { encodeFrame, frameLayout, type FrameLayout } from "./codec.ts";
-import { PROTOCOL_VERSION, type Frame, type SceneDescription } from "./protocol.ts";
-import { RECORDING_MAGIC as MAGIC, parseRecordingBody, type Recording, type RecordingHeader } from "./recording-format.ts";
+import { encodeFrame, frameLayout, type FrameLayout } from "./wire/codec.ts";
+import { PROTOCOL_VERSION, WireError, type Frame, type SceneDescription } from "./wire/protocol.ts";
+import { RECORDING_MAGIC, parseRecordingBody as parseBody, type Recording, type RecordingHeader } from "./wire/recording-format.ts";
+import { encodeScene } from "./wire/scene-codec.ts";
 
-export { parseRecordingBody, type Recording, type RecordingHeader };
-
+export type { Recording, RecordingHeader };
 
 /** Collects encoded frames of one or more episodes; bounded by `maxFrames` (older frames are kept). */
 export class RecordingWriter {
@@ -44,27 +44,22 @@ export class RecordingWriter {
     const header: RecordingHeader = {
       format: "spikeloco-recording",
       version: PROTOCOL_VERSION,
-      scene: this.scene,
       conditions: this.conditions ?? null,
       meta: this.meta,
       frameCount: this.chunks.length,
     };
     const headerBytes = Buffer.from(JSON.stringify(header), "utf8");
-    let total = MAGIC.length + 4 + headerBytes.length;
-    for (const c of this.chunks) total += 4 + c.byteLength;
-    const out = Buffer.alloc(total);
-    let at = out.write(MAGIC, 0, "latin1");
-    out.writeUInt32LE(headerBytes.length, at);
-    at += 4;
-    headerBytes.copy(out, at);
-    at += headerBytes.length;
-    for (const c of this.chunks) {
-      out.writeUInt32LE(c.byteLength, at);
-      at += 4;
-      out.set(c, at);
-      at += c.byteLength;
-    }
-    return gzipSync(out, { level: 6 });
+    const sceneBytes = encodeScene(this.scene);
+    const parts: Uint8Array[] = [Buffer.from(RECORDING_MAGIC, "latin1")];
+    const lengthPrefixed = (b: Uint8Array) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(b.byteLength, 0);
+      parts.push(len, b);
+    };
+    lengthPrefixed(headerBytes);
+    lengthPrefixed(sceneBytes);
+    for (const c of this.chunks) lengthPrefixed(c);
+    return gzipSync(Buffer.concat(parts), { level: 6 });
   }
 
   /** Write atomically (temp file + rename). */
@@ -72,6 +67,16 @@ export class RecordingWriter {
     const tmp = `${path}.tmp-${process.pid}`;
     await writeFile(tmp, this.toBytes());
     await rename(tmp, path);
+  }
+}
+
+/** Parse an uncompressed body; format errors become SpikelocoErrors naming `source`. */
+export function parseRecordingBody(raw: Uint8Array, source = "recording"): Recording {
+  try {
+    return parseBody(raw, source);
+  } catch (err) {
+    if (err instanceof WireError) throw new SpikelocoError(err.reason, source);
+    throw err;
   }
 }
 
@@ -85,12 +90,12 @@ export function decodeRecording(bytes: Uint8Array, source = "recording"): Record
   return parseRecordingBody(raw, source);
 }
 
-export async function loadRecording(path: string): Promise<{ recording: Recording; bytes: Uint8Array }> {
+export async function loadRecording(path: string): Promise<{ recording: Recording; bytes: Uint8Array; name: string }> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (err) {
     throw new SpikelocoError(`cannot read recording: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path);
   }
-  return { recording: decodeRecording(bytes, path), bytes };
+  return { recording: decodeRecording(bytes, path), bytes, name: basename(path) };
 }

@@ -1,7 +1,8 @@
 /** Build the viewer's SceneDescription from an env (robot, terrain, spaces) and a controller. */
 import type { Env } from "../env/types.ts";
+import { robotMass, type RobotDescription } from "../physics/robot.ts";
 import type { TerrainDescription } from "../physics/terrain.ts";
-import type { SceneDescription, SceneTerrain } from "./protocol.ts";
+import type { SceneDescription, SceneTerrain } from "./wire/protocol.ts";
 
 export const TERRAIN_KINDS = ["flat", "rough", "slope", "stairs", "gaps"];
 /** The heat map is the plastic weight change block-averaged down to at most this many rows/cols. */
@@ -11,9 +12,11 @@ export interface ControllerInfo {
   label: string;
   untrained: boolean;
   hiddenSize: number;
+  /** Hidden neuron model and its threshold (null when learned per neuron or not fixed). */
+  neuron: { model: string; threshold: number | null };
   modulators: number;
-  /** [rows, cols] of the plastic matrix shown as a heat map, or null when not plastic. */
-  plasticShape: [number, number] | null;
+  /** The plastic matrix shown as a heat map (pre x post), or null when not plastic. */
+  plastic: { projection: string; pre: number; post: number } | null;
 }
 
 const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
@@ -24,6 +27,7 @@ export function sceneTerrain(t: TerrainDescription): SceneTerrain {
   const out: SceneTerrain = {
     kind: t.kind,
     boxes: t.boxes.map((b) => ({ center: [...b.center], halfExtents: [...b.halfExtents], rotation: [...b.rotation] })),
+    course: { ...t.course },
   };
   const hf = t.heightfield;
   if (hf) {
@@ -31,16 +35,35 @@ export function sceneTerrain(t: TerrainDescription): SceneTerrain {
     const k = Math.max(1, Math.ceil(Math.sqrt((hf.nx * hf.ny) / SCENE_MAX_HEIGHTS)));
     const nx = Math.floor((hf.nx - 1) / k) + 1;
     const ny = Math.floor((hf.ny - 1) / k) + 1;
-    const heights = new Array<number>(nx * ny);
+    const heights = new Float32Array(nx * ny);
     for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) heights[i * ny + j] = round4(hf.heights[i * k * hf.ny + j * k]);
     out.heightfield = { nx, ny, x0: hf.x0, y0: hf.y0, dx: hf.dx * k, dy: hf.dy * k, heights };
   }
   return out;
 }
 
-export function sceneFromEnv(env: Env, termNames: string[], controller: ControllerInfo): SceneDescription {
+/** Radius of the robot at rest around the torso origin (body positions plus each geom's reach). */
+export function robotExtent(robot: RobotDescription): number {
+  const torso = robot.bodies[0].position;
+  let r = 0;
+  for (const b of robot.bodies) {
+    for (const g of b.geoms) {
+      const s = g.shape;
+      const points = s.kind === "capsule" || s.kind === "cylinder" ? [s.from, s.to] : s.kind === "convex" ? s.points : [s.center];
+      const pad = s.kind === "box" ? Math.hypot(...s.halfExtents) : s.kind === "convex" ? 0 : s.radius;
+      for (const p of points) r = Math.max(r, Math.hypot(b.position[0] + p[0] - torso[0], b.position[1] + p[1] - torso[1], b.position[2] + p[2] - torso[2]) + pad);
+    }
+  }
+  return r;
+}
+
+export function sceneFromEnv(env: Env, termNames: string[], controller: ControllerInfo, maxSteps: number | null = null): SceneDescription {
   const robot = env.robot;
-  const heat = controller.plasticShape;
+  const heat = controller.plastic;
+  const legOf = (j: number) => {
+    const leg = robot.legs.findIndex((l) => l.joints.includes(j));
+    return leg < 0 ? null : leg;
+  };
   return {
     envId: env.id,
     bodies: robot.bodies.map((b) => ({
@@ -54,18 +77,24 @@ export function sceneFromEnv(env: Env, termNames: string[], controller: Controll
         return { kind: "box" as const, halfExtents: [...s.halfExtents], center: [...s.center] };
       }),
     })),
-    feet: robot.feet.map((f, i) => ({ name: robot.legs.find((l) => l.foot === i)?.name ?? `foot${i}`, body: f.body, point: [...f.point] })),
+    feet: robot.feet.map((f, i) => ({ name: robot.legs.find((l) => l.foot === i)?.name ?? `foot${i}`, body: f.body, point: [...f.point], radius: f.radius })),
+    joints: robot.joints.map((j, i) => ({ name: j.name, leg: legOf(i), limits: [j.limits[0], j.limits[1]], maxTorque: j.maxTorque, child: j.child })),
+    legs: robot.legs.map((l) => ({ name: l.name, joints: [...l.joints], foot: l.foot })),
+    mass: robotMass(robot),
+    extent: robotExtent(robot),
     terrain: sceneTerrain(env.terrain),
     terms: termNames,
     actions: [...env.actionSpace.names],
     nHidden: controller.hiddenSize,
+    neuron: controller.neuron,
     nModulators: controller.modulators,
-    heatRows: heat ? Math.min(HEAT_MAX, heat[0]) : 0,
-    heatCols: heat ? Math.min(HEAT_MAX, heat[1]) : 0,
+    heatRows: heat ? Math.min(HEAT_MAX, heat.pre) : 0,
+    heatCols: heat ? Math.min(HEAT_MAX, heat.post) : 0,
+    heatSource: heat,
     controlDt: env.controlDt,
+    maxSteps,
     controller: controller.label,
     untrained: controller.untrained,
-    legs: robot.legs.length,
     terrainKinds: TERRAIN_KINDS,
   };
 }

@@ -1,4 +1,5 @@
-import type { ControlMessage, LiveSettings, SceneDescription } from "./protocol.ts";
+import type { ControlMessage } from "./wire/controls.ts";
+import type { LiveSettings, SceneDescription } from "./wire/protocol.ts";
 
 /** What the server streams: a live simulation or a recording. */
 export interface StreamSource {
@@ -11,6 +12,8 @@ export interface StreamSource {
   recordingBytes(): Uint8Array | null;
   frameCount(): number | null;
   label(): string;
+  /** Replays: the recording's file name (no directory). */
+  fileName(): string | null;
   /** Encoded frames as they are produced; returns an unsubscribe function. */
   onFrame(listener: (frame: Uint8Array) => void): () => void;
   /** Scene changes without a layout change (e.g. a live terrain switch); optional. */
@@ -31,7 +34,7 @@ export class RecordingSource implements StreamSource {
     private readonly sceneDescription: SceneDescription,
     private readonly frames: number,
     private readonly recordedConditions: unknown,
-    private readonly name: string,
+    private readonly file: string,
   ) {}
 
   scene(): SceneDescription {
@@ -50,7 +53,10 @@ export class RecordingSource implements StreamSource {
     return this.frames;
   }
   label(): string {
-    return this.name;
+    return `recording ${this.file}`;
+  }
+  fileName(): string {
+    return this.file;
   }
   onFrame(): () => void {
     return () => {};

@@ -3,62 +3,111 @@
  * `startWatchServer` (for `train --watch` / `npm start`: a live stream whose controller is replaced by
  * the current best one each generation). Also `recordEpisode` for `eval --record`.
  */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import { SpikelocoError } from "../core/errors.ts";
 import type { Conditions } from "../env/conditions.ts";
 import type { EnvOptions } from "../env/options.ts";
 import { makeEnv } from "../../envs/index.ts";
-import type { Env } from "../env/types.ts";
-import { ensureViewerBuilt } from "./bundle.ts";
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { MANIFEST } from "../policy/checkpoint.ts";
-import { checkpointController, freshController, snnController, type ControllerSource } from "./controller.ts";
-import { LiveSimulation, type LiveController } from "./live.ts";
-import { FRAME_FLAG_DONE } from "./protocol.ts";
+import { ensureViewerBuilt } from "./bundle.ts";
+import { checkpointController, freshController, snnController, type ControllerSource } from "./live-controller.ts";
+import { LiveSimulation, type LiveController, type TelemetryEnv } from "./live.ts";
 import { RecordingWriter, loadRecording } from "./recording.ts";
+import { isLoopbackHost } from "./security.ts";
 import { startViewerServer, type ViewerServer } from "./server.ts";
-import { RecordingSource } from "./source.ts";
+import { RecordingSource, type StreamSource } from "./source.ts";
+import { FRAME_FLAG_DONE } from "./wire/protocol.ts";
+
+/** The port tried first when none is given. */
+export const DEFAULT_PORT = 8080;
 
 export interface ListenOptions {
   host?: string;
+  /** Default DEFAULT_PORT; 0 = any free port. */
   port?: number;
-  /** Try the next ports when `port` is taken (for npm start / train --watch). */
+  /** Try the next 20 ports when `port` is taken (npm start, train --watch, watch without --port). */
   portFallback?: boolean;
+  /** Required on the stream and API when set (the printed URL carries it). */
+  token?: string | null;
+  /** Origins allowed besides the viewer's own. */
+  allowedOrigins?: string[];
+  /** Allow a non-loopback --host without a token (with a loud warning). */
+  insecure?: boolean;
+  /** WebSocket clients served at once (default DEFAULT_MAX_CLIENTS). */
+  maxClients?: number;
   log?: (msg: string) => void;
 }
 
-async function listen(source: LiveSimulation | RecordingSource, o: ListenOptions): Promise<ViewerServer> {
+/**
+ * Refuse to expose the viewer's controls to the network without a token: a non-loopback host needs
+ * --token, or --insecure (then a warning is printed). Checked before any work.
+ */
+export function checkExposure(o: Pick<ListenOptions, "host" | "token" | "insecure" | "log">): void {
+  const host = o.host ?? "127.0.0.1";
+  if (isLoopbackHost(host)) return;
+  if (!o.token && !o.insecure) {
+    throw new SpikelocoError(
+      `binding '${host}' would let anyone on your network watch and drive the simulation; add --token (a secret the URL then carries) or --insecure to do it anyway`,
+      "--host",
+    );
+  }
+  if (!o.token) {
+    const bar = "!".repeat(78);
+    o.log?.(`${bar}\n!! WARNING: the viewer is bound to '${host}' WITHOUT a token (--insecure).\n!! Anyone who can reach this machine can watch the stream and push, damage or reset the robot.\n${bar}`);
+  }
+}
+
+/** The URL to open: the token travels in the fragment, which browsers do not send to servers or in Referer. */
+export function viewerUrl(server: ViewerServer, token: string | null | undefined): string {
+  return token ? `${server.url}#token=${encodeURIComponent(token)}` : server.url;
+}
+
+async function listen(source: StreamSource, o: ListenOptions): Promise<ViewerServer> {
+  checkExposure(o);
   const staticDir = await ensureViewerBuilt(o.log);
-  const first = o.port ?? 8080;
+  const first = o.port ?? DEFAULT_PORT;
   const attempts = o.portFallback && first !== 0 ? 20 : 1;
   for (let i = 0; ; i++) {
+    const port = first === 0 ? 0 : first + i;
     try {
       return await startViewerServer({
         source,
         staticDir,
         host: o.host,
-        port: first === 0 ? 0 : first + i,
-        onError: (err) => o.log?.(`viewer: a control failed: ${(err as Error).stack ?? String(err)}`),
+        port,
+        token: o.token ?? null,
+        allowedOrigins: o.allowedOrigins,
+        maxClients: o.maxClients,
+        onError: (err) => o.log?.(`viewer: ${(err as Error).stack ?? String(err)}`),
       });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EADDRINUSE" && i + 1 < attempts) continue;
-      if (code === "EADDRINUSE") throw new SpikelocoError(`port ${first + i} is in use (pick another with --port)`, "--port");
-      if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new SpikelocoError(`cannot bind host '${o.host}'`, "--host");
+      if (code === "EADDRINUSE" && i + 1 < attempts && port < 65535) continue;
+      if (code === "EADDRINUSE") {
+        throw new SpikelocoError(
+          attempts > 1 ? `ports ${first}-${port} are all in use (pick another with --port, or 0 for any free one)` : `port ${port} is in use (pick another with --port, or --port 0 for any free one)`,
+          "--port",
+        );
+      }
+      if (code === "EACCES") throw new SpikelocoError(`no permission to listen on port ${port} (ports below 1024 need root)`, "--port");
+      if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAFNOSUPPORT") {
+        throw new SpikelocoError(`cannot listen on '${o.host}': not an address of this machine (${code})`, "--host");
+      }
       throw err;
     }
   }
 }
 
 export interface LiveWatchOptions extends ListenOptions {
-  env: Env;
+  env: TelemetryEnv;
   controller: ControllerSource;
   conditions?: Conditions;
   seed?: number;
-  record?: RecordingWriter | null;
 }
 
 export interface Watch {
+  /** The URL to open (with the token, if any). */
   url: string;
   server: ViewerServer;
   live: LiveSimulation | null;
@@ -69,26 +118,21 @@ export async function startLiveWatch(o: LiveWatchOptions): Promise<Watch> {
   const live = new LiveSimulation(o.env, snnController(o.controller, o.env), {
     seed: o.seed ?? 0,
     conditions: o.conditions,
-    record: o.record ?? undefined,
     onError: (err) => o.log?.(`simulation stopped: ${(err as Error).stack ?? String(err)}`),
   });
   const server = await listen(live, o);
-  return { url: server.url, server, live, close: () => server.close() };
+  return { url: viewerUrl(server, o.token), server, live, close: () => server.close() };
 }
 
 export async function startRecordingWatch(path: string, o: ListenOptions): Promise<Watch & { frames: number }> {
-  const { recording, bytes } = await loadRecording(path);
-  const src = new RecordingSource(bytes, recording.header.scene, recording.frames.length, recording.header.conditions, `recording ${path}`);
+  const { recording, bytes, name } = await loadRecording(path);
+  const src = new RecordingSource(bytes, recording.scene, recording.frames.length, recording.header.conditions, name);
   const server = await listen(src, o);
-  return { url: server.url, server, live: null, frames: recording.frames.length, close: () => server.close() };
-}
-
-/** Start a recording of a live simulation's scene (frames are added by the simulation). */
-export function recordingFor(live: LiveSimulation, meta: Record<string, unknown>): RecordingWriter {
-  return new RecordingWriter(live.scene(), live.conditions(), meta);
+  return { url: viewerUrl(server, o.token), server, live: null, frames: recording.frames.length, close: () => server.close() };
 }
 
 export interface WatchServer {
+  /** The URL to open (with the token, if any). */
   url: string;
   server: ViewerServer;
   /** Stream this controller from now on (e.g. the best one of the latest generation). */
@@ -115,6 +159,7 @@ export interface WatchServerOptions extends ListenOptions {
 
 /** A live viewer for training: starts with a fresh network of `agent`, then shows each published controller. */
 export async function startWatchServer(o: WatchServerOptions = {}): Promise<WatchServer> {
+  checkExposure(o);
   const envKey = (id: string, options: Record<string, unknown>) => JSON.stringify([id, options]);
   let env = await makeEnv(o.envId ?? "ant", o.envOptions ?? {});
   let currentEnvKey = envKey(env.id, o.envOptions ?? {});
@@ -122,7 +167,11 @@ export async function startWatchServer(o: WatchServerOptions = {}): Promise<Watc
   const make = (c: ControllerSource) =>
     new LiveSimulation(env, snnController(c, env), { seed, conditions: o.conditions, onError: (err) => o.log?.(`viewer simulation stopped: ${String(err)}`) });
   const first = make(await freshController(env, o.agent, seed));
-  const server = await listen(first, { portFallback: true, ...o });
+  const server = await listen(first, { portFallback: true, ...o }).catch((err: unknown) => {
+    env.close();
+    throw err;
+  });
+  const url = viewerUrl(server, o.token);
   let timer: NodeJS.Timeout | null = null;
   let seenMtime = 0;
   let generation: number | null = null;
@@ -159,7 +208,7 @@ export async function startWatchServer(o: WatchServerOptions = {}): Promise<Watc
     }
   }
   return {
-    url: server.url,
+    url,
     server,
     publishController: publish,
     async followCheckpoint(dir, intervalMs = 1000) {
@@ -185,7 +234,7 @@ export async function startWatchServer(o: WatchServerOptions = {}): Promise<Watc
 
 /** Run one episode headless and return its recording (for `eval --record`). */
 export function recordEpisode(
-  env: Env,
+  env: TelemetryEnv,
   controller: LiveController,
   o: { seed: number; conditions?: Conditions; maxSteps: number; meta?: Record<string, unknown> },
 ): RecordingWriter {
@@ -225,7 +274,7 @@ export async function attachTrainingViewer(o: {
     envId = stored?.envId ?? "ant";
     envOptions ??= stored?.envOptions as EnvOptions | undefined;
   }
-  const w = await startWatchServer({ envId, envOptions, agent: o.agent, host: o.host, port: o.port ?? 8080, portFallback: true, log: o.log });
+  const w = await startWatchServer({ envId, envOptions, agent: o.agent, host: o.host, port: o.port ?? DEFAULT_PORT, portFallback: true, log: o.log });
   await w.followCheckpoint(o.runDir);
   return { url: w.url, close: () => w.close() };
 }

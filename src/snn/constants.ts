@@ -20,6 +20,8 @@ export interface NetConstants {
   lambdaMinus: number;
   lambdaRate: number;
   lambdaTheta: number;
+  /** BCM target rate r0 (float32): theta / r0 is the sliding threshold. */
+  bcmTargetRate: number;
   /** eligibility decay; 0 when the spec has no eligibility trace. */
   lambdaElig: number;
   refractorySteps: number;
@@ -62,6 +64,7 @@ export function netConstants(spec: NetworkSpec): NetConstants {
     lambdaMinus: decay(dt, p.tauMinus),
     lambdaRate: decay(dt, p.tauRate),
     lambdaTheta: decay(dt, p.tauTheta),
+    bcmTargetRate: f32(p.bcmTargetRate),
     lambdaElig: p.eligibilityTau === null ? 0 : decay(dt, p.eligibilityTau),
     refractorySteps: n.model === "izhikevich" ? 0 : n.refractory,
     grfCenters: centers,

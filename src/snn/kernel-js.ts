@@ -401,7 +401,7 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
     if (rule === "bcm") {
       for (let j = 0; j < nHid; j++) {
         const r = rate[post + j]!;
-        phi[j] = f32(r * f32(r - theta[post + j]!)); // rate * (rate - theta)
+        phi[j] = f32(r * f32(r - f32(theta[post + j]! / c.bcmTargetRate))); // rate * (rate - <r^2>/r0)
       }
     } else if (rule === "stdp") {
       const aM = pr.aMinus[0]!;
@@ -721,6 +721,15 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
     step,
     setParams: bindParams,
     freezePlasticity(f: boolean) { frozen = f; },
+    clearPlasticTraces() {
+      for (const pr of projections) {
+        if (pr.plastic) {
+          pr.H.fill(0);
+          for (let b = 0; b < B; b++) pr.WE.set(pr.W, b * pr.nPre * nHid);
+        }
+        if (pr.E.length) pr.E.fill(0);
+      }
+    },
     plasticTrace(name, b) {
       const pr = projections.find((p) => p.name === name);
       if (!pr || !pr.plastic) return null;

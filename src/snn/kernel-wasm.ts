@@ -160,7 +160,7 @@ export function createWasmKernelNet(spec: NetworkSpec, params: Float32Array, bat
     grf: grfK > 0 ? 1 : 0, grfCenters: grfK, decoderCount: decoderCount ? 1 : 0, window, refSteps: c.refractorySteps,
     resetZero: model === "stdpLif" || ((neuron.model === "lif" || neuron.model === "alif") && neuron.reset === "zero") ? 1 : 0,
     hasFanout: ptr.fanout !== 0 ? 1 : 0, frozen: 0, nonFinite: 0, denseFactor: tuning.denseFactor ?? DENSE_FACTOR,
-    lambdaIn: c.lambdaIn, lambdaOut: c.lambdaOut, lambdaRate: c.lambdaRate, lambdaTheta: c.lambdaTheta, lambdaPlus: c.lambdaPlus,
+    lambdaIn: c.lambdaIn, lambdaOut: c.lambdaOut, lambdaRate: c.lambdaRate, lambdaTheta: c.lambdaTheta, bcmTargetRate: c.bcmTargetRate, lambdaPlus: c.lambdaPlus,
     lambdaMinus: c.lambdaMinus, lambdaElig: c.lambdaElig, rhoAdapt: c.rhoAdapt, clip: f32(spec.plasticity.clip),
     adaptBeta: f32(neuron.model === "alif" ? neuron.beta : 0), grfInvTwoSigma2: c.grfInvTwoSigma2,
     iz004: f32(0.04), izScale: f32(iz.inputScale), izDt: f32(spec.dt), izB: f32(iz.b), izDtA: f32(spec.dt * iz.a),
@@ -189,10 +189,13 @@ export function createWasmKernelNet(spec: NetworkSpec, params: Float32Array, bat
   const modulator = f32View(ptr.modulator, B);
   const H = new Map<ProjectionName, Float32Array>();
   const plastic: Array<{ A: Float32Array; H: Float32Array }> = [];
+  const traces: Float32Array[] = [];
   for (const p of projections) {
     if (!p.plastic) continue;
     const h = f32View(p.fields.H!, B * p.nPre * nHid);
     H.set(p.name, h);
+    traces.push(h);
+    if (elig) traces.push(f32View(p.fields.E!, B * p.nPre * nHid));
     plastic.push({ A: layout.view(P, `${p.name}.alpha`), H: h });
   }
   const frozenIdx = netAt / 4 + NET_FIELDS.findIndex(([n]) => n === "frozen");
@@ -242,6 +245,7 @@ export function createWasmKernelNet(spec: NetworkSpec, params: Float32Array, bat
     step,
     setParams,
     freezePlasticity(f: boolean) { i32[frozenIdx] = f ? 1 : 0; },
+    clearPlasticTraces() { for (const t of traces) t.fill(0); },
     plasticTrace(name, b) {
       const h = H.get(name);
       if (!h) return null;

@@ -61,6 +61,8 @@ export interface KernelNet {
   setParams(params: Float32Array): void;
   /** Freeze H at its current value (ablation: the network then runs with fixed weights W + alpha*H). */
   freezePlasticity(frozen: boolean): void;
+  /** Set H (and eligibility traces) of every batch element to 0 mid-episode: weights W only (ablation). */
+  clearPlasticTraces(): void;
   /** The plastic trace H of a projection for batch element b ([nPre * nHid] view), or null if not plastic. */
   plasticTrace(projection: ProjectionName, b: number): Float32Array | null;
   /** Mean |alpha * H| over the plastic synapses of batch element b (0 without plasticity). */

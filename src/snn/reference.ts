@@ -203,7 +203,7 @@ export function runReference(spec: NetworkSpec, params: ArrayLike<number>, input
           const hk = b * nPre * nHid + k;
           const term = plasticTerm(pl.rule, {
             x: X[k]!, y: z[b * nHid + j]!, h: p.H[hk]!, preTrace: p.pre[b * nPre + i]!, postTrace: post[b * nHid + j]!,
-            rate: rate[b * nHid + j]!, theta: theta[b * nHid + j]!, aPlus: p.aP, aMinus: p.aM,
+            rate: rate[b * nHid + j]!, theta: theta[b * nHid + j]! / c.bcmTargetRate, aPlus: p.aP, aMinus: p.aM,
           });
           const eta = p.eta.length === 1 ? p.eta[0]! : p.eta[k]!;
           let dh: number;

@@ -5,7 +5,7 @@
  * then H is clipped to [-clip, clip]. M_j = 1 for unmodulated rules.
  * In the network x = the delivered presynaptic spike (fractional with delays), y = the postsynaptic spike,
  * preTrace/postTrace the STDP traces decayed to this step (before this step's spikes are added), rate the
- * postsynaptic rate trace and theta the BCM sliding threshold (relaxing to rate^2). The same functions
+ * postsynaptic rate trace and theta the BCM sliding threshold (relaxing to rate^2 / r0, r0 = plasticity.bcmTargetRate). The same functions
  * apply to rate-coded (analog) x and y.
  */
 import type { PlasticityRule } from "./spec.ts";

@@ -118,6 +118,12 @@ const plasticitySchema = z.object({
   tauMinus: pos.default(20),
   tauRate: pos.default(50),
   tauTheta: pos.default(200),
+  /**
+   * BCM target rate r0 (spikes per step): the threshold is theta = <r^2> / r0, so a neuron firing
+   * steadily at r potentiates below r0 and depresses above it (phi = r (r - <r^2>/r0) = r^2 (1 - r/r0)).
+   * 1 = the threshold <r^2> of specs made before r0 existed, which almost never depresses (r <= 1).
+   */
+  bcmTargetRate: pos.default(1),
 }).strict();
 
 const surrogateSchema = z.object({

@@ -357,7 +357,7 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
       switch (pl.rule) {
         case "hebb": term = tf.mul(X3, y3); break;
         case "oja": term = tf.mul(y3, tf.sub(X3, tf.mul(y3, ps.H!))); break;
-        case "bcm": term = tf.mul(X3, tf.expandDims(tf.mul(rate, tf.sub(rate, theta)), 1)); break;
+        case "bcm": term = tf.mul(X3, tf.expandDims(tf.mul(rate, tf.sub(rate, c.bcmTargetRate === 1 ? theta : tf.div(theta, c.bcmTargetRate))), 1)); break;
         default: term = tf.sub(tf.mul(tf.mul(pr.aP!, tf.expandDims(preDecayed!, 2)), y3), tf.mul(tf.mul(pr.aM!, tf.expandDims(postDecayed, 1)), X3));
       }
       let E = ps.E;

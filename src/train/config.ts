@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { SpikelocoError } from "../core/errors.ts";
 import { parseConditions, type Conditions } from "../env/conditions.ts";
 import type { SearcherName } from "./es/searcher.ts";
+import type { GroupScaling } from "./es/groups.ts";
 
 export interface LocomotionTrainConfig {
   kind: "locomotion";
@@ -15,6 +16,15 @@ export interface LocomotionTrainConfig {
   sigma: number;
   lr: number;
   weightDecay: number;
+  /** Absent in runs made before decoupled decay existed: those resume with the coupled decay they used. */
+  weightDecayMode?: "decoupled" | "coupled";
+  /** Per-group sigma and lr (es/groups.ts); absent = "none" (runs made before groups existed). */
+  groupScaling?: GroupScaling;
+  /**
+   * Episodes per member per generation. When the conditions are a distribution with several strata
+   * (mixture components x categorical choices), the episodes are allocated over the strata (stratified),
+   * the same for every member of a generation.
+   */
   episodesPerMember: number;
   maxSteps: number;
   normalizerClip: number;
@@ -30,6 +40,8 @@ export const LOCOMOTION_DEFAULTS = {
   sigma: 0.04,
   lr: 0.02,
   weightDecay: 0.005,
+  weightDecayMode: "decoupled" as const,
+  groupScaling: "init-rms" as GroupScaling,
   episodesPerMember: 1,
   /** Training episodes of 15 s: ~3x the generations of 1000-step ones in the same time; evaluation uses 1000. */
   maxSteps: 300,

@@ -16,6 +16,8 @@ export interface MemberTask {
   /** ±1 for a perturbed member, 0 for the unperturbed center. */
   sign: 1 | -1 | 0;
   episodeSeeds: number[];
+  /** Stratum index per episode (stratified fitness over a condition distribution); absent = one stratum. */
+  episodeStrata?: number[];
   collectStats: boolean;
 }
 

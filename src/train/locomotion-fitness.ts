@@ -6,7 +6,7 @@
  * carry state across episodes (a member's return depended on which members the worker ran before), which
  * would make results depend on the worker count. A fresh env costs ~4 ms, under 1% of an episode.
  */
-import type { Conditions } from "../env/conditions.ts";
+import { strata, type Conditions } from "../env/conditions.ts";
 import type { EnvOptions } from "../env/options.ts";
 import { makeEnv } from "../../envs/index.ts";
 import type { Env } from "../env/types.ts";
@@ -29,6 +29,7 @@ export interface LocomotionEvaluatorConfig {
 export async function createEvaluator(raw: unknown): Promise<FitnessEvaluator> {
   const config = raw as LocomotionEvaluatorConfig;
   const spec = parseNetworkSpec(config.spec);
+  const cells = strata(config.conditions ?? {});
   const newEnv = (): Promise<Env> => makeEnv(config.envId as "ant" | "hexapod", { ...config.envOptions, maxSteps: config.maxSteps });
   const probe = await newEnv();
   const obsDim = probe.observationSpace.shape[0];
@@ -55,9 +56,11 @@ export async function createEvaluator(raw: unknown): Promise<FitnessEvaluator> {
       let distance = 0;
       let falls = 0;
       const terms: Record<string, number> = {};
-      for (const seed of task.episodeSeeds) {
+      for (let e = 0; e < task.episodeSeeds.length; e++) {
+        const seed = task.episodeSeeds[e];
+        const conditions = task.episodeStrata ? cells[task.episodeStrata[e]].conditions : config.conditions;
         const env = await newEnv();
-        const ep = runEpisode(env, policy, { seed, conditions: config.conditions, maxSteps: config.maxSteps, obsStats: stats });
+        const ep = runEpisode(env, policy, { seed, conditions, maxSteps: config.maxSteps, obsStats: stats });
         env.close();
         ret += ep.return;
         steps += ep.steps;

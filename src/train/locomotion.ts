@@ -4,10 +4,13 @@
  * a checkpoint and a metrics row per generation. Resuming from a checkpoint replays bit for bit.
  */
 import { siblingModule } from "../core/package.ts";
-import { makeEnv } from "../../envs/index.ts";
-import { createSearcher } from "./es/index.ts";
+import { envDefinition, makeEnv } from "../../envs/index.ts";
+import { collectVersions } from "../policy/versions.ts";
+import { createSearcher, parameterGroups, perParameterScale } from "./es/index.ts";
+import { SpikelocoError } from "../core/errors.ts";
+import { maxOnsetStep, strata } from "../env/conditions.ts";
 import { RunningNormalizer } from "../policy/normalizer.ts";
-import { initParams } from "../snn/layout.ts";
+import { buildLayout, initParams } from "../snn/layout.ts";
 import { parseNetworkSpec, type NetworkSpec } from "../snn/spec.ts";
 import { loadAgentSpec } from "../policy/presets.ts";
 import type { Checkpoint } from "../policy/checkpoint.ts";
@@ -49,14 +52,29 @@ const evaluatorModule = siblingModule(import.meta.url, "./locomotion-fitness.ts"
 export async function trainLocomotion(options: LocomotionRunOptions): Promise<LocomotionRunResult> {
   const { config, seed } = options;
   const envOptions = config.envOptions ?? {};
+  const onset = maxOnsetStep(config.conditions ?? {});
+  if (onset > 0 && onset >= config.maxSteps) {
+    throw new SpikelocoError(`the conditions' onset reaches step ${onset}, but training episodes last ${config.maxSteps} steps (--max-steps): post-onset behaviour would never be trained`, "conditions.onsetStep");
+  }
   const probe = await makeEnv(config.env as "ant" | "hexapod", { ...envOptions, maxSteps: config.maxSteps });
   const obsDim = probe.observationSpace.shape[0];
   const actDim = probe.actionSpace.shape[0];
   probe.close();
 
   const spec = options.resume ? parseNetworkSpec(options.resume.spec) : await loadAgentSpec(config.agent, { obsDim, actDim });
-  const initial = options.resume ? options.resume.params : initParams(spec, seed);
-  const searcherOptions = { popSize: config.popSize, sigma: config.sigma, lr: config.lr, seed, weightDecay: config.weightDecay };
+  const fresh = initParams(spec, seed);
+  const initial = options.resume ? options.resume.params : fresh;
+  // group scales come from the initialisation (a pure function of spec and seed), so a resume recomputes them
+  const groups = parameterGroups(buildLayout(spec), fresh, config.groupScaling ?? "none");
+  const searcherOptions = {
+    popSize: config.popSize,
+    sigma: config.sigma,
+    lr: config.lr,
+    seed,
+    weightDecay: config.weightDecay,
+    weightDecayMode: config.weightDecayMode ?? ("coupled" as const),
+    scale: config.groupScaling && config.groupScaling !== "none" ? perParameterScale(groups, fresh.length) : undefined,
+  };
   const searcher = createSearcher(config.algo, initial, searcherOptions);
   const normalizer = options.resume?.normalizer ? RunningNormalizer.fromState(options.resume.normalizer) : new RunningNormalizer(obsDim, { clip: config.normalizerClip });
   if (options.resume?.training.searcher) searcher.load(options.resume.training.searcher);
@@ -76,7 +94,8 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
         config: evaluatorConfig,
         dim: searcher.dim,
         obsDim,
-        searcher: { algo: config.algo, options: searcherOptions },
+        // plain arrays: the description travels as JSON (a Float32Array would not survive it)
+        searcher: { algo: config.algo, options: { ...searcherOptions, scale: searcherOptions.scale ? Array.from(searcherOptions.scale) : undefined } },
         snapshot: () => ({ searcher: searcher.state(), normalizer: normalizer.state() }),
       })
     : undefined;
@@ -88,6 +107,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
     workers,
     episodesPerMember: config.episodesPerMember,
     seed,
+    strataWeights: strata(config.conditions ?? {}).map((s) => s.weight),
     pool: nats,
   });
   const info = (options.resume?.training.info as { elapsedSeconds: number; totalSteps: number; totalSimSeconds: number } | undefined) ?? undefined;
@@ -99,7 +119,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
       generations: options.generations,
       deadline: options.minutes !== undefined ? Date.now() + options.minutes * 60_000 : undefined,
       outDir: options.outDir,
-      checkpointBase: () => ({ spec, config: { ...config }, seed }),
+      checkpointBase: () => ({ spec, config: { ...config }, seed, versions: { ...collectVersions(), env: `${config.env}@${envDefinition(config.env).version}` } }),
       evalCenterEvery: config.evalCenterEvery,
       signal: options.signal,
       info: info ? { elapsedSeconds: info.elapsedSeconds, totalSteps: info.totalSteps, totalSimSeconds: info.totalSimSeconds } : undefined,

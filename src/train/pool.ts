@@ -8,7 +8,8 @@
  * ./distributed/ (members on `spikeloco worker` processes on any machine).
  */
 import { siblingModule } from "../core/package.ts";
-import { deriveSeed } from "../core/rng.ts";
+import { Rng, deriveSeed } from "../core/rng.ts";
+import { allocateStrata } from "../env/conditions.ts";
 import type { EvaluationRequest, EvaluationResult, Problem } from "./es/problem.ts";
 import { ObsStats } from "../policy/normalizer.ts";
 import { allocateShared, viewShared, type MemberResult, type MemberTask, type SharedParams, type WorkerData } from "./fitness.ts";
@@ -50,6 +51,12 @@ export interface PoolOptions extends LocalPoolOptions {
   seed: number;
   /** Evaluate on this pool instead of a LocalPool built from the options above. */
   pool?: MemberPool;
+  /**
+   * Probabilities of the condition strata (env/conditions.ts strata()); with more than one, each
+   * generation's episodes are allocated over them (systematic sampling with a per-generation offset) and
+   * every task carries its episodes' stratum indices: same seeds and strata for every member.
+   */
+  strataWeights?: number[];
 }
 
 export function defaultWorkers(): number {
@@ -145,9 +152,21 @@ export class RolloutPool implements Problem {
     return Array.from({ length: this.options.episodesPerMember }, (_, e) => deriveSeed(this.options.seed, "episode", generation, e));
   }
 
+  /** Stratum index of each episode of a generation (undefined without strata). */
+  episodeStrata(generation: number): number[] | undefined {
+    const w = this.options.strataWeights;
+    if (!w || w.length < 2) return undefined;
+    const u = new Rng(deriveSeed(this.options.seed, "strata", generation)).uniform();
+    return allocateStrata(w, this.options.episodesPerMember, u);
+  }
+
   async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
     const episodeSeeds = this.episodeSeeds(request.generation);
-    const tasks: MemberTask[] = request.candidates.map((c) => ({ generation: request.generation, index: c.index, seed: c.seed, sign: c.sign, episodeSeeds, collectStats: true }));
+    const episodeStrata = this.episodeStrata(request.generation);
+    const tasks: MemberTask[] = request.candidates.map((c) => ({
+      generation: request.generation, index: c.index, seed: c.seed, sign: c.sign, episodeSeeds, collectStats: true,
+      ...(episodeStrata ? { episodeStrata } : {}),
+    }));
     const results = await this.pool.run(request, tasks);
     const out = aggregate(results, request.candidates.length);
     const pool = this.pool.stats?.();
@@ -162,6 +181,7 @@ export class RolloutPool implements Problem {
         seed: 0,
         sign: 0,
         episodeSeeds: this.episodeSeeds(request.generation).map((s) => deriveSeed(s, "center")),
+        ...(this.episodeStrata(request.generation) ? { episodeStrata: this.episodeStrata(request.generation) } : {}),
         collectStats: false,
       },
     ]);

@@ -92,9 +92,10 @@ describe("interrupting an evaluation", () => {
 
   it("`spikeloco eval` on Ctrl-C: stops, writes the report of the finished units and exits 130", async () => {
     const out = join(dir, "interrupted.json");
-    const child = spawn(process.execPath, [bin, "eval", "--checkpoint", checkpoint, "--suite", "robustness", "--only", "friction x0.3", "--seeds", "40", "--max-steps", "200", "--workers", "2", "--resamples", "200", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [bin, "eval", "--checkpoint", checkpoint, "--suite", "robustness", "--only", "friction x0.3", "--seeds", "40", "--max-steps", "1000", "--workers", "2", "--resamples", "200", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    // 1000-step episodes, so the run is still going when the first progress lines appear on a quiet machine;
     // wait for a progress line showing 6 finished episodes: with 2 threads taking jobs in order, at least 2 units are whole
     await new Promise<void>((resolveWait, reject) => {
       const timer = setTimeout(() => reject(new Error(`no progress in time; stderr: ${stderr}`)), 120_000);

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createSearcher } from "../../src/train/es/index.ts";
 import { RunningNormalizer } from "../../src/policy/normalizer.ts";
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from "../../src/policy/checkpoint.ts";
@@ -162,6 +162,10 @@ describe("checkpoint", () => {
     // keep killing until a kill has landed inside a write at least 3 times (or 15 rounds)
     for (let round = 0; round < 15 && interrupted < 3; round++) {
       const child = spawn(process.execPath, ["--import", "tsx", script, dir], { stdio: "ignore" });
+      // a writer loops forever: never leave one behind when the test fails or times out
+      onTestFinished(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      });
       const exited = new Promise((r) => child.on("exit", r));
       // let this child write at least one checkpoint of its own (the previous round's file is already
       // there, and a loaded machine can take seconds to start tsx), wait until its next write has begun

@@ -13,7 +13,8 @@ import { RecordingWriter } from "../../src/serve/recording.ts";
 import { RecordingSource } from "../../src/serve/source.ts";
 import { startViewerServer, type ViewerServer } from "../../src/serve/server.ts";
 import { resolveStaticPath } from "../../src/serve/static-files.ts";
-import type { ServerMessage } from "../../src/serve/protocol.ts";
+import { MESSAGE_KIND_FRAME, MESSAGE_KIND_SCENE, type SceneDescription, type ServerMessage } from "../../src/serve/wire/protocol.ts";
+import { decodeScene } from "../../src/serve/wire/scene-codec.ts";
 import { FixtureSource, patternFrame, testScene } from "../support/serve-fixtures.ts";
 
 const QUEUE = { maxQueuedFrames: 8, highWaterBytes: 64 * 1024, maxPendingMessages: 256, maxPendingJsonBytes: 1024 * 1024 };
@@ -23,7 +24,8 @@ let wsUrl: string;
 
 beforeAll(async () => {
   source = new FixtureSource();
-  server = await startViewerServer({ source, staticDir: await ensureViewerBuilt(), port: 0, queue: QUEUE });
+  // Generous control limits and client count: these tests flood on purpose (the limits have their own tests).
+  server = await startViewerServer({ source, staticDir: await ensureViewerBuilt(), port: 0, queue: QUEUE, maxClients: 64, controlLimits: { burst: 1e6, perSecond: 1e6 } });
   wsUrl = server.url.replace("http", "ws") + "ws";
 });
 afterAll(async () => server?.close());
@@ -59,15 +61,18 @@ function tcpConnect(host: string, port: number): Promise<string> {
 interface TestClient {
   ws: WebSocket;
   texts: ServerMessage[];
+  scenes: SceneDescription[];
   frames: number;
   closed: Promise<number>;
 }
 
-async function client(): Promise<TestClient> {
-  const ws = new WebSocket(wsUrl);
-  const c: TestClient = { ws, texts: [], frames: 0, closed: new Promise((r) => ws.on("close", (code) => r(code))) };
+async function client(url = wsUrl): Promise<TestClient> {
+  const ws = new WebSocket(url);
+  const c: TestClient = { ws, texts: [], scenes: [], frames: 0, closed: new Promise((r) => ws.on("close", (code) => r(code))) };
   ws.on("message", (data, isBinary) => {
-    if (isBinary) c.frames++;
+    const bytes = data as Buffer;
+    if (isBinary && bytes[0] === MESSAGE_KIND_FRAME) c.frames++;
+    else if (isBinary && bytes[0] === MESSAGE_KIND_SCENE) c.scenes.push(decodeScene(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
     else c.texts.push(JSON.parse(String(data)) as ServerMessage);
   });
   await new Promise<void>((resolve, reject) => {
@@ -85,12 +90,12 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-function httpGet(path: string): Promise<{ status: number; body: string }> {
+function httpGet(path: string, headers: Record<string, string> = {}, port = server.port): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: server.port, path, method: "GET" }, (res) => {
+    const req = request({ host: "127.0.0.1", port, path, method: "GET", headers }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on("error", reject);
     req.end();
@@ -140,11 +145,8 @@ describe("viewer server over WebSocket", () => {
 
   it("streams every frame to 20 concurrent clients, each greeted with the scene", async () => {
     const clients = await Promise.all(Array.from({ length: 20 }, () => client()));
-    await until(() => clients.every((c) => c.texts.some((m) => m.type === "hello")));
-    for (const c of clients) {
-      const hello = c.texts.find((m) => m.type === "hello");
-      expect(hello && hello.type === "hello" && hello.scene.nHidden).toBe(128);
-    }
+    await until(() => clients.every((c) => c.texts.some((m) => m.type === "hello") && c.scenes.length === 1));
+    for (const c of clients) expect(c.scenes[0].nHidden).toBe(128);
     for (let i = 0; i < 60; i++) {
       source.emitFrame(i);
       await sleep(2);
@@ -175,7 +177,8 @@ describe("viewer server over WebSocket", () => {
     const total = 500; // 32 MB offered in total
     for (let i = 0; i < total; i++) {
       const payload = new Uint8Array(frameSize);
-      payload[0] = i & 0xff;
+      payload[0] = MESSAGE_KIND_FRAME;
+      payload[1] = i & 0xff;
       source.emit(payload);
       const s = server.clientStats().find((x) => x.id === stuckId)!;
       peak = Math.max(peak, s.queuedBytes + s.bufferedAmount);
@@ -272,11 +275,11 @@ describe("viewer server over WebSocket", () => {
     const w = new RecordingWriter(scene, { friction: 0.5 });
     for (let i = 0; i < 10; i++) w.add(patternFrame(scene, i));
     const bytes = w.toBytes();
-    server.setSource(new RecordingSource(bytes, scene, 10, { friction: 0.5 }, "rec"));
+    server.setSource(new RecordingSource(bytes, scene, 10, { friction: 0.5 }, "rec.spkrec"));
     const c = await client();
     await until(() => c.texts.some((m) => m.type === "hello"));
     const hello = c.texts.find((m) => m.type === "hello");
-    expect(hello).toMatchObject({ mode: "replay", frameCount: 10, conditions: { friction: 0.5 } });
+    expect(hello).toMatchObject({ mode: "replay", frameCount: 10, conditions: { friction: 0.5 }, file: "rec.spkrec", label: "recording rec.spkrec" });
     const rec = await new Promise<Buffer>((resolve) => {
       request({ host: "127.0.0.1", port: server.port, path: "/api/recording" }, (res) => {
         const parts: Buffer[] = [];
@@ -290,5 +293,117 @@ describe("viewer server over WebSocket", () => {
     expect(c.texts.find((m) => m.type === "error")).toMatchObject({ code: "invalid", message: expect.stringMatching(/needs a live simulation/) });
     c.ws.close();
     server.setSource(source);
+  });
+});
+
+/** Status line of a raw WebSocket handshake with these headers ("101" when accepted). */
+function handshake(port: number, path: string, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, "127.0.0.1");
+    let buf = "";
+    sock.on("data", (d) => {
+      buf += d;
+      if (buf.includes("\r\n")) {
+        resolve(buf.split("\r\n")[0].split(" ")[1]);
+        sock.destroy();
+      }
+    });
+    sock.on("error", reject);
+    sock.on("close", () => resolve(buf.split("\r\n")[0].split(" ")[1] ?? "closed"));
+    const lines = [`GET ${path} HTTP/1.1`, "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"];
+    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    sock.write(lines.join("\r\n") + "\r\n\r\n");
+  });
+}
+
+describe("viewer server access rules", () => {
+  let guarded: ViewerServer;
+  const token = "s3cret-token-123";
+  beforeAll(async () => {
+    guarded = await startViewerServer({ source: new FixtureSource(), staticDir: await ensureViewerBuilt(), port: 0, token, maxClients: 3 });
+  });
+  afterAll(async () => guarded?.close());
+
+  it("answers only its own Host (DNS rebinding), only same-origin pages, only with the token, sends CSP and framing headers", async () => {
+    const own = `127.0.0.1:${guarded.port}`;
+    const page = await httpGet("/", { host: own }, guarded.port);
+    expect(page.status).toBe(200);
+    expect(page.headers["content-security-policy"]).toMatch(/frame-ancestors 'none'/);
+    expect(page.headers["content-security-policy"]).toMatch(new RegExp(`connect-src 'self' ws://${own.replace(".", "\\.")}`));
+    expect(page.headers["x-frame-options"]).toBe("DENY");
+    expect(page.headers["referrer-policy"]).toBe("no-referrer");
+    expect((await httpGet("/", { host: `localhost:${guarded.port}` }, guarded.port)).status).toBe(200);
+    // A rebinding page's domain resolving to 127.0.0.1 is refused, for pages, the API and the stream.
+    expect((await httpGet("/", { host: `evil.example:${guarded.port}` }, guarded.port)).status).toBe(403);
+    expect((await httpGet("/api/info", { host: `evil.example:${guarded.port}` }, guarded.port)).status).toBe(403);
+    const ws = `/ws?token=${token}`;
+    expect(await handshake(guarded.port, ws, { Host: `evil.example:${guarded.port}` })).toBe("403");
+    // Same origin is accepted; another origin (another port is another origin) is refused.
+    expect(await handshake(guarded.port, ws, { Host: own, Origin: `http://${own}` })).toBe("101");
+    expect(await handshake(guarded.port, ws, { Host: own, Origin: `http://127.0.0.1:${guarded.port + 1}` })).toBe("403");
+    expect(await handshake(guarded.port, ws, { Host: own, Origin: "http://attacker.example" })).toBe("403");
+    expect(await handshake(guarded.port, ws, { Host: own, Origin: "null" })).toBe("403");
+    // The token: missing or wrong is refused on the stream and the API.
+    expect(await handshake(guarded.port, "/ws", { Host: own })).toBe("401");
+    expect(await handshake(guarded.port, "/ws?token=wrong-token-1234", { Host: own })).toBe("401");
+    expect((await httpGet("/api/info", { host: own }, guarded.port)).status).toBe(403);
+    expect((await httpGet("/api/info", { host: own, "x-spikeloco-token": token }, guarded.port)).status).toBe(200);
+    // The hello names no absolute path.
+    const c = await client(`ws://${own}/ws?token=${token}`);
+    await until(() => c.texts.some((m) => m.type === "hello") && c.scenes.length > 0);
+    expect(JSON.stringify(c.texts[0]) + JSON.stringify(c.scenes[0])).not.toMatch(/"\/(home|tmp|work|root|Users)\//);
+    c.ws.close();
+    await c.closed;
+  });
+
+  it("refuses connections beyond the limit with 503 and accepts again when one leaves", async () => {
+    const url = `ws://127.0.0.1:${guarded.port}/ws?token=${token}`;
+    const held = await Promise.all([client(url), client(url), client(url)]);
+    await until(() => guarded.clientStats().length === 3);
+    expect(await handshake(guarded.port, `/ws?token=${token}`, { Host: `127.0.0.1:${guarded.port}` })).toBe("503");
+    held[0].ws.close();
+    await held[0].closed;
+    await until(() => guarded.clientStats().length === 2);
+    const again = await client(url);
+    await until(() => again.texts.some((m) => m.type === "hello"));
+    for (const c of [again, held[1], held[2]]) c.ws.close();
+    await Promise.all([again.closed, held[1].closed, held[2].closed]);
+  });
+});
+
+describe("control rate limits", () => {
+  it("answer a flood with rate-limited errors (never queue it), apply what the budget allows, and keep the other client's frames flowing", async () => {
+    const src = new FixtureSource();
+    const limited = await startViewerServer({ source: src, staticDir: await ensureViewerBuilt(), port: 0, controlLimits: { burst: 20, perSecond: 10 } });
+    try {
+      const url = limited.url.replace("http", "ws") + "ws";
+      const flooder = await client(url);
+      const watcher = await client(url);
+      await until(() => watcher.texts.some((m) => m.type === "hello"));
+      const t0 = Date.now();
+      let i = 0;
+      const frames = setInterval(() => src.emitFrame(i++), 20);
+      for (let k = 0; k < 2000; k++) flooder.ws.send(JSON.stringify({ type: "terrain", kind: "flat", id: k }));
+      await until(() => flooder.texts.filter((m) => m.type === "error" || m.type === "ack").length >= 2000, 20_000);
+      const seconds = (Date.now() - t0) / 1000;
+      clearInterval(frames);
+      const errors = flooder.texts.filter((m) => m.type === "error");
+      expect(errors.every((e) => e.type === "error" && e.code === "rate-limited")).toBe(true);
+      const applied = src.controls.filter((m) => m.type === "terrain").length;
+      // A terrain switch costs 20 of a 20-token bucket refilled at 10/s: 1 at once, then 1 per 2 s.
+      expect(applied).toBeGreaterThanOrEqual(1);
+      expect(applied).toBeLessThanOrEqual(1 + Math.ceil(seconds / 2) + 1);
+      expect(errors.length).toBe(2000 - applied);
+      expect(flooder.ws.readyState).toBe(WebSocket.OPEN);
+      expect(watcher.frames).toBeGreaterThan(0);
+      // Another client still has its own budget.
+      watcher.ws.send(JSON.stringify({ type: "pause", paused: true, id: 1 }));
+      await until(() => watcher.texts.some((m) => m.type === "ack" && m.id === 1));
+      flooder.ws.close();
+      watcher.ws.close();
+      await Promise.all([flooder.closed, watcher.closed]);
+    } finally {
+      await limited.close();
+    }
   });
 });

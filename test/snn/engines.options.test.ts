@@ -37,6 +37,16 @@ const cases: Array<{ name: string; v: Variant; extra: Record<string, unknown>; g
     extra: { plasticity: { rule: "bcm", modulated: true, fanout: "scalar", eta: "synapse", etaInit: 0.1, tauRate: 10, tauTheta: 30 } },
   },
   {
+    name: "BCM threshold in target-rate units (r0 = 0.1) with eligibility trace, lif nm-bcm",
+    v: { model: "lif", rule: "bcm", modulated: true },
+    extra: { plasticity: { rule: "bcm", modulated: true, etaInit: 0.1, eligibilityTau: 10, tauRate: 10, tauTheta: 30, bcmTargetRate: 0.1 } },
+  },
+  {
+    name: "BCM threshold in target-rate units (r0 = 0.3), alif bcm",
+    v: { model: "alif", rule: "bcm", modulated: false },
+    extra: { plasticity: { rule: "bcm", modulated: false, etaInit: 0.1, tauRate: 10, tauTheta: 30, bcmTargetRate: 0.3 } },
+  },
+  {
     name: "GRF encoder, count decoder, learned thresholds and tau, alif nm-oja",
     v: { model: "alif", rule: "oja", modulated: true },
     extra: {

@@ -1,162 +1,159 @@
-/** 2D panels drawn from the frame history up to the time cursor (so they stay in sync with the 3D view). */
-import type { Frame, SceneDescription } from "../../src/serve/protocol.ts";
+/** The side panels, drawn from the frame history around the time cursor (in sync with the 3D view). */
+import type { Frame, SceneDescription } from "../../src/serve/wire/protocol.ts";
+import { fmt } from "./canvas.ts";
+import { HeatMap } from "./heat.ts";
+import type { History, View } from "./history.ts";
+import { GaitPlot, LinePlot, Raster, StripPlot, type TimeCanvas } from "./plots.ts";
 
-const TERM_COLORS = ["#e6b34a", "#5aa0e6", "#6cc48a", "#e0607e", "#a07de0", "#4fc4c4", "#e08a4f", "#c4c44f"];
-const WINDOW = 240;
-
-function ctx2d(id: string): CanvasRenderingContext2D {
-  const c = document.getElementById(id) as HTMLCanvasElement;
-  return c.getContext("2d")!;
-}
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const RATE_SMOOTH = 5;
 
 export class Panels {
-  private readonly raster = ctx2d("raster");
-  private readonly terms = ctx2d("terms");
-  private readonly modulator = ctx2d("modulator");
-  private readonly heat = ctx2d("heat");
-  private readonly actions = ctx2d("actions");
   private scene: SceneDescription | null = null;
-  private rasterImage: ImageData | null = null;
-  /** Spikes drawn in the raster at the last render (tests read it). */
-  rasterSpikes = 0;
+  private readonly speed: LinePlot;
+  private readonly terms: LinePlot;
+  readonly raster: Raster;
+  private readonly rate: LinePlot;
+  private readonly membrane: LinePlot;
+  private readonly modulator: LinePlot;
+  readonly heat: HeatMap;
+  private readonly actions: StripPlot;
+  private readonly angles: StripPlot;
+  private readonly torques: StripPlot;
+  private readonly gait: GaitPlot;
+  private disabledLeg: number | null = null;
+  /** Draw every panel, scrolled into view or not (exports and screenshots). */
+  allVisible = false;
+  /** Frames currently drawn (for the smoothed population rate). */
+  private frames: readonly Frame[] = [];
+  private frameIndex = new WeakMap<Frame, number>();
+
+  /** Panel sections scrolled into view; the others are not drawn. */
+  private readonly visible = new Set<Element>();
+
+  constructor(private readonly redraw: () => void) {
+    const observer = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        if (e.isIntersecting) this.visible.add(e.target);
+        else this.visible.delete(e.target);
+      }
+      this.redraw();
+    });
+    for (const sec of document.querySelectorAll("#panels .panel")) observer.observe(sec);
+    const r = redraw;
+    this.speed = new LinePlot($("speedPlot"), { series: [{ name: "forward vx" }, { name: "|v|", color: "#8a96a6" }], unit: "m/s", get: speedOf, legend: $("speedLegend"), height: 78 }, r);
+    this.terms = new LinePlot($("terms"), { series: [], unit: "", get: () => 0, legend: $("termLegend"), height: 100 }, r);
+    this.raster = new Raster($("raster"), 64, r, (k) => this.selectNeuron(k));
+    this.rate = new LinePlot($("rate"), { series: [{ name: "population rate", color: "#fff0c8" }], unit: "Hz", get: (f) => this.rateAt(f), legend: $("rateLegend"), height: 58 }, r);
+    this.membrane = new LinePlot($("membrane"), { series: [], unit: "", get: () => NaN, legend: $("membraneLegend"), height: 78 }, r);
+    this.modulator = new LinePlot($("modulator"), { series: [], unit: "", get: () => 0, legend: $("modLegend"), height: 64 }, r);
+    this.heat = new HeatMap($("heat"), r);
+    this.actions = new StripPlot($("actions"), { rows: [], unit: "", get: () => 0, range: () => [-1, 1] }, r);
+    this.angles = new StripPlot($("angles"), { rows: [], unit: "rad", get: () => 0, range: () => [-1, 1] }, r);
+    this.torques = new StripPlot($("torques"), { rows: [], unit: "N·m", get: () => 0, range: () => [-1, 1] }, r);
+    this.gait = new GaitPlot($("gait"), [], r);
+    const scaleSelect = $<HTMLSelectElement>("heatScale");
+    const fixed = $<HTMLInputElement>("heatFixed");
+    const applyScale = () => {
+      const v = Number(fixed.value);
+      fixed.disabled = scaleSelect.value !== "fixed";
+      this.heat.scale = scaleSelect.value === "fixed" && v > 0 ? { kind: "fixed", value: v } : { kind: "auto" };
+      this.redraw();
+    };
+    scaleSelect.onchange = applyScale;
+    fixed.oninput = applyScale;
+  }
+
+  private get plots(): TimeCanvas[] {
+    return [this.speed, this.terms, this.raster, this.rate, this.membrane, this.modulator, this.actions, this.angles, this.torques, this.gait];
+  }
 
   setScene(scene: SceneDescription): void {
     this.scene = scene;
-    const canvas = this.raster.canvas;
-    canvas.height = Math.max(16, Math.min(256, scene.nHidden));
-    canvas.width = WINDOW;
-    canvas.style.width = "360px";
-    canvas.style.height = `${Math.max(64, Math.min(256, scene.nHidden))}px`;
-    this.rasterImage = this.raster.createImageData(canvas.width, canvas.height);
-    const legend = document.getElementById("termLegend")!;
-    legend.innerHTML = "";
-    scene.terms.forEach((name, i) => {
-      const s = document.createElement("span");
-      s.style.color = TERM_COLORS[i % TERM_COLORS.length];
-      s.textContent = name;
-      legend.appendChild(s);
-    });
-    document.getElementById("rasterInfo")!.textContent = `(${scene.nHidden} neurons)`;
-    document.getElementById("heatInfo")!.textContent = scene.heatRows > 0 ? `(${scene.heatRows}×${scene.heatCols} blocks)` : "(controller is not plastic)";
+    const jointRows = scene.joints.map((j) => j.name);
+    this.terms.setOptions({ series: scene.terms.map((name) => ({ name })), unit: "", get: (f, k) => f.terms[k], legend: $("termLegend"), height: 100 });
+    this.raster.setNeurons(scene.nHidden);
+    this.modulator.setOptions({ series: Array.from({ length: scene.nModulators }, (_, k) => ({ name: scene.nModulators > 1 ? `M${k}` : "M", color: "#f0c040" })), unit: "", get: (f, k) => f.modulators[k], legend: $("modLegend"), height: 64, range: { kind: "fixed", lo: -1, hi: 1 } });
+    this.actions.setOptions({ rows: scene.actions, unit: "", get: (f, j) => f.actions[j], range: () => [-1, 1], dimmed: (j) => this.jointDisabled(j) });
+    this.angles.setOptions({ rows: jointRows, unit: "rad", get: (f, j) => f.jointAngles[j], range: (j) => scene.joints[j].limits, dimmed: (j) => this.jointDisabled(j) });
+    this.torques.setOptions({ rows: jointRows, unit: "N·m", get: (f, j) => f.torques[j], range: (j) => [-scene.joints[j].maxTorque, scene.joints[j].maxTorque], dimmed: (j) => this.jointDisabled(j) });
+    this.gait.setFeet(scene.feet.map((f) => f.name));
+    this.heat.setScene(scene);
+    this.selectNeuron(this.raster.selected);
+    $("rasterInfo").textContent = `${scene.nHidden} neurons (${scene.neuron.model}) · click a row`;
+    $("heatInfo").textContent = scene.heatSource ? `${scene.heatSource.pre}×${scene.heatSource.post} ${scene.heatSource.projection} synapses in ${scene.heatRows}×${scene.heatCols} blocks` : "(controller is not plastic)";
   }
 
-  /** Draw everything for frames[0..cursor]. */
-  draw(frames: readonly Frame[], cursor: number): void {
+  setDisabledLeg(leg: number | null): void {
+    this.disabledLeg = leg;
+  }
+
+  private jointDisabled(j: number): boolean {
+    return this.disabledLeg !== null && this.scene?.joints[j]?.leg === this.disabledLeg;
+  }
+
+  private selectNeuron(k: number | null): void {
     const scene = this.scene;
+    const info = $("membraneInfo");
+    if (!scene || k === null) {
+      this.membrane.setOptions({ series: [], unit: "", get: () => NaN, legend: $("membraneLegend"), height: 78 });
+      info.textContent = "click a neuron in the raster";
+    } else {
+      const th = scene.neuron.threshold;
+      this.membrane.setOptions({
+        series: [{ name: `v neuron ${k}`, color: "#7fd0ff" }],
+        unit: "",
+        get: (f) => f.voltages[k],
+        legend: $("membraneLegend"),
+        height: 78,
+        refs: th === null ? [] : [{ value: th, label: "threshold", color: "#e06060" }],
+        marks: (f) => f.spikes[k] === 1,
+      });
+      info.textContent = `neuron ${k} (${scene.neuron.model}; bars at the top = its spikes; 8-bit resolution)`;
+    }
+    this.redraw();
+  }
+
+  /** Mean firing rate of the hidden layer (Hz), averaged over RATE_SMOOTH control steps. */
+  private rateAt(f: Frame): number {
+    const scene = this.scene;
+    const i = this.frameIndex.get(f);
+    if (!scene || i === undefined) return NaN;
+    let spikes = 0;
+    let n = 0;
+    for (let k = Math.max(0, i - RATE_SMOOTH + 1); k <= i; k++) {
+      const s = this.frames[k].spikes;
+      for (let j = 0; j < s.length; j++) spikes += s[j];
+      n++;
+    }
+    return spikes / (n * scene.nHidden * scene.controlDt);
+  }
+
+  resize(): void {
+    for (const p of this.plots) p.resize();
+    this.heat.resize();
+  }
+
+  draw(history: History, view: View): void {
+    const scene = this.scene;
+    const frames = history.frames;
     if (!scene || frames.length === 0) return;
-    const from = Math.max(0, cursor - WINDOW + 1);
-    this.drawRaster(frames, from, cursor, scene.nHidden);
-    this.drawTerms(frames, from, cursor, scene);
-    this.drawModulator(frames, from, cursor, scene.nModulators);
-    this.drawHeat(frames, cursor, scene);
-    this.drawActions(frames[cursor], scene);
-    document.getElementById("rewardNow")!.textContent = `r=${frames[cursor].reward.toFixed(3)}`;
+    this.frames = frames;
+    for (let i = Math.max(0, view.start - RATE_SMOOTH); i <= Math.min(frames.length - 1, view.end); i++) this.frameIndex.set(frames[i], i);
+    const markers = history.markers(view.start, view.end);
+    const shown = (el: HTMLElement) => this.allVisible || this.visible.has(el.closest(".panel")!);
+    for (const p of this.plots) if (shown(p.canvas)) p.draw(frames, view, markers);
+    if (shown($("heat"))) this.heat.draw(frames, view.cursor, history.episodeStart(view.cursor));
+    const f = frames[view.cursor];
+    $("returnNow").textContent = `r = ${fmt(f.reward)} · return ${fmt(f.episodeReturn, 4)}`;
   }
 
-  private drawRaster(frames: readonly Frame[], from: number, to: number, n: number): void {
-    const img = this.rasterImage;
-    if (!img) return;
-    const rows = img.height;
-    const data = img.data;
-    data.fill(0);
-    let count = 0;
-    for (let t = from; t <= to; t++) {
-      const x = WINDOW - 1 - (to - t);
-      const spikes = frames[t].spikes;
-      for (let i = 0; i < n; i++) {
-        if (!spikes[i]) continue;
-        count++;
-        const y = Math.floor((i * rows) / n);
-        const o = (y * img.width + x) * 4;
-        data[o] = 255; data[o + 1] = 240; data[o + 2] = 200; data[o + 3] = 255;
-      }
-    }
-    for (let y = 0; y < rows; y++) {
-      const o = (y * img.width + WINDOW - 1) * 4;
-      if (data[o + 3] === 0) { data[o] = 60; data[o + 1] = 80; data[o + 2] = 120; data[o + 3] = 255; }
-    }
-    this.raster.putImageData(img, 0, 0);
-    this.rasterSpikes = count;
+  get rasterSpikes(): number {
+    return this.raster.drawn;
   }
+}
 
-  private drawSeries(c: CanvasRenderingContext2D, frames: readonly Frame[], from: number, to: number, series: number, get: (f: Frame, k: number) => number, colors: string[]): void {
-    const { width, height } = c.canvas;
-    c.clearRect(0, 0, width, height);
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let t = from; t <= to; t++) for (let k = 0; k < series; k++) {
-      const v = get(frames[t], k);
-      if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    }
-    if (!Number.isFinite(lo)) return;
-    if (hi - lo < 1e-6) { hi += 0.5; lo -= 0.5; }
-    const y = (v: number) => height - 4 - ((v - lo) / (hi - lo)) * (height - 8);
-    if (lo < 0 && hi > 0) {
-      c.strokeStyle = "#333a44";
-      c.beginPath(); c.moveTo(0, y(0)); c.lineTo(width, y(0)); c.stroke();
-    }
-    const dx = width / WINDOW;
-    for (let k = 0; k < series; k++) {
-      c.strokeStyle = colors[k % colors.length];
-      c.beginPath();
-      for (let t = from; t <= to; t++) {
-        const x = width - (to - t + 1) * dx;
-        const v = get(frames[t], k);
-        if (t === from) c.moveTo(x, y(v)); else c.lineTo(x, y(v));
-      }
-      c.stroke();
-    }
-    c.fillStyle = "#8895a5";
-    c.font = "10px sans-serif";
-    c.fillText(hi.toPrecision(3), 2, 10);
-    c.fillText(lo.toPrecision(3), 2, height - 2);
-  }
-
-  private drawTerms(frames: readonly Frame[], from: number, to: number, scene: SceneDescription): void {
-    this.drawSeries(this.terms, frames, from, to, scene.terms.length, (f, k) => f.terms[k], TERM_COLORS);
-  }
-
-  private drawModulator(frames: readonly Frame[], from: number, to: number, n: number): void {
-    this.drawSeries(this.modulator, frames, from, to, n, (f, k) => f.modulators[k], ["#f0c040", "#40c0f0", "#c040f0"]);
-  }
-
-  private drawHeat(frames: readonly Frame[], cursor: number, scene: SceneDescription): void {
-    const c = this.heat;
-    const { width, height } = c.canvas;
-    if (scene.heatRows === 0) {
-      c.clearRect(0, 0, width, height);
-      return;
-    }
-    let t = cursor;
-    while (t >= 0 && (frames[t].flags & 8) === 0) t--;
-    if (t < 0) return;
-    const heat = frames[t].heat;
-    let max = 1e-12;
-    for (let i = 0; i < heat.length; i++) max = Math.max(max, Math.abs(heat[i]));
-    const cw = width / scene.heatCols;
-    const ch = height / scene.heatRows;
-    for (let r = 0; r < scene.heatRows; r++) for (let k = 0; k < scene.heatCols; k++) {
-      const v = heat[r * scene.heatCols + k] / max;
-      const a = Math.min(1, Math.abs(v));
-      c.fillStyle = v >= 0 ? `rgb(${Math.round(30 + 225 * a)},${Math.round(30 + 60 * a)},${Math.round(40)})` : `rgb(${40},${Math.round(30 + 90 * a)},${Math.round(30 + 225 * a)})`;
-      c.fillRect(k * cw, r * ch, Math.ceil(cw), Math.ceil(ch));
-    }
-  }
-
-  private drawActions(frame: Frame, scene: SceneDescription): void {
-    const c = this.actions;
-    const { width, height } = c.canvas;
-    c.clearRect(0, 0, width, height);
-    const n = scene.actions.length;
-    if (n === 0) return;
-    const bw = width / n;
-    const mid = height / 2;
-    for (let i = 0; i < n; i++) {
-      const v = Math.max(-1, Math.min(1, frame.actions[i]));
-      c.fillStyle = v >= 0 ? "#5aa0e6" : "#e0607e";
-      c.fillRect(i * bw + 2, v >= 0 ? mid - v * (mid - 2) : mid, bw - 4, Math.abs(v) * (mid - 2));
-    }
-    c.strokeStyle = "#333a44";
-    c.beginPath(); c.moveTo(0, mid); c.lineTo(width, mid); c.stroke();
-  }
+function speedOf(f: Frame, k: number): number {
+  const v = f.torsoVelocity;
+  return k === 0 ? v[0] : Math.hypot(v[0], v[1], v[2]);
 }

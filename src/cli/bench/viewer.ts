@@ -41,12 +41,13 @@ export function register(bench: Command): void {
         const { loadavg } = await import("node:os");
         const { WebSocket } = await import("ws");
         const { makeEnv } = await import("../../../envs/index.ts");
-        const { freshController } = await import("../../serve/controller.ts");
+        const { freshController } = await import("../../serve/live-controller.ts");
         const { startLiveWatch } = await import("../../serve/watch.ts");
         const env = await makeEnv("ant");
         // The measurement: a 128-neuron raster (the presets have 64 hidden neurons).
         const controller = await freshController(env, undefined, 0, { hidden: { size: 128 } });
-        const w = await startLiveWatch({ env, controller, port: 0, log });
+        // The bench's own clients (and the browser) on top of the default viewer limit.
+        const w = await startLiveWatch({ env, controller, port: 0, log, maxClients: flags.clients + 2 });
         const scene = w.live!.scene();
         const counters = Array.from({ length: flags.clients }, () => ({ bytes: 0, frames: 0 }));
         const sockets = await Promise.all(

@@ -17,6 +17,8 @@ import { EXIT, action, checkWorkers, intOption, log, printResult, textOption, wo
 
 interface EvalFlags {
   checkpoint: string[];
+  /** Shipped controllers from zoo/, added to --checkpoint. */
+  pretrained: string[];
   suite: string;
   episodes: number;
   seeds: number[];
@@ -32,9 +34,11 @@ interface EvalFlags {
   json?: boolean;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  if (value.trim() === "") throw new SpikelocoError("must not be empty", "--checkpoint");
-  return [...previous, value];
+function collect(flag: string) {
+  return (value: string, previous: string[] = []): string[] => {
+    if (value.trim() === "") throw new SpikelocoError("must not be empty", flag);
+    return [...previous, value];
+  };
 }
 
 /** `--seeds 5` = seeds 0..4; `--seeds 3,7,11` = those seeds. */
@@ -112,7 +116,8 @@ export function register(program: Command): void {
   program
     .command("eval")
     .description("evaluate checkpoints under a robustness or adaptation suite (paired seeds, bootstrap CIs, frozen-plasticity ablation)")
-    .option("--checkpoint <dir>", "checkpoint directory to evaluate (repeat for several controllers)", collect, [])
+    .option("--checkpoint <dir>", "checkpoint directory to evaluate (repeat for several controllers)", collect("--checkpoint"), [])
+    .option("--pretrained <name>", "a shipped controller from zoo/ (repeat; adds to --checkpoint)", collect("--pretrained"), [])
     .option("--suite <name|file>", "robustness | adaptation | path to a suite JSON file", textOption("--suite"), "robustness")
     .option("--episodes <K>", "episodes per seed per condition and controller", intOption("--episodes", 1, 10_000), 1)
     .option("--seeds <S>", "evaluation seeds: a count (0..S-1) or a comma list", parseSeeds, [0, 1, 2, 3, 4])
@@ -134,6 +139,10 @@ Examples:
     .action(
       action(async (flags: EvalFlags) => {
         checkWorkers(flags.workers, flags.forceWorkers);
+        if (flags.pretrained.length) {
+          const { zooCheckpoint } = await import("../../policy/zoo.ts");
+          flags.checkpoint = [...flags.checkpoint, ...flags.pretrained.map((n) => zooCheckpoint(n))];
+        }
         const suite = await checkInputs(flags);
         const outputs = plannedOutputs(flags);
         const { evaluate } = await import("../../eval/evaluate.ts");

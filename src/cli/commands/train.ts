@@ -26,7 +26,7 @@ function evenPopulation(value: string): number {
 }
 
 /** Flags that only mean something for one kind of training; given for the other, they are a mistake. */
-const LOCOMOTION_ONLY = ["algo", "population", "episodes", "maxSteps", "clockHz", "sigma", "weightDecay", "workers", "conditions", "watch", "generations", "robot", "runId", "natsTimeout", "nats"] as const;
+const LOCOMOTION_ONLY = ["algo", "population", "episodes", "maxSteps", "clockHz", "sigma", "weightDecay", "groupScaling", "workers", "conditions", "watch", "generations", "robot", "runId", "natsTimeout", "nats"] as const;
 const TASK_ONLY = ["noise", "cues", "iterations", "batch"] as const;
 const flagName = (key: string) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
@@ -54,12 +54,13 @@ export function register(program: Command): void {
     .option("--generations <G>", "stop after G generations in total (default 100 unless --minutes)", intOption("--generations", 1, 10_000_000))
     .option("--minutes <M>", "stop after M minutes of wall time (at least 0.1)", minutesOption())
     .option("--population <P>", "ES population size (even)", evenPopulation)
-    .option("--episodes <n>", "episodes per population member per generation", intOption("--episodes", 1, 1000))
+    .option("--episodes <n>", "episodes per population member per generation (stratified over a --conditions mixture; same seeds and strata for every member)", intOption("--episodes", 1, 1000))
     .option("--max-steps <n>", "episode length in control steps", intOption("--max-steps", 1, 1_000_000))
     .option("--clock-hz <f>", "append a clock of this frequency to the observation (env option clockHz; 0 = none)", floatOption("--clock-hz", 0, 50))
     .option("--sigma <s>", "initial exploration std", floatOption("--sigma", 1e-6, 10))
     .option("--lr <x>", "learning rate (Adam for es and BPTT; ClipUp step for pgpe)", floatOption("--lr", 1e-8, 10))
-    .option("--weight-decay <x>", "L2 weight decay (es)", floatOption("--weight-decay", 0, 10))
+    .option("--weight-decay <x>", "decoupled weight decay (es): each step shrinks params by lr * x", floatOption("--weight-decay", 0, 10))
+    .option("--group-scaling <mode>", "es: per-group sigma and lr in units of each parameter group's init RMS (init-rms, default) or one sigma and lr for all (none)", choiceOption("--group-scaling", () => ["none", "init-rms"]))
     .option("--workers <n>", "rollout worker threads (default: all cores; 0 = in-process)", workersOption())
     .option("--force-workers", "allow --workers above the number of cores")
     .option("--conditions <file>", "training-time conditions JSON (domain randomisation, leg damage...)", textOption("--conditions"))

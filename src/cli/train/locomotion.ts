@@ -31,6 +31,7 @@ export interface TrainFlags extends NatsFlags {
   sigma?: number;
   lr?: number;
   weightDecay?: number;
+  groupScaling?: "none" | "init-rms";
   workers?: number;
   forceWorkers?: boolean;
   conditions?: string;
@@ -103,6 +104,7 @@ function resumeConflicts(flags: TrainFlags, explicit: ExplicitFlags, cfg: Locomo
   clash("--sigma", flags.sigma, cfg.sigma);
   clash("--lr", flags.lr, cfg.lr);
   clash("--weight-decay", flags.weightDecay, cfg.weightDecay);
+  clash("--group-scaling", flags.groupScaling, cfg.groupScaling ?? "none");
   if (flags.conditions !== undefined) throw new SpikelocoError("cannot change training conditions of a resumed run", "--conditions");
   if (explicit.seed) clash("--seed", flags.seed, seed);
 }
@@ -169,6 +171,8 @@ export async function planLocomotionTraining(flags: TrainFlags, explicit: Explic
       sigma: flags.sigma ?? LOCOMOTION_DEFAULTS.sigma,
       lr: flags.lr ?? (flags.algo === "pgpe" ? 0.05 : LOCOMOTION_DEFAULTS.lr),
       weightDecay: flags.weightDecay ?? LOCOMOTION_DEFAULTS.weightDecay,
+      weightDecayMode: LOCOMOTION_DEFAULTS.weightDecayMode,
+      groupScaling: flags.groupScaling ?? LOCOMOTION_DEFAULTS.groupScaling,
       episodesPerMember: flags.episodes ?? LOCOMOTION_DEFAULTS.episodesPerMember,
       maxSteps: flags.maxSteps ?? LOCOMOTION_DEFAULTS.maxSteps,
       normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,

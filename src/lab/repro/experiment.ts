@@ -6,6 +6,21 @@ export interface ReproOptions {
   seed: number;
   /** Progress lines (to stderr in the CLI). */
   log: (message: string) => void;
+  /** Experiments with a training phase (adaptation): rerun (resume) it instead of using shipped checkpoints. */
+  train?: boolean;
+  /** Wall-clock budget for training in this invocation. */
+  minutes?: number;
+  /** Worker threads. */
+  workers?: number;
+  /** Evaluation episodes per training seed. */
+  episodes?: number;
+  /** Training seeds. */
+  trainSeeds?: number[];
+  /** Where training runs live. */
+  out?: string;
+  /** After training, copy the first seed's runs into the zoo (adaptation). */
+  ship?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface ReproExperiment {

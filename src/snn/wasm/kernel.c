@@ -25,7 +25,7 @@ typedef unsigned char u8;
   I(batch) I(nEnc) I(nHid) I(nOut) I(nIn) \
   I(model) I(rule) I(modulated) I(elig) I(grf) I(grfCenters) I(decoderCount) I(window) I(refSteps) I(resetZero) \
   I(hasFanout) I(frozen) I(nonFinite) I(denseFactor) \
-  F(lambdaIn) F(lambdaOut) F(lambdaRate) F(lambdaTheta) F(lambdaPlus) F(lambdaMinus) F(lambdaElig) F(rhoAdapt) \
+  F(lambdaIn) F(lambdaOut) F(lambdaRate) F(lambdaTheta) F(bcmTargetRate) F(lambdaPlus) F(lambdaMinus) F(lambdaElig) F(rhoAdapt) \
   F(clip) F(adaptBeta) F(grfInvTwoSigma2) \
   F(iz004) F(izScale) F(izDt) F(izB) F(izDtA) F(izPeak) F(izC) F(izD) F(izV0) F(izU0) \
   P(float, input) P(float, output) \
@@ -448,7 +448,7 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
   int rule = n->rule;
   if (rule == BCM) {
     const float *rate = n->rate + post, *theta = n->theta + post;
-    for (int j = 0; j < nHid; j++) { float r = rate[j]; phi[j] = r * (r - theta[j]); }
+    for (int j = 0; j < nHid; j++) { float r = rate[j]; phi[j] = r * (r - theta[j] / n->bcmTargetRate); }
   } else if (rule == STDP) {
     float aM = p->aMinus[0];
     const float *postTrace = n->postTrace + post;

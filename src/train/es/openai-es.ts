@@ -1,6 +1,8 @@
 /**
- * OpenAI-ES (Salimans et al. 2017): isotropic Gaussian around the center, antithetic pairs,
- * centered-rank fitness shaping, Adam on the gradient estimate with L2 weight decay.
+ * OpenAI-ES (Salimans et al. 2017): Gaussian around the center (isotropic, or with a per-parameter
+ * std sigma * scale_i when parameter groups are scaled, see groups.ts), antithetic pairs, centered-rank
+ * fitness shaping, Adam on the gradient estimate (per-parameter lr = lr * scale_i) with weight decay
+ * (decoupled by default, see optim/adam.ts).
  */
 import { Adam } from "../optim/adam.ts";
 import { antitheticPopulation, type Candidate } from "./noise.ts";
@@ -19,6 +21,7 @@ export class OpenAIES implements Searcher {
   private readonly shaping: FitnessShaping;
   private readonly adam: Adam;
   private readonly sigmaValue: number;
+  private readonly scale: Float32Array | null;
   /** Last gradient estimate (for diagnostics and tests). */
   lastGradient: Float64Array;
 
@@ -27,11 +30,19 @@ export class OpenAIES implements Searcher {
     this.dim = initial.length;
     this.center = initial.slice();
     this.sigmaValue = options.sigma;
+    this.scale = options.scale ? Float32Array.from(options.scale) : null;
+    if (this.scale && this.scale.length !== this.dim) throw new Error(`scale has ${this.scale.length} entries, expected ${this.dim}`);
     this.sigma = new Float32Array(this.dim).fill(options.sigma);
+    if (this.scale) for (let i = 0; i < this.dim; i++) this.sigma[i] = options.sigma * this.scale[i];
     this.popSize = options.popSize;
     this.seed = options.seed >>> 0;
     this.shaping = options.fitnessShaping ?? "centered-ranks";
-    this.adam = new Adam(this.dim, { lr: options.lr, weightDecay: options.weightDecay ?? 0 });
+    this.adam = new Adam(this.dim, {
+      lr: options.lr,
+      weightDecay: options.weightDecay ?? 0,
+      weightDecayMode: options.weightDecayMode ?? "decoupled",
+      lrScale: this.scale ?? undefined,
+    });
     this.lastGradient = new Float64Array(this.dim);
   }
 
@@ -43,7 +54,9 @@ export class OpenAIES implements Searcher {
   estimateGradient(candidates: Candidate[], fitness: ArrayLike<number>): Float64Array {
     const shaped = shapeFitness(fitness, this.shaping);
     const { diff } = pairSums(candidates, shaped, this.dim, false);
-    for (let i = 0; i < this.dim; i++) diff[i] /= this.sigmaValue;
+    // d/dc E[f(c + sigma_i eps)] = E[f eps_i] / sigma_i
+    if (this.scale) for (let i = 0; i < this.dim; i++) diff[i] /= this.sigmaValue * this.scale[i];
+    else for (let i = 0; i < this.dim; i++) diff[i] /= this.sigmaValue;
     return diff;
   }
 

@@ -27,6 +27,7 @@ export class PGPE implements Searcher {
     this.dim = initial.length;
     this.center = initial.slice();
     this.sigma = new Float32Array(this.dim).fill(options.sigma);
+    if (options.scale) for (let i = 0; i < this.dim; i++) this.sigma[i] = options.sigma * options.scale[i];
     this.popSize = options.popSize;
     this.seed = options.seed >>> 0;
     this.shaping = options.fitnessShaping ?? "centered-ranks";

@@ -50,8 +50,15 @@ export interface SearcherOptions {
   lr: number;
   seed: number;
   fitnessShaping?: FitnessShaping;
-  /** ES only: L2 weight decay coefficient. */
+  /**
+   * ES only: weight decay coefficient. "decoupled" (default, AdamW): every step also shrinks each
+   * parameter by lr_i * weightDecay * theta_i, whatever the gradient. "coupled" is the behaviour of runs
+   * made before it (wd * theta subtracted from the sigma-normalised gradient inside Adam); resumed old runs keep it.
+   */
   weightDecay?: number;
+  weightDecayMode?: "decoupled" | "coupled";
+  /** Per-parameter multiplier of sigma (ES and PGPE's initial std) and of the ES learning rate (groups.ts). */
+  scale?: ArrayLike<number>;
   /** PGPE only: ClipUp max speed (default 2 * lr), momentum (0.9), std learning rate (0.1), max relative std change (0.2). */
   maxSpeed?: number;
   momentum?: number;

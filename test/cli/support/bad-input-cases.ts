@@ -468,5 +468,11 @@ export function badInputCases(fx: Fixtures): BadInputCase[] {
   add(["repro", "nope"], "nope");
   add(["repro", "stdp-order", "--seed", "-1"], "--seed");
   add(["repro", "stdp-order", "extra"], "extra");
+  add(["repro", "adaptation", "--minutes", "0"], "--minutes");
+  add(["repro", "adaptation", "--workers", tooMany], "--workers", "repro adaptation --workers (cores + 1)");
+  add(["repro", "adaptation", "--train-seeds", "1,x"], "--train-seeds");
+  add(["repro", "adaptation", "--out", "/proc/spikeloco-adapt"], "/proc/spikeloco-adapt");
+  add(["eval", "--pretrained", ""], "--pretrained", "eval --pretrained ''");
+  add(["eval", "--pretrained", "no-such-controller"], "no-such-controller");
   return cases;
 }

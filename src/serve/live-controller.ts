@@ -1,4 +1,8 @@
-/** Controllers for the live viewer: a checkpoint's SNN policy, or a fresh network of a preset. */
+/**
+ * Controllers for the live viewer: a checkpoint's SNN policy (through the shared loadPolicy), or a fresh
+ * network of a preset.
+ */
+import { basename, isAbsolute, relative } from "node:path";
 import { SpikelocoError } from "../core/errors.ts";
 import type { Env } from "../env/types.ts";
 import { loadAgentSpec } from "../policy/presets.ts";
@@ -44,19 +48,22 @@ export function snnController(src: ControllerSource, env: Env, options: { freeze
   const alpha = projection ? layout.view(src.params, `${projection}.alpha`) : null;
   const change = new Float32Array(rows * cols);
   const nHid = net.hiddenSize;
+  const neuron = src.spec.hidden.neuron;
   return {
     info: {
       label: options.freezePlasticity ? `${src.label} [plasticity frozen]` : src.label,
       untrained: src.untrained,
       hiddenSize: nHid,
+      neuron: { model: neuron.model, threshold: src.spec.hidden.learnThreshold ? null : neuron.threshold },
       modulators: hasModulator(src.spec) ? 1 : 0,
-      plasticShape: projection ? [rows, cols] : null,
+      plastic: projection ? { projection, pre: rows, post: cols } : null,
     },
     reset: () => policy.reset(),
     act: (obs, action) => {
       policy.act(obs, action);
     },
     hiddenSpikes: () => net.hiddenSpikes.subarray(0, nHid),
+    hiddenVoltages: () => net.hiddenVoltage.subarray(0, nHid),
     modulators: (out) => {
       if (out.length > 0) out[0] = net.modulator[0];
     },
@@ -97,11 +104,18 @@ export async function checkpointController(
     spec: p.spec,
     params: p.params,
     normalizer: p.normalizer,
-    label: `${p.agent ?? "snn"} from ${dir} (generation ${p.generation})`,
+    label: `${p.agent ?? "snn"} from ${displayPath(dir)} (generation ${p.generation})`,
     untrained: false,
     envId: p.env?.envId ?? null,
     envOptions: p.env?.envOptions ?? {},
     conditions: p.checkpoint.config.conditions ?? null,
     generation: p.generation,
   };
+}
+
+/** A path as shown to viewers: relative to the working directory when inside it, else its last part (never absolute). */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) return rel;
+  return basename(path) || ".";
 }
