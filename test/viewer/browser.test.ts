@@ -379,8 +379,9 @@ describe("viewer panels, camera, playback, live controls, replay and export", ()
     // Fixed heat-map scale from the page.
     await page.locator("#heatScale").selectOption("fixed");
     await page.locator("#heatFixed").fill("0.001");
-    const shown = await page.evaluate(() => (window as unknown as { __spikeloco: { debug: { panels: { heat: { shownScale: number } } } } }).__spikeloco.debug.panels.heat.shownScale);
-    expect(shown).toBe(0.001);
+    // the heat map takes the new scale when it next draws (the next frame)
+    const shown = () => page.evaluate(() => (window as unknown as { __spikeloco: { debug: { panels: { heat: { shownScale: number } } } } }).__spikeloco.debug.panels.heat.shownScale);
+    await expect.poll(shown).toBe(0.001);
     await page.locator("#heatScale").selectOption("auto");
     // Every canvas is sized in device pixels for the screen it is on.
     // (at high quality, where three.js used to log "PCFSoftShadowMap has been removed" on every load)
