@@ -33,6 +33,9 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   return out;
 }
 
+/** The preset commands use when none is named. */
+export const DEFAULT_AGENT = "nm-hebb";
+
 export interface AgentInfo {
   name: string;
   description: string;

@@ -1,10 +1,11 @@
 /**
  * `ant`: an Ant-like quadruped after Gymnasium's MuJoCo Ant (ant.xml sizes and density).
  */
-import type { EnvDefinition } from "../src/env/config.ts";
+import { defineEnv } from "../src/env/config.ts";
 import type { BodyDescription, FootDescription, JointDescription, LegDescription, RobotDescription } from "../src/physics/robot.ts";
-import { LEGGED_DEFAULTS } from "./defaults.ts";
-import { VERSION_HISTORY, episodeEndSection, optionsTable, startStateSection } from "./docs.ts";
+import { robotMass } from "../src/physics/robot.ts";
+import { envDefaults } from "../src/env/options.ts";
+import { RESET_SECTION, VERSION_HISTORY, episodeEndSection, observationSection, optionsTable, physicsLine, rewardSection, startStateSection } from "./docs.ts";
 import { addLeg, restHeight } from "./legs.ts";
 
 const DENSITY = 5; // ant.xml <geom density="5.0">
@@ -54,31 +55,32 @@ function antRobot(): RobotDescription {
   return { name: "ant", bodies, joints, feet, legs, spawnHeight: restHeight({ ...LEG, hip: [0, 0, 0] }) };
 }
 
-const DEFAULTS: EnvDefinition["defaults"] = { ...LEGGED_DEFAULTS, healthyZRange: [0.2, 1.0] };
+const DEFAULTS = envDefaults();
+const deg = (rad: number) => Math.round((rad * 180) / Math.PI);
+const ROBOT = antRobot();
 
-export const ant: EnvDefinition = {
+export const ant = defineEnv({
   id: "ant",
   version: "ant-v3",
   summary: "Ant-like quadruped (torso + 4 legs x 2 hinges), Gymnasium Ant-v5 reward terms",
-  robot: antRobot(),
+  robot: ROBOT,
   defaults: DEFAULTS,
   docs: `
 ## ant (ant-v3)
 
 Ant-like quadruped after Gymnasium's MuJoCo Ant: a sphere torso (r 0.25 m) with four legs, each a hip
-(yaw, ±30°) and an ankle/knee (pitch, ±20° around a 50° downward rest bend), capsules r 0.08 m, density 5
-(total ≈ 0.91 kg). z is up, the robot faces +x. Physics: Rapier impulse joints, dt 0.01 s, 5 substeps
-per 0.05 s control step (20 Hz), 4 solver iterations.
+(yaw, ±${deg(LEG.hipLimit)}°) and an ankle/knee (pitch, ±${deg(LEG.kneeLimit)}° around a ${LEG.bendDeg}° downward rest bend), capsules r ${RADIUS} m, density ${DENSITY}
+(total ≈ ${robotMass(ROBOT).toFixed(2)} kg). z is up, the robot faces +x. ${physicsLine(DEFAULTS)}
 
-### Action space: Box(-1, 1, (8,), float32) — PD position targets
+### Action space: Box(-1, 1, (${ROBOT.joints.length},), float32) — PD position targets
 
 | index | name | meaning |
 |---|---|---|
-| 0,2,4,6 | hip_front_left, hip_front_right, hip_back_left, hip_back_right | hip yaw target, -1..1 -> -30..30° |
-| 1,3,5,7 | knee_front_left, ... | ankle pitch target, -1..1 -> -20..20° around rest (positive lifts the foot) |
+| 0,2,4,6 | hip_front_left, hip_front_right, hip_back_left, hip_back_right | hip yaw target, -1..1 -> -${deg(LEG.hipLimit)}..${deg(LEG.hipLimit)}° |
+| 1,3,5,7 | knee_front_left, ... | ankle pitch target, -1..1 -> -${deg(LEG.kneeLimit)}..${deg(LEG.kneeLimit)}° around rest (positive lifts the foot) |
 
 Actions are **PD position targets**, not torques: each joint has a Rapier ForceBased position motor
-(kp 200 N·m/rad, kd 2 N·m·s/rad, torque limit 30 N·m; Rapier's iterative solver leaves
+(kp ${LEG.kp} N·m/rad, kd ${LEG.kd} N·m·s/rad, torque limit ${LEG.maxTorque} N·m; Rapier's iterative solver leaves
 visible tracking error under load with softer gains). Why: (1) at a 20 Hz control rate torques
 held for a 50 ms control step on 0.04–0.07 kg links leave the Ant collapsed (random torques: torso
 z ≈ 0.25 m vs 0.44 m with position motors, reference/feasibility.md), while the implicit PD in the
@@ -90,37 +92,24 @@ gait covers about the same distance down to motorStrength 0.1; only scales below
 clearly. Inputs are clipped to [-1, 1]; NaN/Inf entries are replaced by 0 and
 \`info.nonFiniteAction\` is set.
 
-### Observation space: Box(-inf, inf, (31,), float32)
+${observationSection(ROBOT, DEFAULTS)}
 
-| index | group | names |
-|---|---|---|
-| 0 | height | torso_height: torso z above the nominal ground under it (m) |
-| 1-4 | orientation | torso_quat_w, _x, _y, _z (world frame) |
-| 5-7 | linvel | torso linear velocity in the torso frame (m/s) |
-| 8-10 | angvel | torso angular velocity in the torso frame (rad/s) |
-| 11-18 | jointPos | joint angles relative to rest (rad), action order |
-| 19-26 | jointVel | joint velocities (rad/s) |
-| 27-30 | contacts | foot contact flags (0/1; on flat/rough/slope: the foot's end cap within 6 mm of the surface; on stairs/gaps, or with the contact cost on: a Rapier contact point within 5 mm), leg order front_left, front_right, back_left, back_right |
-| 31-32 | clock | only with clockHz > 0: clock_sin, clock_cos = sin, cos(2π·clockHz·t), t from the episode start (a rhythm a controller can time a gait by) |
+${rewardSection(DEFAULTS, {
+    ctrl: "see below",
+    contact: "optional: Gymnasium v5 uses 5e-4, v4 and Brax 0; enabling it reads Rapier's contact manifolds, ~30 µs per control step",
+  })}
 
-### Reward (Gymnasium Ant-v5 terms; every term in \`info.terms\`, weights are options)
-
-| term | formula | default weight |
-|---|---|---|
-| forward | forwardRewardWeight · (x_t − x_{t−1}) / controlDt | 1 |
-| healthy | healthyReward while healthy (v5 semantics: 0 on the terminating step) | 1 |
-| ctrl | −ctrlCostWeight · ‖a‖² (clipped action) | 0.05 (see below) |
-| contact | −contactCostWeight · Σ_feet min(F_normal, 1)² (F from the contact impulses of the last substep) | 0 (optional: Gymnasium v5 uses 5e-4, v4 and Brax 0; enabling it reads Rapier's contact manifolds, ~30 µs per control step) |
-
-Why ctrl is 0.05 and not Ant-v5's 0.5: there the action is a torque, here a posture target, so ‖a‖² measures
+Why ctrl is ${DEFAULTS.ctrlCostWeight} and not Ant-v5's 0.5: there the action is a torque, here a posture target, so ‖a‖² measures
 how far the legs are from rest rather than effort. At 0.5, standing still (return ≈ 1000 over 1000 steps)
 outscores the scripted trot at its best speed (≈ 0.45 m/s, mean ‖a‖² ≈ 2.5, return ≈ 200), so no learner is
-paid to walk; at 0.05 the cost still penalises extreme postures (0.125 per step for that trot) while
+paid to walk; at ${DEFAULTS.ctrlCostWeight} the cost still penalises extreme postures (${DEFAULTS.ctrlCostWeight * 2.5} per step for that trot) while
 walking pays.
 
 ${startStateSection(DEFAULTS)}
 
 ${episodeEndSection(DEFAULTS)}
+
+${RESET_SECTION}
 
 ### Options (\`makeEnv("ant", options)\`)
 
@@ -128,4 +117,4 @@ ${optionsTable(DEFAULTS)}
 
 ${VERSION_HISTORY}
 `,
-};
+});

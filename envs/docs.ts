@@ -1,40 +1,67 @@
-/** Shared pieces of the env docs blocks, generated from the definitions so defaults cannot drift. */
+/** The sections of the env docs blocks, generated from the declarations (options, observation, reward terms) so they cannot drift. */
 import type { EnvDefinition } from "../src/env/config.ts";
+import { observationLayout, OBSERVATION_GROUPS } from "../src/env/observation.ts";
+import { ENV_OPTIONS, type OptionGroup, type OptionName } from "../src/env/options.ts";
+import { REWARD_TERMS } from "../src/env/reward.ts";
+import type { RobotDescription } from "../src/physics/robot.ts";
 import { COURSE_HALF_WIDTH, COURSE_LENGTH, FEATURE_START } from "../src/physics/terrain.ts";
 
 type Defaults = EnvDefinition["defaults"];
 
-const MEANING: Record<keyof Defaults, string> = {
-  maxSteps: "truncation horizon (control steps)",
-  controlDt: "control period (s); a whole multiple of physicsDt",
-  physicsDt: "physics step (s)",
-  forwardRewardWeight: "weight of the forward term",
-  healthyReward: "healthy term per step while healthy",
-  ctrlCostWeight: "weight of the control cost",
-  contactCostWeight: "weight of the contact cost (0 = off)",
-  healthyZRange: "torso height above the nominal ground that counts as healthy (m)",
-  terminateWhenUnhealthy: "end the episode (terminated) when unhealthy",
-  resetNoiseScale: "reset noise: joint angles U(±scale) rad, torso velocity scale·N(0, 1)",
-  solverIterations: "Rapier solver iterations per physics step (1..16)",
-  gravity: "gravity along z (m/s²)",
-  clockHz: "append a clock (clock_sin, clock_cos of 2π·clockHz·t from the episode start; group 'clock') to the observation; 0 = none",
-};
+const GROUP_ORDER: OptionGroup[] = ["physics", "episode", "reward", "observation", "robot", "reset"];
 
 /** Markdown table of every option with its default for this env. */
 export function optionsTable(defaults: Defaults): string {
-  const rows = (Object.keys(MEANING) as Array<keyof Defaults>).map((k) => `| ${k} | ${JSON.stringify(defaults[k])} | ${MEANING[k]} |`);
+  const names = Object.keys(ENV_OPTIONS) as OptionName[];
+  const ordered = GROUP_ORDER.flatMap((g) => names.filter((k) => ENV_OPTIONS[k].group === g));
   return [
-    "| option | default | meaning |",
-    "|---|---|---|",
-    ...rows,
-    "| conditions | {} | default conditions for every reset that passes none (see src/env/conditions.ts) |",
-    "| seed | 0 | seed of the first reset() without a seed (later ones continue from it) |",
-    "| robot | (legged only) | env 'legged': path to a .urdf, .xml/.mjcf or robot .json file, or a robot description object |",
-    "| gains | (legged only) | env 'legged': { kp, kd, maxTorque } for every actuated joint |",
+    "| option | default | unit | meaning |",
+    "|---|---|---|---|",
+    ...ordered.map((k) => `| ${k} | ${defaults[k] === undefined ? "—" : JSON.stringify(defaults[k])} | ${ENV_OPTIONS[k].unit} | ${ENV_OPTIONS[k].doc} |`),
     "",
     "Unknown options are rejected by name.",
   ].join("\n");
 }
+
+/** One line on the physics settings. */
+export function physicsLine(d: Defaults): string {
+  const substeps = Math.round(d.controlDt / d.physicsDt);
+  return `Physics: Rapier impulse joints, dt ${d.physicsDt} s, ${substeps} substeps per ${d.controlDt} s control step (${Math.round(1 / d.controlDt)} Hz), ${d.solverIterations} solver iterations.`;
+}
+
+/** The observation table, one row per group of the declared layout (the clock row shown as if clockHz > 0). */
+export function observationSection(robot: RobotDescription, d: Defaults): string {
+  const size = observationLayout(robot, d).size;
+  const layout = observationLayout(robot, { clockHz: Math.max(d.clockHz, 1) });
+  const rows = OBSERVATION_GROUPS.filter((g) => layout.groups[g.name]?.length).map((g) => {
+    const idx = layout.groups[g.name];
+    const range = idx.length === 1 ? `${idx[0]}` : `${idx[0]}-${idx[idx.length - 1]}`;
+    return `| ${range} | ${g.name} | ${g.doc(robot)} |`;
+  });
+  return [`### Observation space: Box(-inf, inf, (${size},), float32)`, "", "| index | group | names |", "|---|---|---|", ...rows].join("\n");
+}
+
+/** The reward table: one row per term of REWARD_TERMS with this env's default weight (plus optional notes). */
+export function rewardSection(d: Defaults, notes: Partial<Record<keyof typeof REWARD_TERMS, string>> = {}): string {
+  const rows = (Object.keys(REWARD_TERMS) as Array<keyof typeof REWARD_TERMS>).map((k) => {
+    const t = REWARD_TERMS[k];
+    return `| ${k} | ${t.formula} | ${d[t.weight]}${notes[k] ? ` (${notes[k]})` : ""} |`;
+  });
+  return [
+    "### Reward (Gymnasium Ant-v5 terms; every term in `info.terms`, weights are options)",
+    "",
+    "| term | formula | default weight |",
+    "|---|---|---|",
+    ...rows,
+  ].join("\n");
+}
+
+/** "Reset" section: the contract every env keeps. */
+export const RESET_SECTION = `### Reset
+Given the env's options, \`reset({seed, conditions})\` fully determines the episode: the world is rebuilt and
+all episode state is set from the seed and the conditions, so a reused env gives bitwise the trajectory of a
+fresh one. Without a seed, reset continues the seed chain of the previous episode; without conditions, it keeps
+the last ones given (reset, setConditions or the \`conditions\` option). A rejected reset changes nothing.`;
 
 /** The "off course" truncation, shared by every legged env. */
 const COURSE_NOTE =

@@ -1,38 +1,76 @@
-/** Gymnasium-style `make`: env ids -> definitions in envs/. */
+/**
+ * The env registry and Gymnasium-style `make`. ENVS holds one entry per env: a definition with a built-in
+ * robot, or (like `legged`) one built from the options. Env ids, `listEnvs()`, the CLI's --env choices and
+ * every lookup derive from it; to add an env, add its entry here.
+ */
 import { SpikelocoError } from "../src/core/errors.ts";
+import type { EnvDefinition } from "../src/env/config.ts";
+import { LocomotionEnv } from "../src/env/locomotion.ts";
+import { observationLayout } from "../src/env/observation.ts";
+import type { EnvOptions } from "../src/env/options.ts";
+import { resolveOptions } from "../src/env/options.ts";
+import { VecEnv } from "../src/env/vec.ts";
 import { loadRapier } from "../src/physics/rapier.ts";
 import { validateRobot } from "../src/physics/robot.ts";
 import { ant } from "./ant.ts";
 import { hexapod } from "./hexapod.ts";
 import { leggedDefinition } from "./legged.ts";
-import type { EnvDefinition } from "../src/env/config.ts";
-import { LocomotionEnv } from "../src/env/locomotion.ts";
-import type { EnvOptions } from "../src/env/options.ts";
-import { resolveOptions } from "../src/env/options.ts";
-import { VecEnv } from "../src/env/vec.ts";
 
-export type EnvId = "ant" | "hexapod" | "legged";
+/** An env whose robot comes from the options (`robot`, `gains`). */
+interface EnvFromOptions {
+  id: string;
+  summary: string;
+  fromOptions(options: EnvOptions): EnvDefinition;
+}
 
-/** Envs with a built-in robot; "legged" builds its definition from the `robot` option. */
-const DEFINITIONS: Record<Exclude<EnvId, "legged">, EnvDefinition> = { ant, hexapod };
+const legged = {
+  id: "legged",
+  summary: "any imported robot (URDF, MJCF or a robot .json), given by the robot option",
+  fromOptions: (options: EnvOptions) => leggedDefinition(options),
+} as const satisfies EnvFromOptions;
 
-export function listEnvs(): Array<{ id: EnvId; version: string; summary: string; observationSize: number; actionSize: number }> {
-  return (Object.keys(DEFINITIONS) as Array<keyof typeof DEFINITIONS>).map((id) => {
-    const d = DEFINITIONS[id];
-    const nJ = d.robot.joints.length;
-    return { id, version: d.version, summary: d.summary, observationSize: 11 + 2 * nJ + d.robot.feet.length, actionSize: nJ };
-  });
+const ENVS = [ant, hexapod, legged] as const;
+
+export type EnvId = (typeof ENVS)[number]["id"];
+
+/** The env a command uses when none is named. */
+export const DEFAULT_ENV: EnvId = "ant";
+
+const BY_ID = new Map<string, EnvDefinition | EnvFromOptions>(ENVS.map((e) => [e.id, e]));
+if (BY_ID.size !== ENVS.length) throw new SpikelocoError("two envs share an id", "envs");
+
+const fromOptions = (e: EnvDefinition | EnvFromOptions): e is EnvFromOptions => "fromOptions" in e;
+
+/** Every registered env id, in registry order. */
+export function envIds(): EnvId[] {
+  return ENVS.map((e) => e.id);
+}
+
+/** Whether env `id` builds its robot from the `robot` option. */
+export function envTakesRobot(id: string): boolean {
+  const e = BY_ID.get(id);
+  return e !== undefined && fromOptions(e);
+}
+
+/** The envs with a built-in robot and their space sizes under `options` (the clock adds two channels, say). */
+export function listEnvs(options: EnvOptions = {}): Array<{ id: EnvId; version: string; summary: string; observationSize: number; actionSize: number }> {
+  return ENVS.filter((e): e is Extract<(typeof ENVS)[number], EnvDefinition> => !fromOptions(e)).map((d) => ({
+    id: d.id,
+    version: d.version,
+    summary: d.summary,
+    observationSize: observationLayout(d.robot, resolveOptions(d.defaults, options)).size,
+    actionSize: d.robot.joints.length,
+  }));
 }
 
 export function envDefinition(id: string, options: EnvOptions = {}): EnvDefinition {
-  if (id === "legged") return leggedDefinition(options as { robot?: string });
-  if (!Object.prototype.hasOwnProperty.call(DEFINITIONS, id)) {
-    throw new SpikelocoError(`unknown env id '${id}' (known: ${[...Object.keys(DEFINITIONS), "legged"].join(", ")})`, "env");
-  }
+  const e = BY_ID.get(id);
+  if (!e) throw new SpikelocoError(`unknown env id '${id}' (known: ${envIds().join(", ")})`, "env");
+  if (fromOptions(e)) return e.fromOptions(options);
   for (const k of ["robot", "gains"] as const) {
-    if (options[k] !== undefined) throw new SpikelocoError(`only the 'legged' env takes a ${k} (env '${id}' has its own robot)`, `options.${k}`);
+    if (options[k] !== undefined) throw new SpikelocoError(`only the '${legged.id}' env takes a ${k} (env '${id}' has its own robot)`, `options.${k}`);
   }
-  return DEFINITIONS[id as keyof typeof DEFINITIONS];
+  return e;
 }
 
 /** Create an env (Rapier's WASM is initialised on first use, hence async). */

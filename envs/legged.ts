@@ -10,8 +10,8 @@ import type { Gains } from "../src/physics/import/assemble.ts";
 import { loadRobotFile, robotFromJson } from "../src/physics/import/load.ts";
 import type { RobotDescription } from "../src/physics/robot.ts";
 import { robotMass } from "../src/physics/robot.ts";
-import { LEGGED_DEFAULTS } from "./defaults.ts";
-import { VERSION_HISTORY, episodeEndSection, optionsTable, startStateSection } from "./docs.ts";
+import { envDefaults } from "../src/env/options.ts";
+import { RESET_SECTION, VERSION_HISTORY, episodeEndSection, observationSection, optionsTable, rewardSection, startStateSection } from "./docs.ts";
 
 /** Healthy torso height range as fractions of the rest height (the built-in Ant's [0.2, 1.0] m is ≈ [0.4, 2] × 0.51 m). */
 export const HEALTHY_FRACTION: [number, number] = [0.4, 2];
@@ -53,7 +53,7 @@ function actionTable(robot: RobotDescription): string {
 export function leggedDefinition(options: LeggedOptions): EnvDefinition {
   const robot = leggedRobot(options);
   const h = robot.spawnHeight;
-  const defaults: EnvDefinition["defaults"] = { ...LEGGED_DEFAULTS, healthyZRange: [HEALTHY_FRACTION[0] * h, HEALTHY_FRACTION[1] * h] };
+  const defaults = envDefaults({ healthyZRange: [HEALTHY_FRACTION[0] * h, HEALTHY_FRACTION[1] * h] });
   const nJ = robot.joints.length;
   const nF = robot.feet.length;
   const source = typeof options.robot === "string" ? options.robot : "a robot description";
@@ -78,25 +78,16 @@ Actions are PD position targets around the rest pose (see the ant docs for why).
 file: kp = effort limit / 0.15 rad (15 mm for prismatic joints), kd = kp / 100, unless the file gives position
 actuators; the \`gains\` option overrides kp, kd and the torque limit of every actuated joint.
 
-### Observation space: Box(-inf, inf, (${11 + 2 * nJ + nF},), float32)
+${observationSection(robot, defaults)}
 
-| index | group | names |
-|---|---|---|
-| 0 | height | torso_height (m) |
-| 1-4 | orientation | torso quaternion w, x, y, z |
-| 5-7 | linvel | torso linear velocity, torso frame |
-| 8-10 | angvel | torso angular velocity, torso frame |
-| 11-${10 + nJ} | jointPos | joint positions from rest (rad or m), action order |
-| ${11 + nJ}-${10 + 2 * nJ} | jointVel | joint velocities |
-| ${11 + 2 * nJ}-${10 + 2 * nJ + nF} | contacts | foot contact flags, leg order ${robot.legs.map((l) => l.name).join(", ")} |
-
-### Reward
-forward + healthy + ctrl (+ contact), as in ant.
+${rewardSection(defaults)}
 
 ${startStateSection(defaults)}
 
 ${episodeEndSection(defaults)}
 The healthy range defaults to [${HEALTHY_FRACTION.join(", ")}] × the rest height.
+
+${RESET_SECTION}
 
 ### Options (\`makeEnv("legged", { robot, gains, ...options })\`)
 

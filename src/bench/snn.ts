@@ -1,6 +1,6 @@
 /** Measurements behind `spikeloco bench snn` (all in one process, side by side). */
 import * as tf from "@tensorflow/tfjs";
-import { loadAgent } from "../../agents/index.ts";
+import { listAgents, loadAgent } from "../../agents/index.ts";
 import { Rng, deriveSeed } from "../core/rng.ts";
 import { createKernelNet, KERNELS, resolveKernel, type KernelKind } from "../snn/kernel.ts";
 import { initParams } from "../snn/layout.ts";
@@ -128,7 +128,7 @@ export async function runSnnBench(o: SnnBenchOptions): Promise<SnnBenchResult> {
   });
   const kernel_by_rule: SnnBenchResult["kernel_by_rule"] = [];
   if (o.rules) {
-    for (const agent of ["static", "hebb", "oja", "bcm", "stdp", "nm-hebb", "nm-oja", "nm-bcm", "nm-stdp"]) {
+    for (const { name: agent } of listAgents()) {
       const s = loadAgent(agent, REF, REF_OVERRIDES);
       const k = timeKernels(s, initParams(s, o.seed), 1, Math.max(200, Math.round(o.kernelSteps / 2)), o.seed);
       for (const kind of order) kernel_by_rule.push({ agent, kernel: kind, kernel_ns_per_synapse_step: k[kind].ns / plasticSynapses(s) });

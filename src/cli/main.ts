@@ -14,7 +14,8 @@ import { registerAll } from "./registry.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export async function buildProgram(io: CliIo, errBuffer: string[]): Promise<Command> {
+/** The program with every command registered; `errBuffer` collects commander's own error text (runCli prints one line instead). */
+export async function buildProgram(io: CliIo = { stdout: process.stdout, stderr: process.stderr }, errBuffer: string[] = []): Promise<Command> {
   const program = new Command("spikeloco")
     .description("Legged robots in Rapier, spiking controllers with meta-learned plasticity, a live viewer and a robustness suite.")
     .version(packageVersion())

@@ -18,7 +18,7 @@ import { z } from "zod";
 import { SpikelocoError } from "../core/errors.ts";
 import type { Rng } from "../core/rng.ts";
 import type { Vec3 } from "../physics/math.ts";
-import type { TerrainSpec } from "../physics/terrain.ts";
+import { TERRAIN_KINDS, type TerrainKind, type TerrainSpec } from "../physics/terrain.ts";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 const rangeOf = (item: z.ZodType<number>) =>
@@ -42,6 +42,9 @@ const TerrainCondition = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("stairs"), stepHeight: NonNegRange.default(0.04), stepWidth: PositiveRange.default(0.3), direction: UpDown.default("up") }),
   z.strictObject({ kind: z.literal("gaps"), gapWidth: NonNegRange.default(0.1), stoneLength: PositiveRange.default(0.4) }),
 ]);
+// a compile error here means the schema above and TERRAIN_KINDS (src/physics/terrain.ts) list different kinds
+const CONDITION_KINDS_MATCH: [z.infer<typeof TerrainCondition>["kind"]] extends [TerrainKind] ? ([TerrainKind] extends [z.infer<typeof TerrainCondition>["kind"]] ? true : never) : never = true;
+void CONDITION_KINDS_MATCH;
 
 export const ConditionsSchema = z.strictObject({
   obsNoise: z
@@ -190,7 +193,7 @@ function checkWithSchema(json: Record<string, unknown>, path: string, original: 
     message = `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => `'${k}'`).join(", ")}`;
   } else if (issue.code === "invalid_union" && issue.path[issue.path.length - 1] === "kind") {
     const kind = isPlainObject(original) && isPlainObject(original.terrain) ? original.terrain.kind : isPlainObject(original) ? original.kind : undefined;
-    message = `unknown terrain kind ${JSON.stringify(kind)} (known: flat, rough, slope, stairs, gaps)`;
+    message = `unknown terrain kind ${JSON.stringify(kind)} (known: ${TERRAIN_KINDS.join(", ")})`;
   } else if (issue.code === "invalid_union") {
     message = "expected a number or a [lo, hi] range";
   }

@@ -1,6 +1,6 @@
-/** What an env definition in envs/ provides: a robot, default settings and its docs block. */
+/** What an env definition in envs/ provides: a robot, its option defaults and its docs block. */
 import type { RobotDescription } from "../physics/robot.ts";
-import type { LocomotionSettings } from "./options.ts";
+import type { EnvDefaults } from "./options.ts";
 
 export interface EnvDefinition {
   id: string;
@@ -8,7 +8,13 @@ export interface EnvDefinition {
   version: string;
   summary: string;
   robot: RobotDescription;
-  defaults: Omit<LocomotionSettings, "substeps" | "conditions" | "seed">;
+  /** Every option's default for this env (envDefaults() with the env's overrides). */
+  defaults: EnvDefaults;
   /** Gymnasium-style documentation block (markdown): spaces, rewards, start state, termination, options. */
   docs: string;
+}
+
+/** Declares an env for the registry, keeping its id's literal type (so EnvId is the union of the ids). */
+export function defineEnv<const Id extends string>(def: EnvDefinition & { id: Id }): EnvDefinition & { id: Id } {
+  return def;
 }

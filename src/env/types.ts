@@ -11,6 +11,11 @@ export interface BoxSpace {
   names: string[];
 }
 
+/**
+ * Given the env's options, reset({seed, conditions}) fully determines the episode: a reused env gives bitwise
+ * the trajectory of a fresh one. Omitted, the seed continues the previous episode's seed chain and the
+ * conditions stay the last ones given.
+ */
 export interface ResetOptions {
   seed?: number;
   /** Replaces the env's current conditions for this and later episodes. */

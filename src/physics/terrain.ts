@@ -13,6 +13,10 @@ import { GROUND_GROUPS } from "./rapier.ts";
 import type { Quat, Vec3 } from "./math.ts";
 import { quatFromAxisAngle } from "./math.ts";
 
+/** Every terrain kind, declared once: the conditions schema, the viewer's terrain menu and the CLI derive from it. */
+export const TERRAIN_KINDS = ["flat", "rough", "slope", "stairs", "gaps"] as const;
+export type TerrainKind = (typeof TERRAIN_KINDS)[number];
+
 export type TerrainSpec =
   | { kind: "flat" }
   /** amplitude: peak height (m); scale: feature size (m). */
@@ -21,6 +25,10 @@ export type TerrainSpec =
   | { kind: "slope"; angle: number; direction: "up" | "down" }
   | { kind: "stairs"; stepHeight: number; stepWidth: number; direction: "up" | "down" }
   | { kind: "gaps"; gapWidth: number; stoneLength: number };
+
+// a compile error here means TerrainSpec and TERRAIN_KINDS list different kinds
+const SPEC_KINDS_MATCH: [TerrainSpec["kind"]] extends [TerrainKind] ? ([TerrainKind] extends [TerrainSpec["kind"]] ? true : never) : never = true;
+void SPEC_KINDS_MATCH;
 
 export interface TerrainBox {
   center: Vec3;

@@ -3,6 +3,7 @@
  * network of a preset.
  */
 import { basename, isAbsolute, relative } from "node:path";
+import { DEFAULT_AGENT } from "../../agents/index.ts";
 import { SpikelocoError } from "../core/errors.ts";
 import type { Env } from "../env/types.ts";
 import { loadAgentSpec } from "../policy/presets.ts";
@@ -12,7 +13,7 @@ import { buildLayout, hasModulator, initParams } from "../snn/layout.ts";
 import { isPlastic, preSize, type NetworkSpec, type ProjectionName } from "../snn/spec.ts";
 import type { LiveController } from "./live.ts";
 
-export const DEFAULT_AGENT = "nm-hebb";
+export { DEFAULT_AGENT };
 
 export interface ControllerSource {
   spec: NetworkSpec;

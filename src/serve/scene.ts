@@ -1,10 +1,10 @@
 /** Build the viewer's SceneDescription from an env (robot, terrain, spaces) and a controller. */
 import type { Env } from "../env/types.ts";
 import { robotMass, type RobotDescription } from "../physics/robot.ts";
-import type { TerrainDescription } from "../physics/terrain.ts";
+import { TERRAIN_KINDS as KINDS, type TerrainDescription } from "../physics/terrain.ts";
 import type { SceneDescription, SceneTerrain } from "./wire/protocol.ts";
 
-export const TERRAIN_KINDS = ["flat", "rough", "slope", "stairs", "gaps"];
+export const TERRAIN_KINDS: string[] = [...KINDS];
 /** The heat map is the plastic weight change block-averaged down to at most this many rows/cols. */
 export const HEAT_MAX = 16;
 

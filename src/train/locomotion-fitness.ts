@@ -2,9 +2,9 @@
  * Fitness of locomotion ES members: one env and one policy per worker; a task rebuilds the member's parameters
  * from (center, sigma, seed, sign), runs its episodes (shared episode seeds => common random numbers
  * across the population) and answers with the mean return, reward-term means and observation stats.
- * Every episode runs in a freshly made env with a freshly reset policy: LocomotionEnv.reset() was found to
- * carry state across episodes (a member's return depended on which members the worker ran before), which
- * would make results depend on the worker count. A fresh env costs ~4 ms, under 1% of an episode.
+ * The env is reused for every episode: reset({seed, conditions}) fully determines an episode (the env's
+ * reset contract, test/env/reset-reuse.test.ts), so results do not depend on which members a worker ran
+ * before, nor on the worker count.
  */
 import { strata, type Conditions } from "../env/conditions.ts";
 import type { EnvOptions } from "../env/options.ts";
@@ -30,11 +30,11 @@ export async function createEvaluator(raw: unknown): Promise<FitnessEvaluator> {
   const config = raw as LocomotionEvaluatorConfig;
   const spec = parseNetworkSpec(config.spec);
   const cells = strata(config.conditions ?? {});
-  const newEnv = (): Promise<Env> => makeEnv(config.envId as "ant" | "hexapod", { ...config.envOptions, maxSteps: config.maxSteps });
-  const probe = await newEnv();
-  const obsDim = probe.observationSpace.shape[0];
-  const actionSpace = probe.actionSpace;
-  probe.close();
+  const env: Env = await makeEnv(config.envId, { ...config.envOptions, maxSteps: config.maxSteps });
+  const obsDim = env.observationSpace.shape[0];
+  const actionSpace = env.actionSpace;
+  // always explicit: a reset without conditions would keep the previous episode's (another stratum's)
+  const plain: Conditions = config.conditions ?? config.envOptions.conditions ?? {};
   let policy: Policy | null = null;
   let params: Float32Array | null = null;
   let eps: Float64Array | null = null;
@@ -58,10 +58,8 @@ export async function createEvaluator(raw: unknown): Promise<FitnessEvaluator> {
       const terms: Record<string, number> = {};
       for (let e = 0; e < task.episodeSeeds.length; e++) {
         const seed = task.episodeSeeds[e];
-        const conditions = task.episodeStrata ? cells[task.episodeStrata[e]].conditions : config.conditions;
-        const env = await newEnv();
+        const conditions = task.episodeStrata ? cells[task.episodeStrata[e]].conditions : plain;
         const ep = runEpisode(env, policy, { seed, conditions, maxSteps: config.maxSteps, obsStats: stats });
-        env.close();
         ret += ep.return;
         steps += ep.steps;
         simSeconds += ep.simSeconds;
@@ -78,6 +76,9 @@ export async function createEvaluator(raw: unknown): Promise<FitnessEvaluator> {
       };
       for (const [k, v] of Object.entries(terms)) metrics[`term_${k}`] = v / n;
       return { index: task.index, return: ret / n, steps, simSeconds, metrics, obsStats: stats?.toJSON() };
+    },
+    close(): void {
+      env.close();
     },
   };
 }

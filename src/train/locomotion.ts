@@ -56,7 +56,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
   if (onset > 0 && onset >= config.maxSteps) {
     throw new SpikelocoError(`the conditions' onset reaches step ${onset}, but training episodes last ${config.maxSteps} steps (--max-steps): post-onset behaviour would never be trained`, "conditions.onsetStep");
   }
-  const probe = await makeEnv(config.env as "ant" | "hexapod", { ...envOptions, maxSteps: config.maxSteps });
+  const probe = await makeEnv(config.env, { ...envOptions, maxSteps: config.maxSteps });
   const obsDim = probe.observationSpace.shape[0];
   const actDim = probe.actionSpace.shape[0];
   probe.close();

@@ -19,6 +19,10 @@ describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
     expect(nAct).toBeGreaterThanOrEqual(id === "ant" ? 8 : 12);
     const listed = listEnvs().find((e) => e.id === id)!;
     expect([listed.observationSize, listed.actionSize]).toEqual([nObs, nAct]);
+    // the listed size follows the options that shape the observation (the clock adds two channels)
+    const clocked = await makeEnv(id, { clockHz: 1 });
+    expect(listEnvs({ clockHz: 1 }).find((e) => e.id === id)!.observationSize).toBe(clocked.observationSpace.shape[0]);
+    expect(clocked.observationSpace.shape[0]).toBe(nObs + 2);
     expect(obs.every(Number.isFinite)).toBe(true);
     expect(info.step).toBe(0);
     expect([info.x, info.y]).toEqual([0, 0]); // the torso starts above the origin
@@ -302,6 +306,30 @@ describe("foot contacts", () => {
       expect(touching / total).toBeGreaterThan(0.3);
       expect(touching / total).toBeLessThan(0.99);
       expect(agree / total).toBeGreaterThanOrEqual(expectedAgreement);
+    }
+  });
+});
+
+describe("reward terms", () => {
+  it("each term is its weight times a fixed function of the step: other weights leave the physics alone and scale the terms", async () => {
+    const acts = Array.from({ length: 30 }, (_, t) => new Float32Array(8).map((_, j) => Math.sin(0.3 * t + j)));
+    const run = async (weights: { forwardRewardWeight: number; healthyReward: number; ctrlCostWeight: number }) => {
+      const env = await makeEnv("ant", { ...weights, terminateWhenUnhealthy: false });
+      env.reset({ seed: 4 });
+      return acts.map((a) => {
+        const r = env.step(a);
+        return { obs: Array.from(r.obs), reward: r.reward, terms: { ...r.info.terms } };
+      });
+    };
+    const base = await run({ forwardRewardWeight: 1, healthyReward: 1, ctrlCostWeight: 0.05 });
+    const scaled = await run({ forwardRewardWeight: 2, healthyReward: 0.5, ctrlCostWeight: 0.2 });
+    for (let t = 0; t < acts.length; t++) {
+      expect(scaled[t].obs).toEqual(base[t].obs);
+      expect(scaled[t].terms.forward).toBe(2 * base[t].terms.forward);
+      expect(scaled[t].terms.healthy).toBe(0.5 * base[t].terms.healthy);
+      expect(scaled[t].terms.ctrl).toBeCloseTo(4 * base[t].terms.ctrl, 12);
+      expect(scaled[t].terms.contact).toBe(0); // weight 0: off
+      expect(scaled[t].reward).toBe(scaled[t].terms.forward + scaled[t].terms.healthy + scaled[t].terms.ctrl + scaled[t].terms.contact);
     }
   });
 });

@@ -1,12 +1,14 @@
 /** `spikeloco bench env`: env stepping speed vs bare Rapier vs MuJoCo WASM, and shared vs separate worlds. */
 import type { Command } from "commander";
-import { listEnvs } from "../../../envs/index.ts";
+import { DEFAULT_ENV, envIds, envTakesRobot } from "../../../envs/index.ts";
+import { TERRAIN_KINDS as TERRAINS, type TerrainKind } from "../../physics/terrain.ts";
+import { SpikelocoError } from "../../core/errors.ts";
 import { action, choiceOption, intOption, log, printResult } from "../output.ts";
 
-const TERRAINS = ["flat", "rough", "slope", "stairs", "gaps"] as const;
-type TerrainKind = (typeof TERRAINS)[number];
 
-const envChoices = () => [...listEnvs().map((e) => e.id), "all"];
+/** The registry's envs with a built-in robot (an imported one needs its file), or all of them. */
+const builtIn = () => envIds().filter((id) => !envTakesRobot(id));
+const envChoices = () => [...envIds(), "all"];
 
 interface Opts {
   env: string;
@@ -23,7 +25,7 @@ export function register(bench: Command): void {
   bench
     .command("env")
     .description("env steps/s (observations included) vs the same Rapier world stepped bare vs MuJoCo WASM on the same robot")
-    .option("--env <id>", `${envChoices().join(" | ")}`, choiceOption("--env", envChoices), "ant")
+    .option("--env <id>", `${envChoices().join(" | ")}`, choiceOption("--env", envChoices), DEFAULT_ENV)
     .option("--terrain <kind>", `terrain: ${TERRAINS.join(" | ")} (default parameters)`, choiceOption("--terrain", () => TERRAINS), "flat")
     .option("--steps <n>", "control steps per timed round", intOption("--steps", 10, 10_000_000), 2000)
     .option("--rounds <n>", "timed rounds (median reported; one extra warm-up round)", intOption("--rounds", 1, 100), 3)
@@ -34,7 +36,8 @@ export function register(bench: Command): void {
     .action(
       action(async (o: Opts) => {
         const { benchEnv } = await import("../../bench/env.ts");
-        const ids = o.env === "all" ? listEnvs().map((e) => e.id) : [o.env];
+        if (envTakesRobot(o.env)) throw new SpikelocoError(`builds its robot from a file; bench env measures the built-in robots (${builtIn().join(", ")})`, "--env");
+        const ids: string[] = o.env === "all" ? builtIn() : [o.env];
         log(`bench env: ${ids.join(", ")} on ${o.terrain}, ${o.steps} control steps x ${o.rounds} rounds (machine may be shared: compare ratios)`);
         const results: Awaited<ReturnType<typeof benchEnv>>[] = [];
         for (const id of ids) {

@@ -1,6 +1,7 @@
 /** `spikeloco bench physics`: physics step and solver iterations as throughput against fidelity, side by side. */
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
+import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
 import { action, intOption, log, printResult } from "../output.ts";
 
 interface Opts {
@@ -30,7 +31,7 @@ export function register(bench: Command): void {
   bench
     .command("physics")
     .description("physics step x solver iterations: CPU per control step against standing height, scripted-gait speed and return, and slip vs Coulomb")
-    .option("--env <id>", "env id", "ant")
+    .option("--env <id>", envIds().join(" | "), DEFAULT_ENV)
     .option("--settings <list>", "comma-separated PHYSICS_DTxITERATIONS; the first is the reference", parseSettings, parseSettings(DEFAULT_SETTINGS))
     .option("--seeds <n>", "scripted-gait episodes per setting", intOption("--seeds", 1, 100), 8)
     .option("--steps <n>", "control steps per episode", intOption("--steps", 50, 100_000), 1000)

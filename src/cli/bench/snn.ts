@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { listAgents } from "../../../agents/index.ts";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
 import { action, choiceOption, intOption, log, printResult } from "../output.ts";
 
 const agentNames = () => listAgents().map((a) => a.name);
@@ -52,7 +52,7 @@ export function register(bench: Command): void {
     .command("snn")
     .description("SNN engines on the reference network (32 in, 128 recurrent hidden, 8 out, plastic synapses into the hidden layer): ns per plastic synapse per step for both kernels (wasm-simd and js, interleaved) and the tensor engine at B=1 and B=64, and BPTT ms per 200-step episode with peak memory")
     .option("--json", "print one JSON object")
-    .option("--agent <name>", "preset for the reference network", choiceOption("--agent", agentNames), "nm-hebb")
+    .option("--agent <name>", `preset for the reference network (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
     .option("--kernel-steps <n>", "timed steps per kernel at B=1 (B=64 runs n/16)", intOption("--kernel-steps", 10), 20000)
     .option("--tensor-steps <n>", "timed tensor-engine steps at B=1 (B=64 runs n/4)", intOption("--tensor-steps", 2), 100)
     .option("--bptt-steps <n>", "episode length for BPTT", intOption("--bptt-steps", 1), 200)

@@ -1,11 +1,10 @@
 /** `spikeloco bench train`: end-to-end ES training throughput (sim-seconds per wall second), 1 worker vs all cores. */
 import type { Command } from "commander";
-import { listAgents } from "../../../agents/index.ts";
-import { listEnvs } from "../../../envs/index.ts";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
+import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { action, checkWorkers, choiceOption, intOption, log, printResult } from "../output.ts";
 
-const envIds = () => listEnvs().map((e) => e.id);
 const agentNames = () => listAgents().map((a) => a.name);
 
 interface Opts {
@@ -23,8 +22,8 @@ export function register(bench: Command): void {
   bench
     .command("train")
     .description("end-to-end ES training throughput for a robot + SNN agent: sim-seconds per wall second with 1 worker and all cores")
-    .option("--env <id>", envIds().join(" | "), choiceOption("--env", envIds), "ant")
-    .option("--agent <name>", "controller preset (the reference plastic SNN is nm-hebb)", choiceOption("--agent", agentNames), "nm-hebb")
+    .option("--env <id>", envIds().join(" | "), choiceOption("--env", envIds), DEFAULT_ENV)
+    .option("--agent <name>", `controller preset (${agentNames().join(", ")}; the reference plastic SNN is ${DEFAULT_AGENT})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
     .option("--population <P>", "ES population (even)", (v: string) => {
       const n = intOption("--population", 2, 10_000)(v);
       if (n % 2) throw new SpikelocoError(`must be even (antithetic pairs), got ${n}`, "--population");

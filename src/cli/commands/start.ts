@@ -10,8 +10,8 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { listAgents } from "../../../agents/index.ts";
-import { listEnvs } from "../../../envs/index.ts";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
+import { DEFAULT_ENV, envIds, envTakesRobot } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import type { Checkpoint } from "../../policy/checkpoint.ts";
 import type { Interrupt } from "../interrupt.ts";
@@ -20,6 +20,8 @@ import { EXIT, action, checkWorkers, choiceOption, intOption, log, minutesOption
 
 interface Opts {
   env: string;
+  /** An env built from a robot file (legged): the file. */
+  robot?: string;
   agent: string;
   minutes: number;
   out?: string;
@@ -33,7 +35,6 @@ interface Opts {
   json?: boolean;
 }
 
-const envIds = () => listEnvs().map((e) => e.id);
 const agentNames = () => listAgents().map((a) => a.name);
 
 export function startFolder(env: string, agent: string): string {
@@ -44,8 +45,9 @@ export function register(program: Command): void {
   program
     .command("start")
     .description("main job: train the plastic SNN (nm-hebb) on the Ant with ES, then evaluate its robustness")
-    .option("--env <id>", envIds().join(" | "), choiceOption("--env", envIds), "ant")
-    .option("--agent <name>", `controller preset (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), "nm-hebb")
+    .option("--env <id>", envIds().map((id) => (envTakesRobot(id) ? `${id} (with --robot)` : id)).join(" | "), choiceOption("--env", envIds), DEFAULT_ENV)
+    .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')", textOption("--robot"))
+    .option("--agent <name>", `controller preset (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
     .option("--minutes <M>", "training wall time (at least 0.1)", minutesOption(), 15)
     .option("--out <dir>", "run folder (continued if it holds a run of the same env and agent); default runs/start-<env>-<agent>", textOption("--out"))
     .option("--workers <n>", "rollout worker threads (default: all cores)", workersOption())
@@ -78,8 +80,8 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
         const resume = stored !== undefined;
         const plan = await planLocomotionTraining(
           resume
-            ? { resume: out, agent: o.agent, seed: stored!.seed, minutes: o.minutes, workers: o.workers }
-            : { env: o.env, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out },
+            ? { resume: out, robot: o.robot, agent: o.agent, seed: stored!.seed, minutes: o.minutes, workers: o.workers }
+            : { env: o.env, robot: o.robot, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out },
           { agent: false, seed: false },
           stored,
           "--out",

@@ -6,8 +6,8 @@
  * return) on stderr; --json prints one summary object on stdout; Ctrl-C saves and exits 130.
  */
 import type { Command } from "commander";
-import { listAgents } from "../../../agents/index.ts";
-import { listEnvs } from "../../../envs/index.ts";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
+import { envIds, envTakesRobot } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { SEARCHERS } from "../../train/es/index.ts";
 import { NATS_FLAG_SPECS } from "../../train/distributed/flags.ts";
@@ -15,8 +15,6 @@ import { TASKS } from "../../train/tasks/index.ts";
 import type { TrainFlags } from "../train/locomotion.ts";
 import { EXIT, action, checkWorkers, choiceOption, floatOption, intOption, log, minutesOption, printResult, textOption, workersOption } from "../output.ts";
 
-/** The registry's robots, plus "legged", which builds its robot from --robot. */
-const envIds = () => [...listEnvs().map((e) => e.id), "legged"];
 const agentNames = () => listAgents().map((a) => a.name);
 
 function evenPopulation(value: string): number {
@@ -46,10 +44,10 @@ export function register(program: Command): void {
   const train = program
     .command("train")
     .description("meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)")
-    .option("--env <id>", `robot environment: ${envIds().join(" | ")}`, choiceOption("--env", envIds))
+    .option("--env <id>", `robot environment: ${envIds().map((id) => (envTakesRobot(id) ? `${id} (with --robot)` : id)).join(" | ")}`, choiceOption("--env", envIds))
     .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')", textOption("--robot"))
     .option("--task <name>", `temporal task: ${TASKS.join(" | ")}`, choiceOption("--task", () => TASKS))
-    .option("--agent <name>", `controller preset (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), "nm-hebb")
+    .option("--agent <name>", `controller preset (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
     .option("--algo <name>", "ES searcher: es (OpenAI-ES + Adam) | pgpe (PGPE + ClipUp)", choiceOption("--algo", () => SEARCHERS))
     .option("--generations <G>", "stop after G generations in total (default 100 unless --minutes)", intOption("--generations", 1, 10_000_000))
     .option("--minutes <M>", "stop after M minutes of wall time (at least 0.1)", minutesOption())

@@ -6,6 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { extname } from "node:path";
 import type { Command } from "commander";
+import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
+import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { action, intOption, log, printResult } from "../output.ts";
 
@@ -54,8 +56,8 @@ export function register(program: Command): void {
     .option("--checkpoint <dir>", "controller to run (a training run directory); default: a fresh, untrained network")
     .option("--pretrained <name>", "a shipped controller from zoo/ (e.g. ant-adapt-C) instead of --checkpoint")
     .option("--recording <file>", "replay a recording (.spkrec) instead of simulating")
-    .option("--env <id>", "robot environment: ant | hexapod (default: the checkpoint's, else ant)")
-    .option("--agent <name>", "preset of the fresh network when there is no checkpoint", "nm-hebb")
+    .option("--env <id>", `robot environment: ${envIds().join(" | ")} (default: the checkpoint's, else ${DEFAULT_ENV})`)
+    .option("--agent <name>", `preset of the fresh network when there is no checkpoint (${listAgents().map((a) => a.name).join(", ")})`, DEFAULT_AGENT)
     .option("--conditions <file>", "conditions JSON applied to the live simulation (noise, pushes, terrain, damage...)")
     .option("--port <n>", "HTTP/WebSocket port, exactly (0 = any free port); default 8080 or the next free one", intOption("--port", 0, 65535))
     .option("--host <addr>", "interface to bind; anything but loopback needs --token (or --insecure)", "127.0.0.1")
@@ -113,7 +115,7 @@ export function register(program: Command): void {
         const { checkpointController, freshController } = await import("../../serve/live-controller.ts");
         const { readConditionsFile } = await import("../../train/config.ts");
         const fromCheckpoint = flags.checkpoint ? await checkpointController(flags.checkpoint) : null;
-        const envId = flags.env ?? fromCheckpoint?.envId ?? "ant";
+        const envId = flags.env ?? fromCheckpoint?.envId ?? DEFAULT_ENV;
         const conditions = flags.conditions ? readConditionsFile(flags.conditions) : undefined;
         // The checkpoint's env options (a clock, say) shape the observation its controller reads.
         const env = await makeEnv(envId, fromCheckpoint && envId === fromCheckpoint.envId ? fromCheckpoint.envOptions : {});

@@ -427,6 +427,8 @@ export function badInputCases(fx: Fixtures): BadInputCase[] {
 
   // start
   add(["start", "--minutes", "0"], "--minutes");
+  add(["start", "--env", "legged"], "--robot", "start --env legged (no --robot)");
+  add(["start", "--env", "legged", "--robot", join(fx.root, "nope.urdf"), "--no-viewer", "--out", join(fx.root, "new-runs", "legged")], "nope.urdf");
   add(["start", "--minutes", "abc"], "--minutes");
   add(["start", "--env", "dog"], "--env");
   add(["start", "--agent", "nope"], "--agent");
@@ -449,6 +451,7 @@ export function badInputCases(fx: Fixtures): BadInputCase[] {
   // bench
   add(["bench", "env", "--env", "dog"], "--env");
   add(["bench", "env", "--terrain", "lava"], "--terrain");
+  add(["bench", "env", "--env", "legged"], "--env");
   add(["bench", "env", "--steps", "5"], "--steps");
   add(["bench", "env", "--rounds", "0"], "--rounds");
   add(["bench", "snn", "--agent", "nope"], "--agent");
