@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// Entry point. In a checkout it runs the TypeScript sources through tsx; an installed package runs dist/.
+// Entry point: runs the CLI (src/cli/main.ts runCli) with this process's arguments and sets the exit code
+// (0 done, 1 internal error, 2 bad input, 130 interrupted). In a checkout it runs the TypeScript sources
+// through tsx; an installed package runs dist/.
 import { existsSync } from "node:fs";
 
 const sources = new URL("../src/cli/main.ts", import.meta.url);
-let main;
+let runCli;
 if (existsSync(sources)) {
   const { register } = await import("tsx/esm/api");
   register();
-  ({ main } = await import(sources.href));
+  ({ runCli } = await import(sources.href));
 } else {
-  ({ main } = await import(new URL("../dist/src/cli/main.js", import.meta.url).href));
+  ({ runCli } = await import(new URL("../dist/src/cli/main.js", import.meta.url).href));
 }
-await main(process.argv);
+const code = await runCli(process.argv.slice(2));
+process.exitCode = code;
+// After an interrupt, worker threads of an abandoned evaluation may still run: do not wait for them.
+if (code === 130) process.exit(code);

@@ -1,60 +1,80 @@
 /**
- * The one progress display of the CLI (training generations or seconds, evaluation episodes), on stderr
- * so stdout stays clean for --json: a cli-progress bar with elapsed time and ETA on a terminal, a plain
- * line every few seconds otherwise (logs, CI, pipes). Library code only emits progress events
- * (onGeneration, onProgress); the commands draw them here.
+ * Progress with ETA and the current figures, on stderr (stdout stays clean for --json): a bar on a
+ * terminal, a plain line every few seconds otherwise. Training by --minutes knows its deadline, so the
+ * ETA is the time left to it; otherwise the ETA is the mean time per unit so far times the units left.
  */
 import cliProgress from "cli-progress";
+import { currentIo } from "./output.ts";
 
 export interface Progress {
-  /** `status`: extra fields shown after the counts (current return, speed...). */
-  update(done: number, status?: Record<string, string | number>): void;
+  update(done: number, payload?: Record<string, string | number>): void;
   stop(): void;
 }
 
-const LINE_EVERY_MS = 3000;
-
-function statusText(status: Record<string, string | number> | undefined, sep: string): string {
-  return Object.entries(status ?? {}).map(([k, v]) => `${k} ${v}`).join(sep);
+export interface ProgressOptions {
+  total: number;
+  unit: string;
+  label: string;
+  /** Date.now() at which the work stops (training by time). */
+  deadline?: number;
+  /** Seconds between plain lines when stderr is not a terminal. */
+  every?: number;
 }
 
-export function createProgress(total: number, unit: string, label: string): Progress {
-  if (!process.stderr.isTTY) {
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+export function createProgress(o: ProgressOptions): Progress {
+  const started = Date.now();
+  const eta = (done: number): string => {
+    if (o.deadline !== undefined) {
+      const left = (o.deadline - Date.now()) / 1000;
+      return left > 0 ? formatDuration(left) : "0s (finishing the current step)";
+    }
+    if (done <= 0) return "?";
+    return formatDuration((((Date.now() - started) / 1000) * (o.total - done)) / done);
+  };
+  const stderr = currentIo().stderr;
+  let stopped = false;
+  if (!stderr.isTTY) {
     let last = 0;
-    const started = Date.now();
     return {
-      update(done, status) {
+      update(done, payload = {}) {
         const now = Date.now();
-        if (now - last < LINE_EVERY_MS && done < total) return;
+        if (now - last < (o.every ?? 2) * 1000 && done < o.total) return;
         last = now;
-        const elapsed = (now - started) / 1000;
-        const eta = done > 0 ? (elapsed * (total - done)) / done : NaN;
-        const extras = statusText(status, "  ");
-        process.stderr.write(
-          `${label} ${Math.round(done)}/${total} ${unit}  ${elapsed.toFixed(0)} s elapsed  ETA ${Number.isFinite(eta) ? eta.toFixed(0) + " s" : "?"}${extras ? "  " + extras : ""}\n`,
-        );
+        const extras = Object.entries(payload).map(([k, v]) => `${k} ${v}`).join("  ");
+        stderr.write(`${o.label} ${Math.min(Math.round(done), o.total)}/${o.total} ${o.unit}  ETA ${eta(done)}${extras ? "  " + extras : ""}\n`);
       },
-      stop() {},
+      stop() {
+        stopped = true;
+      },
     };
   }
   const bar = new cliProgress.SingleBar(
     {
-      stream: process.stderr,
-      format: `${label} [{bar}] {value}/{total} ${unit} | {duration_formatted} | ETA {eta_formatted} {status}`,
+      stream: stderr as NodeJS.WriteStream,
+      format: `${o.label} [{bar}] {value}/{total} ${o.unit} | ETA {etaText} | {status}`,
       hideCursor: true,
-      etaBuffer: 20,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { status: "" });
-  let stopped = false;
+  bar.start(o.total, 0, { status: "starting", etaText: eta(0) });
   return {
-    update(done, status) {
-      bar.update(Math.min(Math.round(done), total), { status: statusText(status, " ") });
+    update(done, payload = {}) {
+      if (stopped) return;
+      const status = Object.entries(payload).map(([k, v]) => `${k} ${v}`).join(" ");
+      bar.update(Math.min(Math.round(done), o.total), { status, etaText: eta(done) });
     },
     stop() {
-      if (!stopped) bar.stop();
+      if (stopped) return;
       stopped = true;
+      bar.stop();
     },
   };
 }
@@ -64,7 +84,7 @@ export function progressFromEvents(unit: string, label: string): { onProgress: (
   let progress: Progress | null = null;
   return {
     onProgress(done, total) {
-      progress ??= createProgress(total, unit, label);
+      progress ??= createProgress({ total, unit, label, every: 3 });
       progress.update(done);
     },
     stop: () => progress?.stop(),

@@ -37,9 +37,20 @@ export async function selectTensorBackend(): Promise<TensorBackend> {
   } catch {
     // fall through
   }
-  await tf.setBackend("cpu");
-  await tf.ready();
+  await useCpuBackend();
   return (selected = "cpu");
+}
+
+/**
+ * Switch tfjs to its plain CPU backend (chosen on purpose: an exact float32 reference, or no WASM) without
+ * the "install our node backend" banner it prints on first use in Node, which reads like a fault in test
+ * and CLI output. The backend in use is reported by the callers that care (e.g. `bench snn`).
+ */
+export async function useCpuBackend(): Promise<void> {
+  await tf.setBackend("cpu");
+  const cpu = tf.findBackend("cpu") as { firstUse?: boolean } | null;
+  if (cpu && cpu.firstUse === true) cpu.firstUse = false;
+  await tf.ready();
 }
 
 export interface TensorRunOptions {

@@ -14,10 +14,10 @@ describe("spikeloco CLI", () => {
     expect(out).toContain("repro");
   });
 
-  it("rejects an unknown command with a one-line reason and non-zero exit", () => {
+  it("rejects an unknown command with a one-line reason and exit 2", () => {
     const r = run(["frobnicate"]);
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/unknown command/);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^spikeloco: frobnicate: unknown command \(known: bench, eval, .*train.*\)\n$/);
   });
 
   it("rejects an unknown repro experiment by name", () => {

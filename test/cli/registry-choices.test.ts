@@ -66,9 +66,9 @@ describe("CLI choices derive from the registries", () => {
   it("train refuses an unknown preset or env by listing the registered ones (the new preset among them)", () => {
     const bad = run(["train", "--env", envIds()[0], "--agent", "zz-no-such-preset", "--generations", "1", "--out", join(copy, "run")]);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/agent: unknown agent 'zz-no-such-preset' \(expected one of .*zz-test-preset/);
+    expect(bad.stderr).toMatch(/^spikeloco: --agent: must be one of .*zz-test-preset.*, got 'zz-no-such-preset'\n$/);
     const badEnv = run(["train", "--env", "no-such-robot", "--generations", "1"]);
-    expect(badEnv.status).not.toBe(0);
-    expect(badEnv.stderr).toContain(`--env must be one of ${envIds().join(", ")}`);
+    expect(badEnv.status).toBe(2);
+    expect(badEnv.stderr).toBe(`spikeloco: --env: must be one of ${envIds().join(", ")}, got 'no-such-robot'\n`);
   });
 });

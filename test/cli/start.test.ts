@@ -10,7 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), "spikeloco-start-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("spikeloco start", () => {
-  it("prints the live viewer URL before training, serves the page during training, and exits cleanly on Ctrl-C", async () => {
+  it("prints the live viewer URL before training, serves the page during training, and exits 130 on Ctrl-C", async () => {
     const out = join(dir, "run");
     const child = spawn(process.execPath, [bin, "start", "--port", "0", "--workers", "0", "--minutes", "5", "--no-eval", "--out", out], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -28,10 +28,10 @@ describe("spikeloco start", () => {
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/<canvas|<script/);
-    // Ctrl-C mid-generation (train.cli tests cover what it saves): the viewer closes and the process exits cleanly.
+    // Ctrl-C mid-generation (train.cli tests cover what it saves): the viewer closes, exit 130 = interrupted, work saved.
     child.kill("SIGINT");
     const code = await new Promise((r) => child.on("exit", r));
-    expect(code).toBe(0);
+    expect(code).toBe(130);
     expect(stderr).not.toMatch(/Error|error:/);
   }, 60_000);
 });

@@ -1,9 +1,14 @@
 /** `spikeloco bench env`: env stepping speed vs bare Rapier vs MuJoCo WASM, and shared vs separate worlds. */
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
-import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
+import { DEFAULT_ENV, envIds, envTakesRobot } from "../../../envs/index.ts";
 import { TERRAIN_KINDS as TERRAINS, type TerrainKind } from "../../physics/terrain.ts";
-import { action, intOption, log, printResult } from "../output.ts";
+import { SpikelocoError } from "../../core/errors.ts";
+import { action, choiceOption, intOption, log, printResult } from "../output.ts";
+
+
+/** The registry's envs with a built-in robot (an imported one needs its file), or all of them. */
+const builtIn = () => envIds().filter((id) => !envTakesRobot(id));
+const envChoices = () => [...envIds(), "all"];
 
 interface Opts {
   env: string;
@@ -20,11 +25,8 @@ export function register(bench: Command): void {
   bench
     .command("env")
     .description("env steps/s (observations included) vs the same Rapier world stepped bare vs MuJoCo WASM on the same robot")
-    .option("--env <id>", `${envIds().join(" | ")} | all`, DEFAULT_ENV)
-    .option("--terrain <kind>", `terrain: ${TERRAINS.join(" | ")} (default parameters)`, (v: string) => {
-      if (!(TERRAINS as readonly string[]).includes(v)) throw new InvalidArgumentError(`--terrain must be one of ${TERRAINS.join(", ")}, got '${v}'`);
-      return v as TerrainKind;
-    }, "flat")
+    .option("--env <id>", `${envChoices().join(" | ")}`, choiceOption("--env", envChoices), DEFAULT_ENV)
+    .option("--terrain <kind>", `terrain: ${TERRAINS.join(" | ")} (default parameters)`, choiceOption("--terrain", () => TERRAINS), "flat")
     .option("--steps <n>", "control steps per timed round", intOption("--steps", 10, 10_000_000), 2000)
     .option("--rounds <n>", "timed rounds (median reported; one extra warm-up round)", intOption("--rounds", 1, 100), 3)
     .option("--vec <n>", "robots for the shared-world vs separate-worlds comparison (0 = skip)", intOption("--vec", 0, 1024), 16)
@@ -34,9 +36,8 @@ export function register(bench: Command): void {
     .action(
       action(async (o: Opts) => {
         const { benchEnv } = await import("../../bench/env.ts");
-        const { envDefinition } = await import("../../../envs/index.ts");
-        const ids: string[] = o.env === "all" ? envIds() : [o.env];
-        for (const id of ids) envDefinition(id); // unknown ids fail before any work
+        if (envTakesRobot(o.env)) throw new SpikelocoError(`builds its robot from a file; bench env measures the built-in robots (${builtIn().join(", ")})`, "--env");
+        const ids: string[] = o.env === "all" ? builtIn() : [o.env];
         log(`bench env: ${ids.join(", ")} on ${o.terrain}, ${o.steps} control steps x ${o.rounds} rounds (machine may be shared: compare ratios)`);
         const results: Awaited<ReturnType<typeof benchEnv>>[] = [];
         for (const id of ids) {

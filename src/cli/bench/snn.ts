@@ -1,6 +1,13 @@
 import type { Command } from "commander";
 import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
-import { action, intOption, log, printResult } from "../output.ts";
+import { action, choiceOption, intOption, log, printResult } from "../output.ts";
+
+const agentNames = () => listAgents().map((a) => a.name);
+
+/** "1,16" -> [1, 16]; empty -> [] (skip BPTT). */
+function batchList(value: string): number[] {
+  return value.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => intOption("--bptt-batches", 1, 256)(s));
+}
 
 interface BenchOptions {
   json?: boolean;
@@ -8,7 +15,7 @@ interface BenchOptions {
   kernelSteps: number;
   tensorSteps: number;
   bpttSteps: number;
-  bpttBatches: string;
+  bpttBatches: number[];
   rules: boolean;
   seed: number;
 }
@@ -22,7 +29,7 @@ export function register(bench: Command): void {
     .option("--json", "print one JSON object")
     .option("--steps <n>", "episode length", intOption("--steps", 1, 1000), 100)
     .option("--per-group <n>", "entries checked per parameter group (largest |gradient|)", intOption("--per-group", 1, 100), 3)
-    .option("--seed <n>", "seed", intOption("--seed", 0), 1)
+    .option("--seed <n>", "seed", intOption("--seed", 0, 2 ** 32 - 1), 1)
     .action(action(async (opts: { json?: boolean; steps: number; perGroup: number; seed: number }) => {
       const { selectTensorBackend } = await import("../../snn/tensor.ts");
       const { gradCheck } = await import("../../snn/gradcheck.ts");
@@ -45,13 +52,13 @@ export function register(bench: Command): void {
     .command("snn")
     .description("SNN engines on the reference network (32 in, 128 recurrent hidden, 8 out, plastic synapses into the hidden layer): ns per plastic synapse per step for both kernels (wasm-simd and js, interleaved) and the tensor engine at B=1 and B=64, and BPTT ms per 200-step episode with peak memory")
     .option("--json", "print one JSON object")
-    .option("--agent <name>", `preset for the reference network (${listAgents().map((a) => a.name).join(", ")})`, DEFAULT_AGENT)
+    .option("--agent <name>", `preset for the reference network (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
     .option("--kernel-steps <n>", "timed steps per kernel at B=1 (B=64 runs n/16)", intOption("--kernel-steps", 10), 20000)
     .option("--tensor-steps <n>", "timed tensor-engine steps at B=1 (B=64 runs n/4)", intOption("--tensor-steps", 2), 100)
     .option("--bptt-steps <n>", "episode length for BPTT", intOption("--bptt-steps", 1), 200)
-    .option("--bptt-batches <list>", "comma-separated batch sizes for BPTT (empty to skip)", "1,16")
+    .option("--bptt-batches <list>", "comma-separated batch sizes for BPTT (empty to skip)", batchList, [1, 16])
     .option("--no-rules", "skip the per-rule kernel table")
-    .option("--seed <n>", "seed", intOption("--seed", 0), 1)
+    .option("--seed <n>", "seed", intOption("--seed", 0, 2 ** 32 - 1), 1)
     .action(action(async (opts: BenchOptions) => {
       const { runSnnBench } = await import("../../bench/snn.ts");
       const result = await runSnnBench({
@@ -59,7 +66,7 @@ export function register(bench: Command): void {
         kernelSteps: opts.kernelSteps,
         tensorSteps: opts.tensorSteps,
         bpttSteps: opts.bpttSteps,
-        bpttBatches: opts.bpttBatches.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => intOption("--bptt-batches", 1, 256)(s)),
+        bpttBatches: opts.bpttBatches,
         rules: opts.rules,
         seed: opts.seed,
         log,

@@ -1,9 +1,11 @@
 /** `spikeloco bench train`: end-to-end ES training throughput (sim-seconds per wall second), 1 worker vs all cores. */
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
 import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
 import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
-import { action, intOption, log, printResult } from "../output.ts";
+import { SpikelocoError } from "../../core/errors.ts";
+import { action, checkWorkers, choiceOption, intOption, log, printResult } from "../output.ts";
+
+const agentNames = () => listAgents().map((a) => a.name);
 
 interface Opts {
   env: string;
@@ -20,26 +22,26 @@ export function register(bench: Command): void {
   bench
     .command("train")
     .description("end-to-end ES training throughput for a robot + SNN agent: sim-seconds per wall second with 1 worker and all cores")
-    .option("--env <id>", envIds().join(" | "), (v: string) => {
-      if (!(envIds() as string[]).includes(v)) throw new InvalidArgumentError(`--env must be one of ${envIds().join(", ")}, got '${v}'`);
-      return v;
-    }, DEFAULT_ENV)
-    .option("--agent <name>", `controller preset (${listAgents().map((a) => a.name).join(", ")}; the reference plastic SNN is ${DEFAULT_AGENT})`, DEFAULT_AGENT)
+    .option("--env <id>", envIds().join(" | "), choiceOption("--env", envIds), DEFAULT_ENV)
+    .option("--agent <name>", `controller preset (${agentNames().join(", ")}; the reference plastic SNN is ${DEFAULT_AGENT})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
     .option("--population <P>", "ES population (even)", (v: string) => {
       const n = intOption("--population", 2, 10_000)(v);
-      if (n % 2) throw new InvalidArgumentError(`--population must be even, got ${n}`);
+      if (n % 2) throw new SpikelocoError(`must be even (antithetic pairs), got ${n}`, "--population");
       return n;
     }, 16)
     .option("--max-steps <n>", "episode length (control steps)", intOption("--max-steps", 10, 100_000), 500)
     .option("--generations <n>", "timed generations per setting (after one warm-up generation)", intOption("--generations", 1, 1000), 2)
-    .option("--workers <n>", "worker count for the 'all cores' setting (default: all cores)", intOption("--workers", 1, 256))
+    .option("--workers <n>", "worker count for the 'all cores' setting (default: all cores)", intOption("--workers", 1, 1024))
+    .option("--force-workers", "allow --workers above the number of cores")
     .option("--seed <n>", "random seed", intOption("--seed", 0, 2 ** 32 - 1), 0)
     .option("--json", "print exactly one JSON object on stdout")
     .action(
-      action(async (o: Opts) => {
+      action(async (o: Opts & { forceWorkers?: boolean }) => {
+        checkWorkers(o.workers, o.forceWorkers);
+        const { forceWorkers: _force, ...opts } = o;
         const { benchTrain } = await import("../../bench/train.ts");
         log(`bench train: ${o.env} + ${o.agent}, population ${o.population} x ${o.maxSteps} steps, ${o.generations} timed generations per setting (shared machine: compare ratios)`);
-        const r = await benchTrain({ ...o, onProgress: (m) => log(`  ${m}`) });
+        const r = await benchTrain({ ...opts, onProgress: (m) => log(`  ${m}`) });
         printResult(r, Boolean(o.json), (x) =>
           [
             `${x.env} + ${x.agent} (${x.params} parameters), population ${x.population} x ${x.max_steps} steps`,

@@ -5,7 +5,8 @@ import type { Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
 import { isModuleFile } from "../../core/package.ts";
 import type { ReproExperiment } from "../../lab/repro/experiment.ts";
-import { action, floatOption, intOption, log, printResult } from "../output.ts";
+import { checkWritableDir } from "../../core/paths.ts";
+import { action, checkWorkers, intOption, log, minutesOption, printResult, textOption, workersOption } from "../output.ts";
 
 const reproDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "lab", "repro");
 
@@ -25,15 +26,18 @@ export function register(program: Command): void {
     .argument("[name]", "experiment name; omit to list them")
     .option("--seed <n>", "random seed", intOption("--seed", 0, 2 ** 32 - 1), 0)
     .option("--train", "adaptation: rerun training (each arm-seed a checkpointed run folder; rerunning continues where it stopped)")
-    .option("--minutes <M>", "adaptation --train: wall-clock budget for this invocation", floatOption("--minutes", 0))
-    .option("--workers <n>", "adaptation: worker threads (default: all cores; 0 = in-process)", intOption("--workers", 0, 256))
+    .option("--minutes <M>", "adaptation --train: wall-clock budget for this invocation (at least 0.1)", minutesOption())
+    .option("--workers <n>", "adaptation: worker threads (default: all cores; 0 = in-process)", workersOption())
+    .option("--force-workers", "allow --workers above the number of cores")
     .option("--episodes <n>", "adaptation: paired evaluation episodes per training seed", intOption("--episodes", 1, 100_000))
     .option("--train-seeds <list>", "adaptation --train: training seeds (comma list)", (v: string) => v.split(",").map((s) => intOption("--train-seeds", 0, 2 ** 32 - 1)(s.trim())))
-    .option("--out <dir>", "adaptation --train: run folders (default runs/adaptation)")
+    .option("--out <dir>", "adaptation --train: run folders (default runs/adaptation)", textOption("--out"))
     .option("--ship", "adaptation --train: copy the first training seed's arm checkpoints into zoo/ (ant-adapt-A, -B, -C)")
     .option("--json", "print exactly one JSON object on stdout")
     .action(
-      action(async (name: string | undefined, opts: { seed: number; json?: boolean; train?: boolean; minutes?: number; workers?: number; episodes?: number; trainSeeds?: number[]; out?: string; ship?: boolean }) => {
+      action(async (name: string | undefined, opts: { seed: number; json?: boolean; train?: boolean; minutes?: number; workers?: number; forceWorkers?: boolean; episodes?: number; trainSeeds?: number[]; out?: string; ship?: boolean }) => {
+        checkWorkers(opts.workers, opts.forceWorkers);
+        if (opts.out !== undefined) checkWritableDir(opts.out, "--out", "run folder");
         const experiments = await loadExperiments();
         if (!name) {
           const list = [...experiments.values()].map((e) => ({ name: e.name, summary: e.summary }));
@@ -44,7 +48,7 @@ export function register(program: Command): void {
         }
         const exp = experiments.get(name);
         if (!exp) {
-          throw new SpikelocoError(`unknown experiment '${name}'; known: ${[...experiments.keys()].join(", ") || "(none)"}`);
+          throw new SpikelocoError(`unknown experiment '${name}'; known: ${[...experiments.keys()].join(", ") || "(none)"}`, "repro");
         }
         const started = Date.now();
         const figures = await exp.run({ seed: opts.seed, log, train: opts.train, minutes: opts.minutes, workers: opts.workers, episodes: opts.episodes, trainSeeds: opts.trainSeeds, out: opts.out, ship: opts.ship });

@@ -1,22 +1,32 @@
 /**
  * `spikeloco start` (what `npm start` runs): the main job on local defaults. Meta-trains the default
- * plastic SNN (nm-hebb) on the Ant with ES over all cores for --minutes (continuing the run in --out if one
- * is there) with the live viewer serving the newest checkpoint's rollout, then evaluates the result under
- * the robustness suite and writes an HTML report.
+ * plastic SNN (nm-hebb) on the Ant with ES over all cores for --minutes with the live viewer serving the
+ * newest checkpoint's rollout, then evaluates the result under the robustness suite and writes an HTML
+ * report into the run folder.
+ *
+ * The run folder is one per env and agent (runs/start-<env>-<agent>), so `start --env hexapod` never
+ * continues the Ant run; starting again continues that folder's run. An --out holding a run of another
+ * env or agent is refused.
  */
 import { join } from "node:path";
 import type { Command } from "commander";
 import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
-import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
-import type { Interrupt } from "../train/locomotion.ts";
-import { action, floatOption, intOption, log, printResult } from "../output.ts";
+import { DEFAULT_ENV, envIds, envTakesRobot } from "../../../envs/index.ts";
+import { SpikelocoError } from "../../core/errors.ts";
+import type { Checkpoint } from "../../policy/checkpoint.ts";
+import type { Interrupt } from "../interrupt.ts";
+import type { LocomotionPlan, LocomotionSummary } from "../train/locomotion.ts";
+import { EXIT, action, checkWorkers, choiceOption, intOption, log, minutesOption, printResult, textOption, workersOption } from "../output.ts";
 
 interface Opts {
   env: string;
+  /** An env built from a robot file (legged): the file. */
+  robot?: string;
   agent: string;
   minutes: number;
-  out: string;
+  out?: string;
   workers?: number;
+  forceWorkers?: boolean;
   seed: number;
   evalSeeds: number;
   eval: boolean;
@@ -25,41 +35,78 @@ interface Opts {
   json?: boolean;
 }
 
+const agentNames = () => listAgents().map((a) => a.name);
+
+export function startFolder(env: string, agent: string): string {
+  return join("runs", `start-${env}-${agent}`);
+}
+
 export function register(program: Command): void {
   program
     .command("start")
     .description("main job: train the plastic SNN (nm-hebb) on the Ant with ES, then evaluate its robustness")
-    .option("--env <id>", envIds().join(" | "), DEFAULT_ENV)
-    .option("--agent <name>", `controller preset (${listAgents().map((a) => a.name).join(", ")})`, DEFAULT_AGENT)
-    .option("--minutes <M>", "training wall time", floatOption("--minutes", 0.1, 10_000), 15)
-    .option("--out <dir>", "run directory (continued if it already holds a checkpoint)", join("runs", `start-${DEFAULT_ENV}-${DEFAULT_AGENT}`))
-    .option("--workers <n>", "rollout worker threads (default: all cores)", intOption("--workers", 0, 256))
+    .option("--env <id>", envIds().map((id) => (envTakesRobot(id) ? `${id} (with --robot)` : id)).join(" | "), choiceOption("--env", envIds), DEFAULT_ENV)
+    .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')", textOption("--robot"))
+    .option("--agent <name>", `controller preset (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
+    .option("--minutes <M>", "training wall time (at least 0.1)", minutesOption(), 15)
+    .option("--out <dir>", "run folder (continued if it holds a run of the same env and agent); default runs/start-<env>-<agent>", textOption("--out"))
+    .option("--workers <n>", "rollout worker threads (default: all cores)", workersOption())
+    .option("--force-workers", "allow --workers above the number of cores")
     .option("--seed <n>", "random seed for a new run", intOption("--seed", 0, 2 ** 32 - 1), 0)
     .option("--eval-seeds <n>", "evaluation seeds", intOption("--eval-seeds", 1, 1000), 3)
     .option("--no-eval", "skip the evaluation after training")
     .option("--port <n>", "live viewer port (the next free one if taken)", intOption("--port", 0, 65535), 8080)
     .option("--no-viewer", "train without serving the live viewer")
     .option("--json", "print exactly one JSON object on stdout")
+    .addHelpText("after", `
+The run folder is one per env and agent: runs/start-ant-nm-hebb, runs/start-hexapod-static, ...
+Ctrl-C saves the last generation and exits 130 (during the evaluation too; the trained run stays).`)
     .action(
-      action(async (o: Opts) => {
+      action(async (o: Opts, cmd: Command) => {
+        checkWorkers(o.workers, o.forceWorkers);
+        const out = o.out ?? startFolder(o.env, o.agent);
         const { checkpointExists } = await import("../../policy/checkpoint.ts");
-        const { interruptSignal } = await import("../train/locomotion.ts");
-        const resume = checkpointExists(o.out);
+        const { planLocomotionTraining } = await import("../train/locomotion.ts");
+        let stored: Checkpoint | undefined;
+        if (checkpointExists(out)) {
+          const { readCheckpoint } = await import("../validate.ts");
+          stored = await readCheckpoint(out, "--out");
+          const cfg = stored.config as { kind?: string; env?: string; agent?: string };
+          if (cfg.kind !== "locomotion") throw new SpikelocoError(`'${out}' holds a ${cfg.kind ?? "non-locomotion"} run, not a robot run; choose another --out`, "--out");
+          for (const [flag, given, have] of [["--env", o.env, cfg.env], ["--agent", o.agent, cfg.agent]] as const) {
+            if (given !== have) throw new SpikelocoError(`'${out}' holds a ${cfg.env}/${cfg.agent} run, not ${o.env}/${o.agent}; choose another --out (or drop it for runs/start-${o.env}-${o.agent})`, flag);
+          }
+        }
+        const resume = stored !== undefined;
+        const plan = await planLocomotionTraining(
+          resume
+            ? { resume: out, robot: o.robot, agent: o.agent, seed: stored!.seed, minutes: o.minutes, workers: o.workers }
+            : { env: o.env, robot: o.robot, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out },
+          { agent: false, seed: false },
+          stored,
+          "--out",
+        );
+        if (resume && cmd.getOptionValueSource("seed") === "cli" && o.seed !== stored!.seed) {
+          throw new SpikelocoError(`'${out}' continues a run with seed ${stored!.seed}; drop --seed or choose another --out`, "--seed");
+        }
+        const { interruptSignal } = await import("../interrupt.ts");
         const interrupt = interruptSignal();
-        const viewer = o.viewer
-          ? await (await import("../../serve/watch.ts")).attachTrainingViewer({
-              envId: resume ? undefined : o.env,
-              envOptions: resume ? undefined : { clockHz: (await import("../../train/config.ts")).LOCOMOTION_DEFAULTS.clockHz },
-              runDir: o.out,
-              agent: o.agent,
+        let viewer: { url: string; close(): Promise<void> } | null = null;
+        try {
+          if (o.viewer) {
+            viewer = await (await import("../../serve/watch.ts")).attachTrainingViewer({
+              envId: plan.config.env,
+              envOptions: plan.config.envOptions,
+              runDir: out,
+              agent: plan.config.agent,
               port: o.port,
               log,
-            })
-          : null;
-        if (viewer) log(`viewer: ${viewer.url}  (live; shows the newest checkpoint after every generation)`);
-        log(resume ? `continuing the run in ${o.out} for ${o.minutes} min` : `training ${o.agent} on ${o.env} for ${o.minutes} min into ${o.out}`);
-        try {
-          await trainThenEvaluate(o, resume, interrupt);
+            });
+            log(`viewer: ${viewer.url}  (live; shows the newest checkpoint after every generation)`);
+          }
+          log(resume ? `continuing the run in ${out} for ${o.minutes} min` : `training ${o.agent} on ${o.env} for ${o.minutes} min into ${out}`);
+          if (interrupt.signal.aborted) return EXIT.interrupted;
+          return await trainThenEvaluate(o, plan, interrupt);
         } finally {
           interrupt.dispose();
           await viewer?.close();
@@ -68,48 +115,58 @@ export function register(program: Command): void {
     );
 }
 
-async function trainThenEvaluate(o: Opts, resume: boolean, interrupt: Interrupt): Promise<void> {
+async function trainThenEvaluate(o: Opts, plan: LocomotionPlan, interrupt: Interrupt): Promise<number> {
   const { runLocomotionTraining, formatLocomotionSummary } = await import("../train/locomotion.ts");
-  const training = await runLocomotionTraining(
-    resume
-      ? { resume: o.out, agent: o.agent, seed: 0, minutes: o.minutes, workers: o.workers }
-      : { env: o.env, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out: o.out },
-    false,
-    interrupt,
-  );
-  log(formatLocomotionSummary(training));
-  let evaluation: Record<string, unknown> | null = null;
-  if (o.eval && training.stopped_by !== "signal") {
-    const { loadSuite } = await import("../../eval/suite.ts");
-    const { evaluate } = await import("../../eval/evaluate.ts");
-    const { whenInterrupted } = await import("../../train/threads.ts");
-    const { renderHtmlReport } = await import("../../eval/report-html.ts");
-    const { renderTable } = await import("../../eval/table.ts");
-    const { writeFileSync } = await import("node:fs");
-    log(`evaluating ${o.out} under the robustness suite (${o.evalSeeds} seeds)`);
-    const progress = (await import("../progress.ts")).progressFromEvents("episodes", "eval robustness");
+  const training: LocomotionSummary = await runLocomotionTraining(plan, interrupt);
+  const finish = (evaluation: Record<string, unknown> | null, code: number) => {
+    printResult({ training, evaluation }, !!o.json, (r) => `${formatLocomotionSummary(r.training)}${r.evaluation ? `\nevaluation report: ${r.evaluation.report}` : ""}`);
+    return code;
+  };
+  if (training.stopped_by === "signal") return finish(null, EXIT.interrupted);
+  if (!o.eval) return finish(null, EXIT.done);
+
+  const { loadSuite } = await import("../../eval/suite.ts");
+  const { evaluate } = await import("../../eval/evaluate.ts");
+  const { whenInterrupted } = await import("../../train/threads.ts");
+  const { progressFromEvents } = await import("../progress.ts");
+  const { claimRunFolder } = await import("../validate.ts");
+  log(`evaluating ${plan.out} under the robustness suite (${o.evalSeeds} seed${o.evalSeeds > 1 ? "s" : ""}; Ctrl-C stops it, the trained run stays)`);
+  interrupt.setMessage("stopping the evaluation; the trained run is saved");
+  // keep the folder locked while the evaluation reads it and writes its report there
+  const claim = claimRunFolder(plan.out, plan.outField);
+  const progress = progressFromEvents("episodes", "eval robustness");
+  try {
     const report = await evaluate({
-      checkpoints: [o.out],
+      checkpoints: [plan.out],
       suite: loadSuite("robustness"),
       seeds: Array.from({ length: o.evalSeeds }, (_, i) => i),
       episodesPerSeed: 1,
       ablation: true,
-      workers: o.workers,
+      workers: plan.workers,
       resamples: 2000,
+      onWarning: (message) => log(`warning: ${message}`),
       onProgress: progress.onProgress,
       signal: interrupt.signal,
     })
       .catch(whenInterrupted(null))
       .finally(progress.stop);
-    if (!report || report.interrupted) process.exitCode = 130;
-    if (report) {
-      const html = join(o.out, "eval.html");
-      writeFileSync(html, renderHtmlReport(report));
-      writeFileSync(join(o.out, "eval.json"), JSON.stringify(report));
-      log(renderTable(report));
-      log(`report: ${html}`);
-      evaluation = { report: html, json: join(o.out, "eval.json") };
+    if (!report) {
+      log(`spikeloco: evaluation stopped before a paired unit finished; the trained run is saved in ${plan.out} (evaluate it with: spikeloco eval --checkpoint ${plan.out})`);
+      return finish(null, EXIT.interrupted);
     }
+    const { renderHtmlReport } = await import("../../eval/report-html.ts");
+    const { renderTable } = await import("../../eval/table.ts");
+    const { writeFileSync } = await import("node:fs");
+    const html = join(plan.out, "eval.html");
+    writeFileSync(html, renderHtmlReport(report));
+    writeFileSync(join(plan.out, "eval.json"), JSON.stringify(report));
+    log(renderTable(report));
+    if (report.interrupted) {
+      const i = report.interrupted;
+      log(`spikeloco: evaluation stopped after ${i.episodesDone}/${i.episodesPlanned} episodes; the report keeps the ${report.units} of ${i.unitsPlanned} paired units that finished`);
+    }
+    return finish({ report: html, json: join(plan.out, "eval.json") }, report.interrupted ? EXIT.interrupted : EXIT.done);
+  } finally {
+    claim.release();
   }
-  printResult({ training, evaluation }, !!o.json, (r) => `${formatLocomotionSummary(r.training)}${r.evaluation ? `\nevaluation report: ${r.evaluation.report}` : ""}`);
 }

@@ -1,14 +1,20 @@
 /**
- * What `spikeloco train` does once its flags are parsed: build or resume the configuration, refuse
- * conflicting flags with specific reasons, run training with a progress bar on stderr, save on Ctrl-C.
+ * What `spikeloco train --env` (and `start`) does once its flags are parsed, in two steps:
+ * `planLocomotionTraining` checks everything (flags, conditions against the robot, the checkpoint being
+ * resumed, the run folder) and writes nothing; `runLocomotionTraining` claims the run folder (creates and
+ * locks it), trains with a progress bar on stderr, and saves on Ctrl-C.
  */
 import { join, resolve } from "node:path";
+import { SpikelocoError, isSpikelocoError } from "../../core/errors.ts";
 import type { NatsFlags } from "../../train/distributed/flags.ts";
-import { distributedOptions, poolPayload } from "../../train/distributed/cli.ts";
-import { SpikelocoError } from "../../core/errors.ts";
-import { checkpointExists, loadCheckpoint, type Checkpoint } from "../../policy/checkpoint.ts";
-import { createProgress } from "../progress.ts";
+import { checkpointExists, type Checkpoint } from "../../policy/checkpoint.ts";
+import { zooCheckpoint } from "../../policy/zoo.ts";
+import { parseConditions, type Conditions } from "../../env/conditions.ts";
 import { LOCOMOTION_DEFAULTS, readConditionsFile, type LocomotionTrainConfig } from "../../train/config.ts";
+import { interruptSignal, type Interrupt } from "../interrupt.ts";
+import { log } from "../output.ts";
+import { createProgress } from "../progress.ts";
+import { checkConditionsForEnv, checkEnvOptions, checkRunFolder, checkStoredNetwork, claimRunFolder, envOptionsOf, readCheckpoint } from "../validate.ts";
 
 export interface TrainFlags extends NatsFlags {
   env?: string;
@@ -28,6 +34,7 @@ export interface TrainFlags extends NatsFlags {
   weightDecay?: number;
   groupScaling?: "none" | "init-rms";
   workers?: number;
+  forceWorkers?: boolean;
   conditions?: string;
   init?: string;
   out?: string;
@@ -38,6 +45,7 @@ export interface TrainFlags extends NatsFlags {
   cues?: number;
   iterations?: number;
   batch?: number;
+  watch?: true | number;
   runId?: string;
   natsTimeout?: number;
 }
@@ -54,48 +62,41 @@ export function envOptionsFromFlags(flags: TrainFlags): { clockHz: number; robot
   return options;
 }
 
+/** A conditions file, its errors naming the flag and the file. */
+export function readConditionsFlag(path: string, flag = "--conditions"): Conditions {
+  if (path.trim() === "") throw new SpikelocoError("must not be empty", flag);
+  try {
+    return readConditionsFile(path);
+  } catch (err) {
+    if (isSpikelocoError(err) && err.path?.startsWith("conditions")) throw new SpikelocoError(err.message, `${flag} ${path}`);
+    throw err;
+  }
+}
+
 export function defaultOutDir(kind: string, agent: string, seed: number): string {
   return join("runs", `${kind}-${agent}-s${seed}`);
 }
 
-function refuseOverwrite(dir: string): void {
+export function refuseOverwrite(dir: string, field = "--out"): void {
   if (checkpointExists(dir)) {
-    throw new SpikelocoError(`'${dir}' already holds a checkpoint; pass --resume ${dir} to continue it or choose another --out`, "--out");
+    throw new SpikelocoError(`'${dir}' already holds a checkpoint; pass --resume ${dir} to continue it or choose another --out`, field);
   }
 }
 
-/** Abort on the first Ctrl-C (the loop saves and returns); a second one exits at once. */
-export interface Interrupt {
-  signal: AbortSignal;
-  dispose: () => void;
+/** Flags given on the command line that a resumed run must not contradict. */
+export interface ExplicitFlags {
+  agent: boolean;
+  seed: boolean;
 }
 
-export function interruptSignal(doing = "saving the last completed generation and exiting"): Interrupt {
-  const controller = new AbortController();
-  const onInt = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`\nspikeloco: interrupted — ${doing} (Ctrl-C again to force)\n`);
-    controller.abort();
-  };
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onInt);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onInt);
-    },
-  };
-}
-
-function resumeConflicts(flags: TrainFlags, explicitAgent: boolean, cfg: LocomotionTrainConfig, seed: number): void {
+function resumeConflicts(flags: TrainFlags, explicit: ExplicitFlags, cfg: LocomotionTrainConfig, seed: number): void {
   const clash = (flag: string, given: unknown, stored: unknown) => {
     if (given !== undefined && given !== stored) {
       throw new SpikelocoError(`conflicts with the checkpoint being resumed (${String(given)} given, run was trained with ${String(stored)})`, flag);
     }
   };
   clash("--env", flags.env, cfg.env);
-  if (explicitAgent) clash("--agent", flags.agent, cfg.agent);
+  if (explicit.agent) clash("--agent", flags.agent, cfg.agent);
   clash("--algo", flags.algo, cfg.algo);
   clash("--population", flags.population, cfg.popSize);
   clash("--episodes", flags.episodes, cfg.episodesPerMember);
@@ -108,7 +109,98 @@ function resumeConflicts(flags: TrainFlags, explicitAgent: boolean, cfg: Locomot
   clash("--group-scaling", flags.groupScaling, cfg.groupScaling ?? "none");
   if (flags.conditions !== undefined) throw new SpikelocoError("cannot change training conditions of a resumed run", "--conditions");
   if (flags.init !== undefined) throw new SpikelocoError("--init sets where a new run starts; a resumed run continues from its checkpoint", "--init");
-  if (flags.seed !== 0 && flags.seed !== seed) clash("--seed", flags.seed, seed);
+  if (explicit.seed) clash("--seed", flags.seed, seed);
+}
+
+export interface LocomotionPlan {
+  config: LocomotionTrainConfig;
+  seed: number;
+  out: string;
+  /** The flag that named the run folder (for messages). */
+  outField: string;
+  resume?: Checkpoint;
+  generations?: number;
+  minutes?: number;
+  workers?: number;
+  /** --nats: the distributed pool's options (checked in the plan). */
+  distributed?: DistributedPlan;
+}
+
+type DistributedPlan = ReturnType<typeof import("../../train/distributed/cli.ts").distributedOptions>;
+
+/** A resumed run's stored configuration, checked as a new one would be (an old run may predate a check). */
+async function checkStoredRun(dir: string, ckpt: Checkpoint, cfg: LocomotionTrainConfig, flag: string): Promise<void> {
+  await checkStoredNetwork(ckpt, `${flag} ${dir}`);
+  const { envDefinition } = await import("../../../envs/index.ts");
+  try {
+    envDefinition(cfg.env);
+  } catch (err) {
+    throw new SpikelocoError(`the run's config names ${(err as Error).message.replace(/^env: /, "")}`, `${flag} ${dir}`);
+  }
+  const conditions = parseConditions(cfg.conditions, `${flag} ${dir}: config.conditions`);
+  await checkConditionsForEnv(cfg.env, envOptionsOf(cfg as unknown as Record<string, unknown>), [{ conditions, where: `${flag} ${dir}: config` }]);
+}
+
+/**
+ * Check everything a locomotion run needs; writes nothing. `resumeFlag` names the flag that gave the
+ * folder being continued (`start` continues its --out).
+ */
+export async function planLocomotionTraining(flags: TrainFlags, explicit: ExplicitFlags, resumeCkpt?: Checkpoint, resumeFlag = "--resume"): Promise<LocomotionPlan> {
+  let config: LocomotionTrainConfig;
+  let seed = flags.seed;
+  let out: string;
+  let resume: Checkpoint | undefined;
+  let outField = "--out";
+  if (flags.resume !== undefined) {
+    resume = resumeCkpt ?? (await readCheckpoint(flags.resume, resumeFlag));
+    const stored = resume.config as Partial<LocomotionTrainConfig>;
+    if (stored.kind !== "locomotion") throw new SpikelocoError(`'${flags.resume}' is not a locomotion training run`, resumeFlag);
+    config = stored as LocomotionTrainConfig;
+    seed = resume.seed;
+    resumeConflicts(flags, explicit, config, seed);
+    if (flags.out !== undefined && flags.out !== flags.resume) throw new SpikelocoError("a resumed run continues in its own directory; drop --out or make it equal to --resume", "--out");
+    await checkStoredRun(flags.resume, resume, config, resumeFlag);
+    out = flags.resume;
+    outField = resumeFlag;
+  } else {
+    if (!flags.env) throw new SpikelocoError("give --env <id> or --task <name> (or --resume DIR)", "--env");
+    const conditions = flags.conditions !== undefined ? readConditionsFlag(flags.conditions) : {};
+    config = {
+      kind: "locomotion",
+      env: flags.env,
+      agent: flags.agent,
+      algo: flags.algo ?? LOCOMOTION_DEFAULTS.algo,
+      popSize: flags.population ?? LOCOMOTION_DEFAULTS.popSize,
+      sigma: flags.sigma ?? LOCOMOTION_DEFAULTS.sigma,
+      lr: flags.lr ?? (flags.algo === "pgpe" ? 0.05 : LOCOMOTION_DEFAULTS.lr),
+      weightDecay: flags.weightDecay ?? LOCOMOTION_DEFAULTS.weightDecay,
+      weightDecayMode: LOCOMOTION_DEFAULTS.weightDecayMode,
+      groupScaling: flags.groupScaling ?? LOCOMOTION_DEFAULTS.groupScaling,
+      episodesPerMember: flags.episodes ?? LOCOMOTION_DEFAULTS.episodesPerMember,
+      maxSteps: flags.maxSteps ?? LOCOMOTION_DEFAULTS.maxSteps,
+      normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
+      evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
+      conditions,
+      envOptions: envOptionsFromFlags(flags),
+      ...(flags.init !== undefined ? { init: flags.init } : {}),
+    };
+    if (flags.init !== undefined && !checkpointExists(flags.init)) zooCheckpoint(flags.init, "--init"); // a run folder or a zoo name
+    if (flags.conditions !== undefined) {
+      await checkConditionsForEnv(config.env, config.envOptions ?? {}, [{ conditions, where: `--conditions ${flags.conditions}` }]);
+    } else if (config.env === "legged") {
+      await checkEnvOptions(config.env, config.envOptions ?? {}); // reads and checks the --robot file
+    }
+    out = flags.out ?? defaultOutDir(config.env, config.agent, seed);
+  }
+  checkRunFolder(out, outField);
+  if (!resume) refuseOverwrite(out);
+  const generations = flags.generations ?? (flags.minutes === undefined ? Math.max(100, (resume?.training.generation ?? 0) + 1) : undefined);
+  if (resume && generations !== undefined && generations <= resume.training.generation) {
+    throw new SpikelocoError(`the run in '${flags.resume}' has already completed ${resume.training.generation} generations; ask for more`, "--generations");
+  }
+  // --nats: URL, credentials, certificate files and run id are checked here, before any work
+  const distributed = flags.nats ? (await import("../../train/distributed/cli.ts")).distributedOptions(flags, out) : undefined;
+  return { config, seed, out, outField, resume, generations, minutes: flags.minutes, workers: flags.workers, distributed };
 }
 
 export interface LocomotionSummary {
@@ -131,76 +223,44 @@ export interface LocomotionSummary {
 }
 
 /**
- * `interrupt`: pass one created before slow setup (a viewer, say) so an early Ctrl-C also stops cleanly;
- * the caller then disposes it.
+ * Claim the run folder and train. `interrupt`: pass one created before slow setup (a viewer, say) so an
+ * early Ctrl-C also stops cleanly; the caller then disposes it.
  */
-export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: boolean, interrupt?: Interrupt): Promise<LocomotionSummary> {
-  let resume: Checkpoint | undefined;
-  let config: LocomotionTrainConfig;
-  let seed = flags.seed;
-  let out: string;
-  if (flags.resume) {
-    resume = await loadCheckpoint(flags.resume);
-    const stored = resume.config as Partial<LocomotionTrainConfig>;
-    if (stored.kind !== "locomotion") throw new SpikelocoError(`'${flags.resume}' is not a locomotion training run`, "--resume");
-    config = stored as LocomotionTrainConfig;
-    seed = resume.seed;
-    resumeConflicts(flags, explicitAgent, config, seed);
-    if (flags.out && flags.out !== flags.resume) throw new SpikelocoError("a resumed run continues in its own directory; drop --out or make it equal to --resume", "--out");
-    out = flags.resume;
-  } else {
-    const conditions = flags.conditions ? readConditionsFile(flags.conditions) : {};
-    config = {
-      kind: "locomotion",
-      env: flags.env!,
-      agent: flags.agent,
-      algo: flags.algo ?? LOCOMOTION_DEFAULTS.algo,
-      popSize: flags.population ?? LOCOMOTION_DEFAULTS.popSize,
-      sigma: flags.sigma ?? LOCOMOTION_DEFAULTS.sigma,
-      lr: flags.lr ?? (flags.algo === "pgpe" ? 0.05 : LOCOMOTION_DEFAULTS.lr),
-      weightDecay: flags.weightDecay ?? LOCOMOTION_DEFAULTS.weightDecay,
-      weightDecayMode: LOCOMOTION_DEFAULTS.weightDecayMode,
-      groupScaling: flags.groupScaling ?? LOCOMOTION_DEFAULTS.groupScaling,
-      episodesPerMember: flags.episodes ?? LOCOMOTION_DEFAULTS.episodesPerMember,
-      maxSteps: flags.maxSteps ?? LOCOMOTION_DEFAULTS.maxSteps,
-      normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
-      evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
-      conditions,
-      envOptions: envOptionsFromFlags(flags),
-      ...(flags.init !== undefined ? { init: flags.init } : {}),
-    };
-    out = flags.out ?? defaultOutDir(config.env, config.agent, seed);
-    refuseOverwrite(out);
-  }
-  const generations = flags.generations ?? (flags.minutes === undefined ? Math.max(100, (resume?.training.generation ?? 0) + 1) : undefined);
-  if (resume && generations !== undefined && generations <= resume.training.generation) {
-    throw new SpikelocoError(`the run in '${flags.resume}' has already completed ${resume.training.generation} generations; ask for more`, "--generations");
-  }
-
-  const distributed = flags.nats ? distributedOptions(flags, out) : undefined;
+export async function runLocomotionTraining(plan: LocomotionPlan, interrupt?: Interrupt): Promise<LocomotionSummary> {
+  const { config, seed, out } = plan;
+  const claim = claimRunFolder(out, plan.outField);
   const { trainLocomotion } = await import("../../train/locomotion.ts");
-  // With --minutes the bar counts seconds (ETA = time left); otherwise it counts generations.
-  const byTime = flags.minutes !== undefined;
-  const total = byTime ? Math.round(flags.minutes! * 60) : generations!;
-  const progress = createProgress(total, byTime ? "s" : "gen", `train ${config.env}/${config.agent}`);
+  // With --minutes the bar counts seconds up to the deadline; otherwise it counts generations.
+  const byTime = plan.minutes !== undefined;
   const started = Date.now();
+  const progress = createProgress({
+    total: byTime ? Math.round(plan.minutes! * 60) : plan.generations!,
+    unit: byTime ? "s" : "gen",
+    label: `train ${config.env}/${config.agent}`,
+    deadline: byTime ? started + plan.minutes! * 60_000 : undefined,
+  });
   const ownInterrupt = interrupt ? null : interruptSignal();
   const { signal } = interrupt ?? ownInterrupt!;
+  const { distributed } = plan;
   let shown: { done: number; payload: Record<string, string | number> } = { done: 0, payload: {} };
   const show = (done: number, payload: Record<string, string | number>) => {
     shown = { done, payload: { ...shown.payload, ...payload } };
     progress.update(done, shown.payload);
   };
-  if (distributed) distributed.onStatus = (s) => show(byTime ? (Date.now() - started) / 1000 : shown.done, poolPayload(s));
+  if (distributed) {
+    const { poolPayload } = await import("../../train/distributed/cli.ts");
+    distributed.log = log;
+    distributed.onStatus = (st) => show(byTime ? (Date.now() - started) / 1000 : shown.done, poolPayload(st));
+  }
   try {
     const result = await trainLocomotion({
       config,
       seed,
       outDir: out,
-      generations,
-      minutes: flags.minutes,
-      workers: flags.workers,
-      resume,
+      generations: plan.generations,
+      minutes: plan.minutes,
+      workers: plan.workers,
+      resume: plan.resume,
       signal,
       distributed,
       onGeneration: (row) => {
@@ -214,7 +274,7 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
       },
     });
     progress.stop();
-    if (result.stoppedBy === "signal") process.stderr.write(`spikeloco: saved generation ${result.generation} to ${out}\n`);
+    if (result.stoppedBy === "signal") log(`spikeloco: saved generation ${result.generation} to ${out}`);
     return {
       kind: "locomotion",
       out,
@@ -235,6 +295,7 @@ export async function runLocomotionTraining(flags: TrainFlags, explicitAgent: bo
   } finally {
     progress.stop();
     ownInterrupt?.dispose();
+    claim.release();
   }
 }
 

@@ -4,16 +4,19 @@
  * holds one row per iteration; --resume continues bit for bit (batches derive from the iteration index).
  */
 import { SpikelocoError } from "../../core/errors.ts";
-import { trainBptt, type BpttRow } from "../../train/bptt/trainer.ts";
+import type { BpttRow } from "../../train/bptt/trainer.ts";
 import { makeTask } from "../../train/tasks/index.ts";
 import type { TemporalTask } from "../../train/tasks/types.ts";
 import { initParams } from "../../snn/layout.ts";
 import { parseNetworkSpec } from "../../snn/spec.ts";
 import { loadAgentSpec } from "../../policy/presets.ts";
-import { checkpointExists, loadCheckpoint, saveCheckpoint, type Checkpoint } from "../../policy/checkpoint.ts";
+import { saveCheckpoint, type Checkpoint } from "../../policy/checkpoint.ts";
 import { MetricsLog } from "../../train/metrics.ts";
+import { interruptSignal, type Interrupt } from "../interrupt.ts";
+import { log } from "../output.ts";
 import { createProgress } from "../progress.ts";
-import { defaultOutDir, interruptSignal, type TrainFlags } from "./locomotion.ts";
+import { checkRunFolder, checkStoredNetwork, claimRunFolder, readCheckpoint } from "../validate.ts";
+import { defaultOutDir, refuseOverwrite, type TrainFlags } from "./locomotion.ts";
 
 const CHECKPOINT_EVERY = 10;
 
@@ -52,18 +55,34 @@ export function taskFromConfig(cfg: TaskTrainConfig): TemporalTask {
   return makeTask(cfg.task, cfg.taskOptions);
 }
 
-export async function runTaskTraining(flags: TrainFlags): Promise<TaskSummary> {
+export interface TaskPlan {
+  cfg: TaskTrainConfig;
+  task: TemporalTask;
+  seed: number;
+  out: string;
+  outField: string;
+  resume?: Checkpoint;
+  iterations?: number;
+  minutes?: number;
+}
+
+/** Check everything a task run needs (task options, agent, the checkpoint being resumed, the run folder); writes nothing. */
+export async function planTaskTraining(flags: TrainFlags, resumeCkpt?: Checkpoint): Promise<TaskPlan> {
   let resume: Checkpoint | undefined;
   let cfg: TaskTrainConfig;
   let seed = flags.seed;
   let out: string;
-  if (flags.resume) {
-    resume = await loadCheckpoint(flags.resume);
+  let outField = "--out";
+  if (flags.resume !== undefined) {
+    resume = resumeCkpt ?? (await readCheckpoint(flags.resume, "--resume"));
     if ((resume.config as { kind?: string }).kind !== "task") throw new SpikelocoError(`'${flags.resume}' is not a task training run`, "--resume");
     cfg = resume.config as unknown as TaskTrainConfig;
     if (flags.task && flags.task !== cfg.task) throw new SpikelocoError(`conflicts with the checkpoint being resumed (${flags.task} given, run was trained on ${cfg.task})`, "--task");
+    if (flags.out !== undefined && flags.out !== flags.resume) throw new SpikelocoError("a resumed run continues in its own directory; drop --out or make it equal to --resume", "--out");
     seed = resume.seed;
     out = flags.resume;
+    outField = "--resume";
+    await checkStoredNetwork(resume, `--resume ${flags.resume}`);
   } else {
     cfg = {
       kind: "task",
@@ -78,45 +97,60 @@ export async function runTaskTraining(flags: TrainFlags): Promise<TaskSummary> {
       evalBatch: TASK_DEFAULTS.evalBatch,
     };
     out = flags.out ?? defaultOutDir(cfg.task, cfg.agent, seed);
-    if (checkpointExists(out)) throw new SpikelocoError(`'${out}' already holds a checkpoint; pass --resume ${out} to continue it or choose another --out`, "--out");
   }
   const task = taskFromConfig(cfg);
+  checkRunFolder(out, outField);
+  if (!resume) refuseOverwrite(out);
+  const start = resume?.training.generation ?? 0;
+  const iterations = flags.iterations ?? (flags.minutes === undefined ? Math.max(TASK_DEFAULTS.iterations, start + 1) : undefined);
+  if (iterations !== undefined && iterations <= start) throw new SpikelocoError(`the run has already completed ${start} iterations; ask for more`, "--iterations");
+  return { cfg, task, seed, out, outField, resume, iterations, minutes: flags.minutes };
+}
+
+export async function runTaskTraining(plan: TaskPlan, interrupt?: Interrupt): Promise<TaskSummary> {
+  const { cfg, task, seed, out, resume, iterations } = plan;
+  const { trainBptt } = await import("../../train/bptt/trainer.ts"); // tfjs: loaded only to train
   const spec = resume ? parseNetworkSpec(resume.spec) : await loadAgentSpec(cfg.agent, { obsDim: task.nIn, actDim: task.nOut }).then((s) =>
     parseNetworkSpec({ ...s, hidden: { ...s.hidden, size: cfg.hidden } }),
   );
   const params = resume ? resume.params : initParams(spec, seed);
   const start = resume?.training.generation ?? 0;
-  const iterations = flags.iterations ?? (flags.minutes === undefined ? Math.max(TASK_DEFAULTS.iterations, start + 1) : undefined);
-  if (iterations !== undefined && iterations <= start) throw new SpikelocoError(`the run has already completed ${start} iterations; ask for more`, "--iterations");
   const adamState = resume?.training.searcher
     ? { t: resume.training.searcher.scalars.t, m: resume.training.searcher.arrays.m as Float64Array, v: resume.training.searcher.arrays.v as Float64Array }
     : undefined;
 
-  const log = new MetricsLog(out);
-  log.truncateTo(start);
-  const save = (iteration: number, p: Float32Array, adam: { t: number; m: Float64Array; v: Float64Array }, elapsed: number) =>
-    saveCheckpoint(out, {
-      spec,
-      params: p,
-      config: { ...cfg },
-      normalizer: null,
-      seed,
-      training: { generation: iteration, searcher: { algo: "bptt", generation: iteration, scalars: { t: adam.t }, arrays: { m: adam.m, v: adam.v } }, info: { elapsedSeconds: elapsed } },
-    });
-  const byTime = flags.minutes !== undefined;
-  const progress = createProgress(byTime ? Math.round(flags.minutes! * 60) : iterations!, byTime ? "s" : "gen", `train ${cfg.task}/${cfg.agent}`);
+  const claim = claimRunFolder(out, plan.outField);
+  const ownInterrupt = interrupt ? null : interruptSignal("saving the last iteration and exiting");
+  const { signal } = interrupt ?? ownInterrupt!;
+  const byTime = plan.minutes !== undefined;
   const started = Date.now();
-  let elapsed = (resume?.training.info?.elapsedSeconds as number | undefined) ?? 0;
-  let lastEval: number | null = null;
-  const interrupt = interruptSignal();
+  const progress = createProgress({
+    total: byTime ? Math.round(plan.minutes! * 60) : iterations!,
+    unit: byTime ? "s" : "it",
+    label: `train ${cfg.task}/${cfg.agent}`,
+    deadline: byTime ? started + plan.minutes! * 60_000 : undefined,
+  });
   try {
+    const metrics = new MetricsLog(out);
+    metrics.truncateTo(start);
+    const save = (iteration: number, p: Float32Array, adam: { t: number; m: Float64Array; v: Float64Array }, elapsed: number) =>
+      saveCheckpoint(out, {
+        spec,
+        params: p,
+        config: { ...cfg },
+        normalizer: null,
+        seed,
+        training: { generation: iteration, searcher: { algo: "bptt", generation: iteration, scalars: { t: adam.t }, arrays: { m: adam.m, v: adam.v } }, info: { elapsedSeconds: elapsed } },
+      });
+    let elapsed = (resume?.training.info?.elapsedSeconds as number | undefined) ?? 0;
+    let lastEval: number | null = null;
     const result = await trainBptt({
       spec,
       task,
       params,
       seed,
       iterations,
-      deadline: byTime ? Date.now() + flags.minutes! * 60_000 : undefined,
+      deadline: byTime ? started + plan.minutes! * 60_000 : undefined,
       startIteration: start,
       adamState,
       batch: cfg.batch,
@@ -124,10 +158,10 @@ export async function runTaskTraining(flags: TrainFlags): Promise<TaskSummary> {
       clipNorm: cfg.clipNorm,
       evalEvery: cfg.evalEvery,
       evalBatch: cfg.evalBatch,
-      signal: interrupt.signal,
+      signal,
       onIteration: (row) => {
         elapsed += row.wall_s;
-        log.append({ generation: row.iteration, ...row });
+        metrics.append({ generation: row.iteration, ...row });
         if (row.eval_accuracy !== undefined) lastEval = row.eval_accuracy;
         progress.update(byTime ? (Date.now() - started) / 1000 : row.iteration + 1, {
           loss: row.loss.toFixed(3),
@@ -141,7 +175,7 @@ export async function runTaskTraining(flags: TrainFlags): Promise<TaskSummary> {
     });
     save(result.iteration, result.params, result.adam, elapsed);
     progress.stop();
-    if (result.stoppedBy === "signal") process.stderr.write(`spikeloco: saved iteration ${result.iteration} to ${out}\n`);
+    if (result.stoppedBy === "signal") log(`spikeloco: saved iteration ${result.iteration} to ${out}`);
     return {
       kind: "task",
       out,
@@ -159,7 +193,8 @@ export async function runTaskTraining(flags: TrainFlags): Promise<TaskSummary> {
     };
   } finally {
     progress.stop();
-    interrupt.dispose();
+    ownInterrupt?.dispose();
+    claim.release();
   }
 }
 

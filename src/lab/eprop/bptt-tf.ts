@@ -24,8 +24,8 @@ export async function loadTf(prefer: "wasm" | "cpu" = "wasm"): Promise<{ tf: Tf;
       // fall through to cpu
     }
   }
-  await tf.setBackend("cpu");
-  await tf.ready();
+  const { useCpuBackend } = await import("../../snn/tensor.ts");
+  await useCpuBackend();
   return { tf, backend: "cpu" };
 }
 
