@@ -33,6 +33,11 @@ import { TerrainCache, buildEpisodeWorld, episodeTerrain, replaceGround, restore
 
 export class LocomotionEnv implements Env {
   readonly id: string;
+  /** Versioned id of the env's dynamics ("ant-v4"; "ant-v3" when made by that id). */
+  readonly version: string;
+  /** Physics step (s) and Rapier solver iterations per physics step of this env's version and options. */
+  readonly physicsDt: number;
+  readonly solverIterations: number;
   readonly observationSpace: BoxSpace;
   readonly actionSpace: BoxSpace;
   readonly controlDt: number;
@@ -59,6 +64,9 @@ export class LocomotionEnv implements Env {
   constructor(R: Rapier, def: EnvDefinition, settings: EnvSettings) {
     this.R = R;
     this.id = def.id;
+    this.version = def.version;
+    this.physicsDt = settings.physicsDt;
+    this.solverIterations = settings.solverIterations;
     this.robot = def.robot;
     this.settings = settings;
     this.controlDt = settings.physicsDt * settings.substeps;
