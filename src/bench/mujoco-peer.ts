@@ -10,7 +10,11 @@ export interface MujocoPeer {
   /** Set position targets (rad, relative to rest) for every actuator. */
   setTargets(targets: ArrayLike<number>): void;
   step(n: number): void;
+  /** Back to the start state (the MJCF's spawn pose at rest, targets 0). */
+  reset(): void;
   torsoPosition(): [number, number, number];
+  /** Active contacts after the last step (MuJoCo's ncon: robot-floor pairs, distance below the margin 0). */
+  contacts(): number;
   totalMass(): number;
   close(): void;
 }
@@ -21,6 +25,12 @@ export interface MujocoPeer {
  * uses armature 1 for the same reason; we add the smallest armature that keeps kp·dt²/armature < 1.
  */
 const ARMATURE = 0.02;
+
+/**
+ * MuJoCo's own settings for an Ant, as Gymnasium runs it: timestep 0.01 s (ant.xml) and frame_skip 5, so the
+ * same 0.05 s control step as our envs; the default constraint solver (Newton) and its default iterations.
+ */
+export const MUJOCO_DEFAULTS = { physicsDt: 0.01, substeps: 5 } as const;
 
 const f = (v: number) => Number(v.toFixed(6)).toString();
 const v3 = (v: readonly number[]) => v.map(f).join(" ");
@@ -87,6 +97,7 @@ interface MujocoModule {
   MjData: new (m: MujocoModel) => MujocoData;
   mj_step(m: MujocoModel, d: MujocoData): void;
   mj_forward(m: MujocoModel, d: MujocoData): void;
+  mj_resetData(m: MujocoModel, d: MujocoData): void;
 }
 interface MujocoModel {
   nu: number;
@@ -95,6 +106,7 @@ interface MujocoModel {
 }
 interface MujocoData {
   ctrl: Float64Array;
+  ncon: number;
   qpos: Float64Array;
   delete(): void;
 }
@@ -123,6 +135,13 @@ export async function createMujocoPeer(robot: RobotDescription, physicsDt: numbe
     },
     step(n) {
       for (let i = 0; i < n; i++) mj.mj_step(model, data);
+    },
+    reset() {
+      mj.mj_resetData(model, data);
+      mj.mj_forward(model, data);
+    },
+    contacts() {
+      return data.ncon;
     },
     torsoPosition() {
       const q = data.qpos;

@@ -14,6 +14,7 @@ import { SpikelocoError } from "../core/errors.ts";
 import { Rng, deriveSeed } from "../core/rng.ts";
 import type { BuiltRobot } from "../physics/builder.ts";
 import type { Rapier, World } from "../physics/rapier.ts";
+import { WorldStepper } from "../physics/step.ts";
 import type { TerrainDescription } from "../physics/terrain.ts";
 import type { Conditions } from "./conditions.ts";
 import { parseConditions, sampleConditions } from "./conditions.ts";
@@ -59,9 +60,11 @@ export class LocomotionEnv implements Env {
   private readonly result: StepResult;
   private readonly tmpVec: { x: number; y: number; z: number };
   private readonly tmpQuat: { x: number; y: number; z: number; w: number };
+  private readonly stepper: WorldStepper | null;
   private w: EpisodeWorld | undefined;
 
-  constructor(R: Rapier, def: EnvDefinition, settings: EnvSettings) {
+  /** `internals.rapierStep`: step through World.step() (for A/B benches; same trajectories, slower). */
+  constructor(R: Rapier, def: EnvDefinition, settings: EnvSettings, internals: { rapierStep?: boolean } = {}) {
     this.R = R;
     this.id = def.id;
     this.version = def.version;
@@ -84,6 +87,7 @@ export class LocomotionEnv implements Env {
     const onTerrain = (w: EpisodeWorld): void => replaceGround(R, w, this.terrains.get(this.state.terrain));
     this.perturbations = new Perturbations(def.id, def.robot, layout.groups, this.state, this.motors, onTerrain);
     this.action = new Float32Array(nJ);
+    this.stepper = internals.rapierStep ? null : new WorldStepper(R, { x: 0, y: 0, z: settings.gravity });
     this.tmpVec = new R.Vector3(0, 0, 0);
     this.tmpQuat = new R.Quaternion(0, 0, 0, 1);
     this.measures = { forwardVelocity: 0, healthy: true, actionSquared: 0, contactForce: this.state.contactForce };
@@ -160,7 +164,9 @@ export class LocomotionEnv implements Env {
     }
 
     this.perturbations.beforePhysics(w, this.action);
-    for (let k = 0; k < settings.substeps; k++) w.world.step();
+    const stepper = this.stepper;
+    if (stepper) for (let k = 0; k < settings.substeps; k++) stepper.step(w.world);
+    else for (let k = 0; k < settings.substeps; k++) w.world.step();
     s.stepCount += 1;
 
     const terrain = this.terrain;

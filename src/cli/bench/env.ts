@@ -10,6 +10,21 @@ import { action, choiceOption, intOption, log, printResult } from "../output.ts"
 const builtIn = () => envIds().filter((id) => !envTakesRobot(id));
 const envChoices = () => [...envIds(), "all"];
 
+function matchedDtOption(v: string): number {
+  const dt = Number(v);
+  const ratio = 0.05 / dt;
+  if (!(dt > 0) || Math.abs(ratio - Math.round(ratio)) > 1e-6) throw new SpikelocoError(`must divide the 0.05 s control step, got ${v}`, "--matched-dt");
+  return dt;
+}
+
+type Comparison = Awaited<ReturnType<typeof import("../../bench/env.ts").benchEnv>>["standing"];
+
+function comparisonLine(label: string, c: Comparison): string {
+  const e = (name: string, x: Comparison["rapier"] | null) =>
+    x ? `${name} ${x.control_steps_per_s.toFixed(0)}/s (${x.physics_dt} s x ${x.substeps}, ${x.contacts_per_step} contacts/step, ${(100 * x.airborne_fraction).toFixed(0)}% airborne)` : `${name} n/a`;
+  return `  ${label}: ${e("rapier", c.rapier)} | ${e("mujoco", c.mujoco)}${c.vs_mujoco === null ? "" : ` -> vs_mujoco ${c.vs_mujoco}`}`;
+}
+
 interface Opts {
   env: string;
   terrain: TerrainKind;
@@ -17,6 +32,7 @@ interface Opts {
   rounds: number;
   vec: number;
   solverIterations?: number;
+  matchedDt: number;
   mujoco: boolean;
   json?: boolean;
 }
@@ -31,6 +47,7 @@ export function register(bench: Command): void {
     .option("--rounds <n>", "timed rounds (median reported; one extra warm-up round)", intOption("--rounds", 1, 100), 3)
     .option("--vec <n>", "robots for the shared-world vs separate-worlds comparison (0 = skip)", intOption("--vec", 0, 1024), 16)
     .option("--solver-iterations <k>", "Rapier solver iterations (default: the env's)", intOption("--solver-iterations", 1, 16))
+    .option("--matched-dt <s>", "physics step of the matched comparison (both engines; a divisor of the 0.05 s control step)", matchedDtOption, 0.01)
     .option("--no-mujoco", "skip the MuJoCo WASM peer")
     .option("--json", "print exactly one JSON object on stdout")
     .action(
@@ -42,7 +59,7 @@ export function register(bench: Command): void {
         const results: Awaited<ReturnType<typeof benchEnv>>[] = [];
         for (const id of ids) {
           results.push(
-            await benchEnv({ env: id, terrain: { kind: o.terrain }, steps: o.steps, rounds: o.rounds, vec: o.vec, mujoco: o.mujoco, solverIterations: o.solverIterations, onProgress: (m) => log(`  ${id}: ${m}`) }),
+            await benchEnv({ env: id, terrain: { kind: o.terrain }, steps: o.steps, rounds: o.rounds, vec: o.vec, mujoco: o.mujoco, matchedDt: o.matchedDt, ...(o.solverIterations ? { solverIterations: o.solverIterations } : {}), onProgress: (m) => log(`  ${id}: ${m}`) }),
           );
         }
         const out = results.length === 1 ? results[0] : { envs: Object.fromEntries(results.map((r) => [r.env, r])) };
@@ -53,7 +70,12 @@ export function register(bench: Command): void {
                 `${r.env} on ${r.terrain} (${r.rapier}, ${r.solver_iterations} solver iterations, ${r.substeps} substeps/control step)`,
                 `  env:    ${r.steps_per_s.toFixed(0)} control steps/s = ${r.physics_steps_per_s.toFixed(0)} physics steps/s`,
                 `  raw:    ${r.raw_physics_steps_per_s.toFixed(0)} physics steps/s  (overhead_ratio ${r.overhead_ratio})`,
-                r.mujoco_wasm_steps_per_s === null ? "  mujoco: n/a" : `  mujoco: ${r.mujoco_wasm_steps_per_s.toFixed(0)} physics steps/s  (vs_mujoco ${r.vs_mujoco})`,
+                r.mujoco_wasm_steps_per_s === null ? "  mujoco: n/a" : `  mujoco: ${r.mujoco_wasm_steps_per_s.toFixed(0)} physics steps/s at its defaults`,
+                comparisonLine(`walking, defaults`, r.engines),
+                comparisonLine(`standing, defaults`, r.standing),
+                comparisonLine(`walking, both at ${r.matched.physics_dt} s x ${r.matched.substeps}`, r.matched.walking),
+                comparisonLine(`standing, both at ${r.matched.physics_dt} s x ${r.matched.substeps}`, r.matched.standing),
+                `  cached gravity: ${r.cached_gravity.cached_steps_per_s.toFixed(0)} vs World.step() ${r.cached_gravity.world_step_steps_per_s.toFixed(0)} control steps/s (x${r.cached_gravity.speedup})`,
                 r.vec ? `  ${r.vec.robots} robots: shared world ${r.vec.shared_world_robot_steps_per_s.toFixed(0)} vs separate worlds ${r.vec.separate_worlds_robot_steps_per_s.toFixed(0)} robot-steps/s (x${r.vec.shared_over_separate})` : "",
                 ...r.notes.map((n: string) => `  note: ${n}`),
               ]
