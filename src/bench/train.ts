@@ -1,9 +1,13 @@
 /**
  * End-to-end training throughput: simulated robot seconds per wall second of ES training (rollouts on the
- * pool, SNN + physics, noise regeneration, the update), with 1 worker and with all cores, side by side.
+ * pool, SNN + physics, noise regeneration, the update), with 1 worker and with all cores, side by side; and
+ * the env's previous version (baseline) against its current one, interleaved in the same run, per CPU
+ * second: process CPU time counts every worker thread's work, so other jobs on a shared machine lower the
+ * wall-clock rate but not this one, and a regression cannot hide behind load.
  * The first generation of each setting is a warm-up (worker start, Rapier init, JIT) and is not timed.
  */
 import { availableParallelism } from "node:os";
+import { envDefinition } from "../../envs/index.ts";
 import { LOCOMOTION_DEFAULTS, type LocomotionTrainConfig } from "../train/config.ts";
 import { trainLocomotion } from "../train/locomotion.ts";
 
@@ -28,6 +32,19 @@ export interface ThroughputSample {
   sim_seconds_per_wall_second: number;
 }
 
+/** One env version's throughput, measured on the all-cores setting. */
+export interface VersionThroughput {
+  env: string;
+  workers: number;
+  generations: number;
+  sim_seconds: number;
+  cpu_s: number;
+  wall_s: number;
+  /** Simulated seconds per CPU second of this process (all threads): per worker when each worker has a core. */
+  sim_seconds_per_cpu_second: number;
+  sim_seconds_per_wall_second: number;
+}
+
 export interface BenchTrainResult {
   env: string;
   agent: string;
@@ -42,13 +59,31 @@ export interface BenchTrainResult {
   scaling_efficiency: number;
   target_sim_seconds_per_wall_second: number;
   meets_target: boolean;
+  /** The env's previous version (null when it has none), measured interleaved with `current`. */
+  baseline: VersionThroughput | null;
+  current: VersionThroughput;
+  /** current over baseline, per CPU second (null without a baseline). */
+  speedup_vs_baseline: number | null;
   note: string;
 }
 
-async function measure(o: BenchTrainOptions, workers: number): Promise<{ sample: ThroughputSample; params: number }> {
+interface Measured {
+  sample: ThroughputSample;
+  params: number;
+  /** Process CPU seconds and wall seconds between the end of the warm-up generation and the end of the last. */
+  cpu_s: number;
+  own_wall_s: number;
+}
+
+const cpuSeconds = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
+async function measure(o: BenchTrainOptions, workers: number, env = o.env): Promise<Measured> {
   const config: LocomotionTrainConfig = {
     kind: "locomotion",
-    env: o.env,
+    env,
     agent: o.agent,
     ...LOCOMOTION_DEFAULTS,
     popSize: o.population,
@@ -61,14 +96,26 @@ async function measure(o: BenchTrainOptions, workers: number): Promise<{ sample:
   let steps = 0;
   let sim = 0;
   let timed = 0;
+  let cpu0 = 0;
+  let wall0 = 0;
+  let cpu = 0;
+  let ownWall = 0;
   const r = await trainLocomotion({
     config,
     seed: o.seed,
     generations: o.generations + 1,
     workers,
     onGeneration: (row) => {
-      o.onProgress?.(`${workers} worker(s): generation ${row.generation} ${(row.sim_seconds_per_wall_second as number).toFixed(1)} sim-s/s${row.generation === 0 ? " (warm-up, not timed)" : ""}`);
-      if (row.generation === 0) return;
+      o.onProgress?.(`${env}, ${workers} worker(s): generation ${row.generation} ${(row.sim_seconds_per_wall_second as number).toFixed(1)} sim-s/s${row.generation === 0 ? " (warm-up, not timed)" : ""}`);
+      const c = cpuSeconds();
+      const t = performance.now() / 1000;
+      if (row.generation === 0) {
+        cpu0 = c;
+        wall0 = t;
+        return;
+      }
+      cpu = c - cpu0;
+      ownWall = t - wall0;
       wall += row.wall_s as number;
       steps += row.steps as number;
       sim += row.sim_seconds as number;
@@ -77,7 +124,32 @@ async function measure(o: BenchTrainOptions, workers: number): Promise<{ sample:
   });
   return {
     params: r.dim,
+    cpu_s: cpu,
+    own_wall_s: ownWall,
     sample: { workers, generations: timed, wall_s: wall, env_steps: steps, sim_seconds: sim, steps_per_s: steps / wall, sim_seconds_per_wall_second: sim / wall },
+  };
+}
+
+/** The env's version just before its current one ("ant-v3" for ant), or null. */
+export function baselineVersion(env: string): string | null {
+  const earlier = Object.keys(envDefinition(env).earlierVersions ?? {});
+  return earlier.at(-1) ?? null;
+}
+
+function versionThroughput(env: string, workers: number, runs: Measured[]): VersionThroughput {
+  const sum = (f: (m: Measured) => number) => runs.reduce((a, m) => a + f(m), 0);
+  const sim = sum((m) => m.sample.sim_seconds);
+  const cpu = sum((m) => m.cpu_s);
+  const wall = sum((m) => m.own_wall_s);
+  return {
+    env,
+    workers,
+    generations: sum((m) => m.sample.generations),
+    sim_seconds: sim,
+    cpu_s: cpu,
+    wall_s: wall,
+    sim_seconds_per_cpu_second: sim / cpu,
+    sim_seconds_per_wall_second: sim / wall,
   };
 }
 
@@ -86,6 +158,18 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
   const one = await measure(o, 1);
   const all = await measure(o, cores);
   const speedup = all.sample.sim_seconds_per_wall_second / one.sample.sim_seconds_per_wall_second;
+  // baseline vs current on all cores, interleaved A B B A so a load change mid-run hits both alike
+  const base = baselineVersion(o.env);
+  const current = envDefinition(o.env).version;
+  const baseRuns: Measured[] = [];
+  const currentRuns: Measured[] = [all];
+  if (base) {
+    baseRuns.push(await measure(o, cores, base));
+    baseRuns.push(await measure(o, cores, base));
+    currentRuns.push(await measure(o, cores, current));
+  }
+  const baseline = base ? versionThroughput(base, cores, baseRuns) : null;
+  const cur = versionThroughput(current, cores, currentRuns);
   return {
     env: o.env,
     agent: o.agent,
@@ -100,6 +184,9 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     scaling_efficiency: speedup / cores,
     target_sim_seconds_per_wall_second: 150,
     meets_target: all.sample.sim_seconds_per_wall_second >= 150,
-    note: "measured side by side in one process run; other jobs on a shared machine lower both numbers, compare the ratio",
+    baseline,
+    current: cur,
+    speedup_vs_baseline: baseline ? cur.sim_seconds_per_cpu_second / baseline.sim_seconds_per_cpu_second : null,
+    note: "measured side by side in one process run (baseline and current interleaved current, baseline, baseline, current); other jobs on a shared machine lower the wall-clock numbers, compare the ratios and the per-CPU-second rates",
   };
 }

@@ -21,7 +21,7 @@ interface Opts {
 export function register(bench: Command): void {
   bench
     .command("train")
-    .description("end-to-end ES training throughput for a robot + SNN agent: sim-seconds per wall second with 1 worker and all cores")
+    .description("end-to-end ES training throughput for a robot + SNN agent: sim-seconds per wall second with 1 worker and all cores, and the env's previous version against its current one per CPU-second")
     .option("--env <id>", envIds().join(" | "), choiceOption("--env", envIds), DEFAULT_ENV)
     .option("--agent <name>", `controller preset (${agentNames().join(", ")}; the reference plastic SNN is ${DEFAULT_AGENT})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
     .option("--population <P>", "ES population (even)", (v: string) => {
@@ -48,6 +48,10 @@ export function register(bench: Command): void {
             `  1 worker:   ${x.one_worker.sim_seconds_per_wall_second.toFixed(1)} sim-s per wall-s (${x.one_worker.steps_per_s.toFixed(0)} env steps/s)`,
             `  ${x.cores} workers:  ${x.all_cores.sim_seconds_per_wall_second.toFixed(1)} sim-s per wall-s (${x.all_cores.steps_per_s.toFixed(0)} env steps/s)`,
             `  speedup x${x.speedup.toFixed(2)}, scaling efficiency ${(100 * x.scaling_efficiency).toFixed(0)}%, target ${x.target_sim_seconds_per_wall_second}: ${x.meets_target ? "met" : "NOT met"}`,
+            ...[x.baseline, x.current].flatMap((v) =>
+              v ? [`  ${v.env.padEnd(11)} ${v.sim_seconds_per_cpu_second.toFixed(1)} sim-s per CPU-s, ${v.sim_seconds_per_wall_second.toFixed(1)} sim-s per wall-s (${v.workers} workers, ${v.generations} generations)`] : [],
+            ),
+            x.speedup_vs_baseline === null ? "  no earlier env version to compare with" : `  ${x.current.env} over ${x.baseline!.env}: x${x.speedup_vs_baseline.toFixed(2)} per CPU-second`,
           ].join("\n"),
         );
       }),
