@@ -114,10 +114,13 @@ export async function makeEnv(id: EnvId | string, options: EnvOptions = {}): Pro
   return new LocomotionEnv(R, def, settings);
 }
 
-/** N independent copies stepped together (see vec.ts for the layout and autoreset rule). */
-export async function makeVecEnv(id: EnvId | string, n: number, options: EnvOptions = {}): Promise<VecEnv> {
+/**
+ * N independent copies stepped together (see vec.ts for the layout and autoreset rule). `vec.lockstep`:
+ * copies share one Rapier world where that keeps each bitwise a single env.
+ */
+export async function makeVecEnv(id: EnvId | string, n: number, options: EnvOptions = {}, vec: { lockstep?: boolean } = {}): Promise<VecEnv> {
   if (!Number.isInteger(n) || n < 1) throw new SpikelocoError(`number of envs must be an integer >= 1, got ${n}`, "n");
   const envs: LocomotionEnv[] = [];
   for (let i = 0; i < n; i++) envs.push(await makeEnv(id, options));
-  return new VecEnv(envs);
+  return new VecEnv(envs, vec);
 }

@@ -16,7 +16,7 @@ import type { BuiltRobot } from "../physics/builder.ts";
 import type { Rapier, World } from "../physics/rapier.ts";
 import { WorldStepper } from "../physics/step.ts";
 import type { TerrainDescription } from "../physics/terrain.ts";
-import type { Conditions } from "./conditions.ts";
+import type { Conditions, ResolvedConditions } from "./conditions.ts";
 import { parseConditions, sampleConditions } from "./conditions.ts";
 import type { EnvDefinition } from "./config.ts";
 import { ContactSensor } from "./contacts.ts";
@@ -30,7 +30,8 @@ import { readSnapshot, takeSnapshot } from "./snapshot.ts";
 import { createEpisodeState, type EpisodeState } from "./state.ts";
 import type { BoxSpace, Env, EnvSnapshot, ResetOptions, ResetResult, StepInfo, StepResult } from "./types.ts";
 import type { EpisodeWorld } from "./world.ts";
-import { TerrainCache, buildEpisodeWorld, episodeTerrain, replaceGround, restoreEpisodeWorld, worldHandles } from "./world.ts";
+import { SharedWorld, sharesWorld, type WorldHost } from "./lockstep.ts";
+import { TerrainCache, addRobot, buildEpisodeWorld, episodeTerrain, freezeRobot, replaceGround, restoreEpisodeWorld, worldHandles } from "./world.ts";
 
 export class LocomotionEnv implements Env {
   readonly id: string;
@@ -39,6 +40,8 @@ export class LocomotionEnv implements Env {
   /** Physics step (s) and Rapier solver iterations per physics step of this env's version and options. */
   readonly physicsDt: number;
   readonly solverIterations: number;
+  /** Physics steps per control step. */
+  readonly substeps: number;
   readonly observationSpace: BoxSpace;
   readonly actionSpace: BoxSpace;
   readonly controlDt: number;
@@ -61,7 +64,13 @@ export class LocomotionEnv implements Env {
   private readonly tmpVec: { x: number; y: number; z: number };
   private readonly tmpQuat: { x: number; y: number; z: number; w: number };
   private readonly stepper: WorldStepper | null;
+  // the action's flags, from beginStep to endStep
+  private nonFinite = false;
+  private squared = 0;
   private w: EpisodeWorld | undefined;
+  /** The group's world host (lockstep), and the shared world this episode's robot is in, if any. */
+  private host: WorldHost | null = null;
+  private shared: SharedWorld | null = null;
 
   /** `internals.rapierStep`: step through World.step() (for A/B benches; same trajectories, slower). */
   constructor(R: Rapier, def: EnvDefinition, settings: EnvSettings, internals: { rapierStep?: boolean } = {}) {
@@ -70,6 +79,7 @@ export class LocomotionEnv implements Env {
     this.version = def.version;
     this.physicsDt = settings.physicsDt;
     this.solverIterations = settings.solverIterations;
+    this.substeps = settings.substeps;
     this.robot = def.robot;
     this.settings = settings;
     this.controlDt = settings.physicsDt * settings.substeps;
@@ -114,8 +124,8 @@ export class LocomotionEnv implements Env {
     s.terrain = episodeTerrain(Perturbations.resetTerrain(resolved), seed);
     s.stepCount = 0;
     s.done = false;
-    this.w?.world.free();
-    const w = buildEpisodeWorld(this.R, this.robot, this.terrains.get(s.terrain), this.settings, seed);
+    this.release();
+    const w = this.episodeWorld(resolved, seed);
     this.w = w;
     this.perturbations.begin(w, resolved);
     // contact pairs appear only after the first physics step
@@ -139,15 +149,20 @@ export class LocomotionEnv implements Env {
   }
 
   step(action: ArrayLike<number>): StepResult {
+    if (this.shared) throw new SpikelocoError("this env shares a world with others (lockstep); it is stepped by its group", "step");
+    this.beginStep(action);
+    this.physicsStep();
+    return this.endStep();
+  }
+
+  /** Lockstep part 1: checks and applies the action (motor targets, perturbations); no physics yet. */
+  beginStep(action: ArrayLike<number>): void {
     const s = this.state;
     if (s.done) throw new SpikelocoError(this.w ? "episode has ended; call reset() before step()" : "call reset() before step()", "step");
     if (action == null || typeof action.length !== "number") throw new SpikelocoError("action must be an array of numbers", "action");
     const nJ = this.action.length;
     if (action.length !== nJ) throw new SpikelocoError(`action has length ${action.length}, expected ${nJ} (${this.id} action space)`, "action");
     const w = this.w!;
-    const settings = this.settings;
-    const info = this.info;
-    const m = this.measures;
 
     // clip; NaN/Inf entries become 0 and are flagged
     let nonFinite = false;
@@ -164,9 +179,28 @@ export class LocomotionEnv implements Env {
     }
 
     this.perturbations.beforePhysics(w, this.action);
+    this.nonFinite = nonFinite;
+    this.squared = squared;
+  }
+
+  /** The physics steps of one control step, for an env in its own world (a shared world is stepped by its group). */
+  physicsStep(): void {
+    const world = this.w!.world;
     const stepper = this.stepper;
-    if (stepper) for (let k = 0; k < settings.substeps; k++) stepper.step(w.world);
-    else for (let k = 0; k < settings.substeps; k++) w.world.step();
+    const n = this.settings.substeps;
+    if (stepper) for (let k = 0; k < n; k++) stepper.step(world);
+    else for (let k = 0; k < n; k++) world.step();
+  }
+
+  /** Lockstep part 3, after the physics steps: observation, reward, termination. */
+  endStep(): StepResult {
+    const s = this.state;
+    const w = this.w!;
+    const settings = this.settings;
+    const info = this.info;
+    const m = this.measures;
+    const nonFinite = this.nonFinite;
+    const squared = this.squared;
     s.stepCount += 1;
 
     const terrain = this.terrain;
@@ -206,6 +240,43 @@ export class LocomotionEnv implements Env {
     info.offCourse = offCourse;
     s.done = terminated || truncated;
     return res;
+  }
+
+  /**
+   * Lockstep: from the next reset on, episodes join `host`'s shared world when they can (lockstep.ts says
+   * when); null returns to a world of its own. The group that set the host steps the shared world.
+   */
+  useWorldHost(host: WorldHost | null): void {
+    this.host = host;
+  }
+
+  /** The shared world this episode's robot is in (null: a world of its own, or no episode). */
+  get sharedWorld(): SharedWorld | null {
+    return this.shared;
+  }
+
+  /** Ends the current episode's hold on its world: its robot leaves the shared world, or its own world is freed. */
+  release(): void {
+    const w = this.w;
+    if (!w) return;
+    if (this.shared) {
+      freezeRobot(w.robot);
+      this.host?.leave(this.shared);
+      this.shared = null;
+    } else w.world.free();
+    this.w = undefined;
+  }
+
+  private episodeWorld(resolved: ResolvedConditions, seed: number): EpisodeWorld {
+    const s = this.state;
+    const terrain = this.terrains.get(s.terrain);
+    if (this.host && sharesWorld(terrain, resolved)) {
+      const key = JSON.stringify({ terrain: s.terrain, resolved, dynamics: dynamicsOptions(this.settings) });
+      const shared = this.host.join(key, () => new SharedWorld(this.R, terrain, this.settings, key));
+      this.shared = shared;
+      return { world: shared.world, robot: addRobot(this.R, shared.world, this.robot, terrain, this.settings, seed), ground: shared.ground };
+    }
+    return buildEpisodeWorld(this.R, this.robot, terrain, this.settings, seed);
   }
 
   // ---------------------------------------------------------------- viewer / eval helpers
@@ -288,6 +359,7 @@ export class LocomotionEnv implements Env {
 
   setConditions(c: Conditions): void {
     const s = this.state;
+    if (this.shared && !s.done) throw new SpikelocoError("this env shares a world with others (lockstep): conditions change at its next reset", "setConditions");
     const parsed = parseConditions(c, "conditions");
     if (!this.w || s.done) {
       s.conditions = parsed;
@@ -302,13 +374,14 @@ export class LocomotionEnv implements Env {
 
   snapshot(): EnvSnapshot {
     if (!this.w) throw new SpikelocoError("call reset() before snapshot()", "snapshot");
+    if (this.shared) throw new SpikelocoError("this env shares a world with others (lockstep); snapshots need a world of its own", "snapshot");
     return takeSnapshot(this.w.world.takeSnapshot(), { envId: this.id, options: dynamicsOptions(this.settings), handles: worldHandles(this.w) }, this.state);
   }
 
   restore(snap: EnvSnapshot): void {
     const saved = readSnapshot(snap, { envId: this.id, options: dynamicsOptions(this.settings) }, this.state);
     const w = restoreEpisodeWorld(this.R, this.robot, snap.world, saved.handles);
-    this.w?.world.free();
+    this.release();
     this.w = w;
     saved.commit();
     this.terrains.get(this.state.terrain);
@@ -317,8 +390,7 @@ export class LocomotionEnv implements Env {
   }
 
   close(): void {
-    this.w?.world.free();
-    this.w = undefined;
+    this.release();
     this.state.done = true;
   }
 }

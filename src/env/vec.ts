@@ -1,13 +1,11 @@
 /**
  * VecEnv: N envs stepped together with batched, reused buffers (obs [N*obsDim], rewards [N], flags [N]).
  *
- * Layout (measured by `spikeloco bench env --vec 16`, CPU time, shared 2-core machine): one shared world
- * with collision groups stepped 16 Ants at 1.28x (flat, 5 rounds: 32.4k vs 25.3k robot-steps/s) and 16
- * hexapods at 1.10x the rate of 16 separate worlds. This VecEnv still uses separate worlds: they keep
- * every copy bit-identical to a single env on every terrain (a probe showed shared-world copies match
- * single envs on flat ground but drift in the last bits on the rough heightfield, where contact
- * constraint order depends on the other robots) and let each copy draw its own terrain per episode.
- * A shared-world layout is the known next speed-up for flat-ground training.
+ * Layout: by default every copy has its own Rapier world. With `lockstep`, copies whose episodes have the
+ * same key (flat terrain, same drawn conditions) share one world (lockstep.ts: robots at the same spot,
+ * colliding only with the ground), stepped once per physics step for all of them; each copy's trajectory
+ * stays bitwise that of a single env (test/env/lockstep.test.ts). Episodes on other terrains get a world
+ * of their own, as without lockstep.
  *
  * Autoreset (Gymnasium "same-step"): when copy i ends, `finalObs` gets its last observation, its
  * `terminated`/`truncated` flag is set, and obs row i already holds the first observation of the next
@@ -16,6 +14,7 @@
 import { SpikelocoError } from "../core/errors.ts";
 import type { Conditions } from "./conditions.ts";
 import type { LocomotionEnv } from "./locomotion.ts";
+import { WorldHost } from "./lockstep.ts";
 import type { BoxSpace, StepInfo } from "./types.ts";
 
 export interface VecStepResult {
@@ -37,9 +36,13 @@ export class VecEnv {
   private readonly obsDim: number;
   private readonly actDim: number;
   private readonly res: VecStepResult;
+  private readonly host: WorldHost | null;
 
-  constructor(envs: LocomotionEnv[]) {
+  /** `lockstep`: copies share one world where that keeps them bitwise single envs (see above). */
+  constructor(envs: LocomotionEnv[], options: { lockstep?: boolean } = {}) {
     if (envs.length === 0) throw new SpikelocoError("a VecEnv needs at least one env", "n");
+    this.host = options.lockstep ? new WorldHost() : null;
+    for (const e of envs) e.useWorldHost(this.host);
     this.envs = envs;
     this.n = envs.length;
     this.observationSpace = envs[0].observationSpace;
@@ -79,9 +82,14 @@ export class VecEnv {
     }
     const res = this.res;
     const view = ArrayBuffer.isView(actions) ? (actions as Float32Array) : Float32Array.from(actions);
-    for (let i = 0; i < this.n; i++) {
-      const env = this.envs[i];
-      const r = env.step(view.subarray(i * this.actDim, (i + 1) * this.actDim));
+    const envs = this.envs;
+    const n = this.n;
+    for (let i = 0; i < n; i++) envs[i]!.beginStep(view.subarray(i * this.actDim, (i + 1) * this.actDim));
+    this.host?.step(envs[0]!.substeps);
+    for (let i = 0; i < n; i++) if (envs[i]!.sharedWorld === null) envs[i]!.physicsStep();
+    for (let i = 0; i < n; i++) {
+      const env = envs[i]!;
+      const r = env.endStep();
       res.rewards[i] = r.reward;
       res.terminated[i] = r.terminated ? 1 : 0;
       res.truncated[i] = r.truncated ? 1 : 0;
@@ -97,5 +105,11 @@ export class VecEnv {
 
   close(): void {
     for (const e of this.envs) e.close();
+    this.host?.free();
+  }
+
+  /** Copies whose robot is in a shared world now (0 without lockstep). */
+  get sharedCount(): number {
+    return this.envs.reduce((k, e) => k + (e.sharedWorld ? 1 : 0), 0);
   }
 }

@@ -52,11 +52,20 @@ export class TerrainCache {
 }
 
 export function buildEpisodeWorld(R: Rapier, robot: RobotDescription, terrain: TerrainDescription, s: EnvSettings, episodeSeed: number): EpisodeWorld {
+  const { world, ground } = buildGround(R, terrain, s);
+  return { world, robot: addRobot(R, world, robot, terrain, s, episodeSeed), ground };
+}
+
+/** A world holding only the terrain, with the env's physics settings. */
+export function buildGround(R: Rapier, terrain: TerrainDescription, s: EnvSettings): { world: World; ground: Collider[] } {
   const world = new R.World({ x: 0, y: 0, z: s.gravity });
   world.timestep = s.physicsDt;
   world.integrationParameters.numSolverIterations = s.solverIterations;
-  const ground = buildTerrain(R, world, terrain, 1);
+  return { world, ground: buildTerrain(R, world, terrain, 1) };
+}
 
+/** The robot at its start pose for `episodeSeed`, added to `world` (robots collide only with the ground). */
+export function addRobot(R: Rapier, world: World, robot: RobotDescription, terrain: TerrainDescription, s: EnvSettings, episodeSeed: number): BuiltRobot {
   const rng = new Rng(deriveSeed(episodeSeed, "reset-noise"));
   const noise = s.resetNoiseScale;
   const angles = new Float64Array(robot.joints.length);
@@ -90,7 +99,16 @@ export function buildEpisodeWorld(R: Rapier, robot: RobotDescription, terrain: T
       body.setAngvel({ x: w[0], y: w[1], z: w[2] }, true);
     });
   }
-  return { world, robot: built, ground };
+  return built;
+}
+
+/**
+ * Takes a robot out of the simulation without removing it: its bodies (with their colliders and joints)
+ * are disabled. Removing them instead reorders Rapier's internal sets, and the other robots of a shared
+ * world then drift in the last bits (measured); disabled bodies leave the others' numbers unchanged.
+ */
+export function freezeRobot(built: BuiltRobot): void {
+  for (const b of built.bodies) b.setEnabled(false);
 }
 
 /**
