@@ -13,6 +13,7 @@ import { allocateStrata } from "../env/conditions.ts";
 import type { EvaluationRequest, EvaluationResult, Problem } from "./es/problem.ts";
 import { ObsStats } from "../policy/normalizer.ts";
 import { allocateShared, viewShared, type MemberResult, type MemberTask, type SharedParams, type WorkerData } from "./fitness.ts";
+import type { MemberWork } from "./member-batch.ts";
 import { defaultThreads, ThreadPool } from "./threads.ts";
 
 /** What every member of one evaluation is evaluated with. */
@@ -42,7 +43,16 @@ export interface LocalPoolOptions {
   obsDim: number;
   /** Worker threads (0 = in-process). Default: all cores. */
   workers?: number;
+  /**
+   * Members per task when a generation's members share their episodes (lockstep: a batch's robots run in one
+   * Rapier world, bitwise the member-by-member results). Batches are smaller when the population would
+   * otherwise leave a thread idle. 1 = one member per task. Default LOCKSTEP_MEMBERS.
+   */
+  lockstep?: number;
 }
+
+/** Members per lockstep batch by default (measured: `spikeloco bench train` reports the lockstep block). */
+export const LOCKSTEP_MEMBERS = 4;
 
 export interface PoolOptions extends LocalPoolOptions {
   /** Episodes per member per generation (common random numbers: all members share the episode seeds). */
@@ -67,17 +77,19 @@ export function defaultWorkers(): number {
 export class LocalPool implements MemberPool {
   readonly capacity: number;
   private readonly shared: SharedParams;
-  private readonly threads: ThreadPool<MemberTask, MemberResult>;
+  private readonly threads: ThreadPool<MemberWork, MemberResult | MemberResult[]>;
+  private readonly lockstep: number;
   private published: EvalState | null = null;
   private inFlight = 0;
 
   constructor(options: LocalPoolOptions) {
     this.capacity = options.workers ?? defaultWorkers();
+    this.lockstep = Math.max(1, Math.floor(options.lockstep ?? LOCKSTEP_MEMBERS));
     const buffers = allocateShared(options.dim, options.obsDim);
     this.shared = viewShared(buffers);
     this.shared.scale.fill(1);
     const data: WorkerData = { evaluatorModule: options.evaluatorModule, config: options.config, shared: buffers };
-    this.threads = new ThreadPool({ module: siblingModule(import.meta.url, "./fitness.ts"), data, threads: this.capacity });
+    this.threads = new ThreadPool({ module: siblingModule(import.meta.url, "./member-batch.ts"), data, threads: this.capacity });
   }
 
   /** Write the state into shared memory (only between evaluations: threads read it while they run). */
@@ -97,10 +109,29 @@ export class LocalPool implements MemberPool {
     this.publish(state);
     this.inFlight += tasks.length;
     try {
-      return await Promise.all(tasks.map((t) => this.threads.run(t)));
+      const answers = await Promise.all(this.work(tasks).map((w) => this.threads.run(w)));
+      return answers.flat();
     } finally {
       this.inFlight -= tasks.length;
     }
+  }
+
+  /** Tasks in batches of members that share their episodes, at most `lockstep` each and enough batches for every thread. */
+  private work(tasks: MemberTask[]): MemberWork[] {
+    const size = Math.min(this.lockstep, Math.ceil(tasks.length / Math.max(1, this.capacity)));
+    if (size <= 1) return tasks;
+    const out: MemberWork[] = [];
+    let batch: MemberTask[] = [];
+    const key = (t: MemberTask) => JSON.stringify([t.episodeSeeds, t.episodeStrata]);
+    for (const t of tasks) {
+      if (batch.length === size || (batch.length > 0 && key(batch[0]!) !== key(t))) {
+        out.push(batch.length === 1 ? batch[0]! : { batch });
+        batch = [];
+      }
+      batch.push(t);
+    }
+    if (batch.length) out.push(batch.length === 1 ? batch[0]! : { batch });
+    return out;
   }
 
   async close(): Promise<void> {

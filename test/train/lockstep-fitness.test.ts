@@ -4,6 +4,8 @@ import { Rng } from "../../src/core/rng.ts";
 import type { MemberResult, MemberTask, SharedParams } from "../../src/train/fitness.ts";
 import { createEvaluator, type LocomotionEvaluatorConfig } from "../../src/train/locomotion-fitness.ts";
 import { initParams } from "../../src/snn/index.ts";
+import { resolve } from "node:path";
+import { RolloutPool } from "../../src/train/pool.ts";
 
 async function setup(envId: string, obsDim: number, actDim: number, envOptions: LocomotionEvaluatorConfig["envOptions"], conditions: LocomotionEvaluatorConfig["conditions"] = {}) {
   const spec = loadAgent("nm-hebb", { obsDim, actDim });
@@ -59,4 +61,32 @@ describe("ES fitness in lockstep (members of a batch in one Rapier world)", () =
     single.close?.();
     batched.close?.();
   }, 60_000);
+
+  it("a RolloutPool generation gives bitwise the same fitness, metrics and stats with lockstep batches as one member per task", async () => {
+    const spec = loadAgent("nm-hebb", { obsDim: 31, actDim: 8 });
+    const center = initParams(spec, 4);
+    const config: LocomotionEvaluatorConfig = { envId: "ant", envOptions: { healthyZRange: [0.47, 0.6] }, spec, conditions: {}, maxSteps: 60, normalizerClip: 5 };
+    const request = {
+      generation: 0,
+      center,
+      sigma: new Float32Array(center.length).fill(0.2),
+      candidates: Array.from({ length: 8 }, (_, i) => ({ index: i, seed: 70 + (i >> 1), sign: (i % 2 ? -1 : 1) as 1 | -1 })),
+    };
+    const outcome = async (lockstep: number, workers: number) => {
+      const pool = new RolloutPool({ evaluatorModule: resolve("src/train/locomotion-fitness.ts"), config, dim: center.length, obsDim: 31, workers, episodesPerMember: 2, seed: 5, lockstep });
+      try {
+        return await pool.evaluate(request);
+      } finally {
+        await pool.close();
+      }
+    };
+    const one = await outcome(1, 0);
+    const batched = await outcome(4, 0);
+    const threaded = await outcome(4, 2);
+    expect(new Set(one.fitness).size).toBeGreaterThan(1);
+    for (const r of [batched, threaded]) {
+      expect(Buffer.from(r.fitness.buffer).equals(Buffer.from(one.fitness.buffer))).toBe(true);
+      expect(JSON.stringify([r.metrics, r.steps, r.simSeconds, r.obsStats])).toBe(JSON.stringify([one.metrics, one.steps, one.simSeconds, one.obsStats]));
+    }
+  }, 120_000);
 });
