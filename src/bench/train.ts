@@ -7,7 +7,13 @@
  * The first generation of each setting is a warm-up (worker start, Rapier init, JIT) and is not timed.
  */
 import { availableParallelism } from "node:os";
-import { envDefinition } from "../../envs/index.ts";
+import { envDefinition, makeEnv } from "../../envs/index.ts";
+import { loadAgent } from "../../agents/index.ts";
+import { deriveSeed } from "../core/rng.ts";
+import { initParams } from "../snn/index.ts";
+import type { MemberResult, MemberTask, SharedParams } from "../train/fitness.ts";
+import { createEvaluator, type LocomotionEvaluatorConfig } from "../train/locomotion-fitness.ts";
+import { LOCKSTEP_MEMBERS } from "../train/pool.ts";
 import { LOCOMOTION_DEFAULTS, type LocomotionTrainConfig } from "../train/config.ts";
 import { trainLocomotion } from "../train/locomotion.ts";
 
@@ -19,6 +25,8 @@ export interface BenchTrainOptions {
   generations: number;
   workers?: number;
   seed: number;
+  /** Timed rounds of the lockstep comparison (after one warm-up round). */
+  lockstepRounds?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -45,6 +53,18 @@ export interface VersionThroughput {
   sim_seconds_per_wall_second: number;
 }
 
+/** ES members evaluated one by one vs in lockstep batches: the same tasks, in one thread, interleaved. */
+export interface LockstepThroughput {
+  members_per_batch: number;
+  rounds: number;
+  separate_sim_seconds_per_cpu_second: number;
+  lockstep_sim_seconds_per_cpu_second: number;
+  /** lockstep over separate, per CPU second. */
+  speedup: number;
+  /** Both ways gave bitwise the same member results (they must). */
+  bitwise_equal: boolean;
+}
+
 export interface BenchTrainResult {
   env: string;
   agent: string;
@@ -64,6 +84,7 @@ export interface BenchTrainResult {
   current: VersionThroughput;
   /** current over baseline, per CPU second (null without a baseline). */
   speedup_vs_baseline: number | null;
+  lockstep: LockstepThroughput;
   note: string;
 }
 
@@ -130,6 +151,72 @@ async function measure(o: BenchTrainOptions, workers: number, env = o.env): Prom
   };
 }
 
+/**
+ * One generation's members (population, shared episode seeds) evaluated one after another and in lockstep
+ * batches of `members` (default LOCKSTEP_MEMBERS), alternating which goes first, in this thread; CPU time of the process.
+ */
+export async function measureLockstep(o: BenchTrainOptions, rounds = 3, members = LOCKSTEP_MEMBERS): Promise<LockstepThroughput> {
+  const probe = await makeEnv(o.env);
+  const dims = { obsDim: probe.observationSpace.shape[0], actDim: probe.actionSpace.shape[0] };
+  probe.close();
+  const spec = loadAgent(o.agent, dims);
+  const config: LocomotionEvaluatorConfig = {
+    envId: o.env,
+    envOptions: { clockHz: LOCOMOTION_DEFAULTS.clockHz },
+    spec,
+    conditions: {},
+    maxSteps: o.maxSteps,
+    normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
+  };
+  const evaluator = await createEvaluator(config);
+  const center = initParams(spec, o.seed);
+  const shared: SharedParams = { center, sigma: new Float32Array(center.length).fill(LOCOMOTION_DEFAULTS.sigma), shift: new Float32Array(dims.obsDim), scale: new Float32Array(dims.obsDim).fill(1) };
+  const tasksOf = (generation: number): MemberTask[] => {
+    const episodeSeeds = Array.from({ length: LOCOMOTION_DEFAULTS.episodesPerMember }, (_, e) => deriveSeed(o.seed, "episode", generation, e));
+    return Array.from({ length: o.population }, (_, i) => ({ generation, index: i, seed: deriveSeed(o.seed, "member", generation, i >> 1), sign: i % 2 ? -1 : 1, episodeSeeds, collectStats: true }));
+  };
+  const separate = async (tasks: MemberTask[]) => {
+    const out: MemberResult[] = [];
+    for (const t of tasks) out.push(await evaluator.evaluate(t, shared));
+    return out;
+  };
+  const batched = async (tasks: MemberTask[]) => {
+    const out: MemberResult[] = [];
+    for (let i = 0; i < tasks.length; i += members) out.push(...(await evaluator.evaluateBatch(tasks.slice(i, i + members), shared)));
+    return out;
+  };
+  const timed = async (f: (t: MemberTask[]) => Promise<MemberResult[]>, tasks: MemberTask[]) => {
+    const c0 = cpuSeconds();
+    const results = await f(tasks);
+    return { cpu: cpuSeconds() - c0, results, sim: results.reduce((a, r) => a + r.simSeconds, 0) };
+  };
+  let equal = true;
+  let cpuA = 0, cpuB = 0, simA = 0, simB = 0;
+  for (let round = 0; round <= rounds; round++) {
+    const tasks = tasksOf(round);
+    const first = round % 2 === 0;
+    const a1 = first ? await timed(separate, tasks) : null;
+    const b = await timed(batched, tasks);
+    const a = a1 ?? (await timed(separate, tasks));
+    equal &&= JSON.stringify(a.results) === JSON.stringify(b.results);
+    o.onProgress?.(`lockstep round ${round}/${rounds}: separate ${(a.sim / a.cpu).toFixed(1)}, lockstep ${(b.sim / b.cpu).toFixed(1)} sim-s per CPU-s${round === 0 ? " (warm-up, not timed)" : ""}`);
+    if (round === 0) continue;
+    cpuA += a.cpu;
+    cpuB += b.cpu;
+    simA += a.sim;
+    simB += b.sim;
+  }
+  evaluator.close?.();
+  return {
+    members_per_batch: members,
+    rounds,
+    separate_sim_seconds_per_cpu_second: simA / cpuA,
+    lockstep_sim_seconds_per_cpu_second: simB / cpuB,
+    speedup: simB / cpuB / (simA / cpuA),
+    bitwise_equal: equal,
+  };
+}
+
 /** The env's version just before its current one ("ant-v3" for ant), or null. */
 export function baselineVersion(env: string): string | null {
   const earlier = Object.keys(envDefinition(env).earlierVersions ?? {});
@@ -169,6 +256,7 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     currentRuns.push(await measure(o, cores, current));
   }
   const baseline = base ? versionThroughput(base, cores, baseRuns) : null;
+  const lockstep = await measureLockstep(o, o.lockstepRounds ?? 3);
   const cur = versionThroughput(current, cores, currentRuns);
   return {
     env: o.env,
@@ -187,6 +275,7 @@ export async function benchTrain(o: BenchTrainOptions): Promise<BenchTrainResult
     baseline,
     current: cur,
     speedup_vs_baseline: baseline ? cur.sim_seconds_per_cpu_second / baseline.sim_seconds_per_cpu_second : null,
+    lockstep,
     note: "measured side by side in one process run (baseline and current interleaved current, baseline, baseline, current); other jobs on a shared machine lower the wall-clock numbers, compare the ratios and the per-CPU-second rates",
   };
 }
