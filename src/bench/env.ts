@@ -7,17 +7,16 @@
  * the median is reported, because the machine is shared and noisy.
  */
 import type { BuiltRobot } from "../physics/builder.ts";
-import { buildRobot, forwardKinematics } from "../physics/builder.ts";
 import { createMujocoPeer, MUJOCO_DEFAULTS, type MujocoPeer } from "./mujoco-peer.ts";
 import { loadRapier, rapierVersion, RAPIER_PACKAGE } from "../physics/rapier.ts";
 import type { World } from "../physics/rapier.ts";
-import { buildTerrain, describeTerrain, maxHeightNear } from "../physics/terrain.ts";
 import type { TerrainSpec } from "../physics/terrain.ts";
 import type { Conditions } from "../env/conditions.ts";
 import { sampleConditions } from "../env/conditions.ts";
 import { Rng } from "../core/rng.ts";
 import { sinusoidalGait } from "../env/gait.ts";
-import { envDefinition, makeEnv } from "../../envs/index.ts";
+import { envDefinition, makeVecEnv } from "../../envs/index.ts";
+import type { VecEnv } from "../env/vec.ts";
 import { LocomotionEnv } from "../env/locomotion.ts";
 import { resolveOptions, type EnvOptions } from "../env/options.ts";
 import type { RobotDescription } from "../physics/robot.ts";
@@ -85,7 +84,11 @@ export interface EnvBenchResult {
   /** The env stepped through World.step() (a raw gravity vector allocated per call) vs the cached one, walking. */
   cached_gravity: { cached_steps_per_s: number; world_step_steps_per_s: number; speedup: number };
   mujoco_defaults: { physics_dt: number; substeps: number; integrator: string; solver: string } | null;
-  vec?: { robots: number; shared_world_robot_steps_per_s: number; separate_worlds_robot_steps_per_s: number; shared_over_separate: number };
+  /**
+   * Lockstep (`vec` robots): a lockstep VecEnv vs one of separate worlds, robot control steps per CPU second;
+   * `shared` is the fewest copies that shared a world (0 off flat ground), `bitwise_equal` whether both stayed equal.
+   */
+  vec?: { robots: number; shared: number; shared_world_robot_steps_per_s: number; separate_worlds_robot_steps_per_s: number; shared_over_separate: number; bitwise_equal: boolean };
   rapier: string;
   solver_iterations: number;
   notes: string[];
@@ -373,76 +376,76 @@ export async function benchEnv(o: EnvBenchOptions): Promise<EnvBenchResult> {
     notes,
   };
   for (const t of all) t.stepper.close();
-  if (o.vec > 0) result.vec = await benchSharedWorld(o, terrainSpec, progress);
+  if (o.vec > 0) result.vec = await benchSharedWorld(o, progress);
   return result;
 }
 
-/** N robots in one world (collision groups) vs N envs' own worlds; bare physics stepping, same gait. */
-async function benchSharedWorld(o: EnvBenchOptions, terrainSpec: TerrainSpec, progress: (m: string) => void): Promise<NonNullable<EnvBenchResult["vec"]>> {
-  const R = await loadRapier();
-  const def = envDefinition(o.env);
+/**
+ * Lockstep: a VecEnv of N copies sharing one world vs N copies in their own worlds (env steps, observations
+ * included), the same gait from the same seeds, in alternating chunks; the two must stay bitwise equal.
+ */
+async function benchSharedWorld(o: EnvBenchOptions, progress: (m: string) => void): Promise<NonNullable<EnvBenchResult["vec"]>> {
   const n = o.vec;
-  const dt = def.defaults.physicsDt;
-  const substeps = Math.round(def.defaults.controlDt / dt);
-  const iterations = o.solverIterations ?? def.defaults.solverIterations;
-  const gait = sinusoidalGait(def.robot);
-  const action = new Float32Array(def.robot.joints.length);
-
-  const shared = new R.World({ x: 0, y: 0, z: def.defaults.gravity });
-  shared.timestep = dt;
-  shared.integrationParameters.numSolverIterations = iterations;
-  const terrain = describeTerrain(terrainSpec, 1);
-  buildTerrain(R, shared, terrain, 1);
-  const side = Math.ceil(Math.sqrt(n));
-  const robots: BuiltRobot[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = (i % side) * 1.5 - 2;
-    const y = Math.floor(i / side) * 1.5 - ((side - 1) * 1.5) / 2;
-    const z = def.robot.spawnHeight + maxHeightNear(terrain, x, y, 0.8) + 0.01;
-    robots.push(buildRobot(R, shared, def.robot, forwardKinematics(def.robot, [x, y, z], [0, 0, 0, 1], new Array(action.length).fill(0))));
-  }
-  const separate: LocomotionEnv[] = [];
-  for (let i = 0; i < n; i++) {
-    const e = await makeEnv(o.env, { conditions: { terrain: o.terrain }, resetNoiseScale: 0, solverIterations: iterations });
-    e.reset({ seed: i });
-    separate.push(e);
-  }
-  const drive = (rs: BuiltRobot[], step: number) => {
-    gait.action(step * def.defaults.controlDt, action);
-    for (const r of rs)
-      def.robot.joints.forEach((j, k) => r.joints[k].configureMotorPosition((j.limits[0] + j.limits[1]) / 2 + (action[k] * (j.limits[1] - j.limits[0])) / 2, j.kp, j.kd));
+  const options = { maxSteps: 1_000_000, terminateWhenUnhealthy: false, conditions: { terrain: o.terrain }, ...(o.solverIterations ? { solverIterations: o.solverIterations } : {}) };
+  const shared = await makeVecEnv(o.env, n, options, { lockstep: true });
+  const separate = await makeVecEnv(o.env, n, options);
+  const gait = sinusoidalGait(shared.envs[0]!.robot);
+  const nAct = shared.actionSpace.shape[0];
+  const one = new Float32Array(nAct);
+  const actions = new Float32Array(n * nAct);
+  const controlDt = shared.controlDt;
+  const chunk = 50;
+  const steps = Math.max(chunk, Math.round((o.steps * o.rounds) / n / chunk) * chunk);
+  let tShared = 0;
+  let tSep = 0;
+  let equal = true;
+  let k = 0;
+  let episode = 0;
+  let sharedCount = n;
+  const reset = () => {
+    shared.reset({ seed: episode });
+    separate.reset({ seed: episode });
+    episode++;
+    k = 0;
   };
-  const worlds: World[] = separate.map((e) => e.physics.world);
-  const separateRobots = separate.map((e) => e.physics.robot);
-  const controlSteps = Math.max(50, Math.round(o.steps / n));
-  const sharedRates: number[] = [];
-  const sepRates: number[] = [];
-  for (let round = 0; round < o.rounds + 1; round++) {
-    let step = 0;
-    const tShared = timeIt(() => {
-      for (let c = 0; c < controlSteps; c++) {
-        drive(robots, step++);
-        for (let s = 0; s < substeps; s++) shared.step();
+  const run = (v: VecEnv, k0: number) =>
+    timeIt(() => {
+      for (let i = 0; i < chunk; i++) {
+        gait.action((k0 + i) * controlDt, one);
+        for (let j = 0; j < n; j++) actions.set(one, j * nAct);
+        v.step(actions);
       }
     });
-    step = 0;
-    const tSep = timeIt(() => {
-      for (let c = 0; c < controlSteps; c++) {
-        drive(separateRobots, step++);
-        for (let s = 0; s < substeps; s++) for (const w of worlds) w.step();
-      }
-    });
-    if (round > 0) {
-      sharedRates.push((n * controlSteps * substeps) / tShared);
-      sepRates.push((n * controlSteps * substeps) / tSep);
-      progress(`vec round ${round}/${o.rounds}: shared world ${sharedRates.at(-1)!.toFixed(0)} robot-steps/s, separate worlds ${sepRates.at(-1)!.toFixed(0)}`);
-    }
+  reset();
+  for (let i = 0; i < chunk; i++) {
+    gait.action(i * controlDt, one);
+    for (let j = 0; j < n; j++) actions.set(one, j * nAct);
+    shared.step(actions);
+    separate.step(actions);
   }
-  shared.free();
-  for (const e of separate) e.close();
-  const a = median(sharedRates);
-  const b = median(sepRates);
-  return { robots: n, shared_world_robot_steps_per_s: round1(a), separate_worlds_robot_steps_per_s: round1(b), shared_over_separate: round3(a / b) };
+  k = chunk;
+  for (let done = 0, c = 0; done < steps; done += chunk, c++) {
+    if (c % 2 === 0) {
+      tShared += run(shared, k);
+      tSep += run(separate, k);
+    } else {
+      tSep += run(separate, k);
+      tShared += run(shared, k);
+    }
+    k += chunk;
+    sharedCount = Math.min(sharedCount, shared.sharedCount);
+    const a = shared.step(actions.fill(0)).obs;
+    const b = separate.step(actions).obs;
+    equal &&= Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    k++;
+    if (k >= 1000) reset();
+  }
+  shared.close();
+  separate.close();
+  const a = (n * steps) / tShared;
+  const b = (n * steps) / tSep;
+  progress(`lockstep ${n} robots: shared world ${a.toFixed(0)} vs separate worlds ${b.toFixed(0)} robot control steps/s (x${(a / b).toFixed(3)}, ${sharedCount} sharing, bitwise ${equal})`);
+  return { robots: n, shared: sharedCount, shared_world_robot_steps_per_s: round1(a), separate_worlds_robot_steps_per_s: round1(b), shared_over_separate: round3(a / b), bitwise_equal: equal };
 }
 
 const round1 = (v: number) => Math.round(v * 10) / 10;

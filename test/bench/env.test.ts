@@ -57,6 +57,8 @@ describe("bench env result", () => {
     }
     expect(r.cached_gravity.speedup).toBeCloseTo(r.cached_gravity.cached_steps_per_s / r.cached_gravity.world_step_steps_per_s, 2);
     expect(r.vec!.robots).toBe(2);
+    expect(r.vec!.shared).toBe(2);
+    expect(r.vec!.bitwise_equal).toBe(true);
     expect(r.vec!.shared_over_separate).toBeCloseTo(r.vec!.shared_world_robot_steps_per_s / r.vec!.separate_worlds_robot_steps_per_s, 2);
     expect(r.rapier).toMatch(/^@dimforge\/rapier3d(-simd)?-compat@\d+\.\d+\.\d+$/);
   });
@@ -76,5 +78,10 @@ describe("bench env result", () => {
     expect(r.overhead_ratio).toBeGreaterThan(0);
     expect(r.engines.rapier.contacts_per_step).toBeGreaterThan(0);
     expect(r.vec).toBeUndefined();
+  });
+
+  it("off flat ground the lockstep comparison runs every copy in its own world (shared 0), still equal", async () => {
+    const r = await benchEnv({ env: "ant", terrain: { kind: "slope" }, steps: 20, rounds: 1, vec: 2, mujoco: false });
+    expect([r.vec!.shared, r.vec!.bitwise_equal]).toEqual([0, true]);
   });
 });

@@ -6,7 +6,7 @@ const positive = (x: number) => Number.isFinite(x) && x > 0;
 // The output contract of `spikeloco bench train --json` on a tiny budget (no speed is asserted).
 describe("bench train result", () => {
   it("keeps its fields and adds baseline (ant-v3) and current (ant-v4), per CPU-second and per wall-second", async () => {
-    const r = await benchTrain({ env: "ant", agent: "nm-hebb", population: 2, maxSteps: 10, generations: 1, workers: 1, seed: 0 });
+    const r = await benchTrain({ env: "ant", agent: "nm-hebb", population: 2, maxSteps: 10, generations: 1, workers: 1, seed: 0, lockstepRounds: 1 });
     for (const k of ["params", "population", "max_steps", "cores", "sim_seconds_per_wall_second", "speedup", "scaling_efficiency", "target_sim_seconds_per_wall_second"] as const) {
       expect(positive(r[k] as number), k).toBe(true);
     }
@@ -27,6 +27,12 @@ describe("bench train result", () => {
     check(r.baseline!, "ant-v3", 2);
     check(r.current, "ant-v4", 2);
     expect(r.speedup_vs_baseline!).toBeCloseTo(r.current.sim_seconds_per_cpu_second / r.baseline!.sim_seconds_per_cpu_second, 9);
+    // lockstep: same members one by one and in batches, bitwise the same results, both rates measured
+    expect(r.lockstep.members_per_batch).toBe(4);
+    expect(r.lockstep.rounds).toBe(1);
+    expect(r.lockstep.bitwise_equal).toBe(true);
+    expect(positive(r.lockstep.separate_sim_seconds_per_cpu_second) && positive(r.lockstep.lockstep_sim_seconds_per_cpu_second)).toBe(true);
+    expect(r.lockstep.speedup).toBeCloseTo(r.lockstep.lockstep_sim_seconds_per_cpu_second / r.lockstep.separate_sim_seconds_per_cpu_second, 9);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   }, 120_000);
 

@@ -45,7 +45,7 @@ export function register(bench: Command): void {
     .option("--terrain <kind>", `terrain: ${TERRAINS.join(" | ")} (default parameters)`, choiceOption("--terrain", () => TERRAINS), "flat")
     .option("--steps <n>", "control steps per timed round", intOption("--steps", 10, 10_000_000), 2000)
     .option("--rounds <n>", "timed rounds (median reported; one extra warm-up round)", intOption("--rounds", 1, 100), 3)
-    .option("--vec <n>", "robots for the shared-world vs separate-worlds comparison (0 = skip)", intOption("--vec", 0, 1024), 16)
+    .option("--vec <n>", "robots for the lockstep comparison: a VecEnv sharing one world vs separate worlds (0 = skip)", intOption("--vec", 0, 1024), 16)
     .option("--solver-iterations <k>", "Rapier solver iterations (default: the env's)", intOption("--solver-iterations", 1, 16))
     .option("--matched-dt <s>", "physics step of the matched comparison (both engines; a divisor of the 0.05 s control step)", matchedDtOption, 0.01)
     .option("--no-mujoco", "skip the MuJoCo WASM peer")
@@ -76,7 +76,7 @@ export function register(bench: Command): void {
                 comparisonLine(`walking, both at ${r.matched.physics_dt} s x ${r.matched.substeps}`, r.matched.walking),
                 comparisonLine(`standing, both at ${r.matched.physics_dt} s x ${r.matched.substeps}`, r.matched.standing),
                 `  cached gravity: ${r.cached_gravity.cached_steps_per_s.toFixed(0)} vs World.step() ${r.cached_gravity.world_step_steps_per_s.toFixed(0)} control steps/s (x${r.cached_gravity.speedup})`,
-                r.vec ? `  ${r.vec.robots} robots: shared world ${r.vec.shared_world_robot_steps_per_s.toFixed(0)} vs separate worlds ${r.vec.separate_worlds_robot_steps_per_s.toFixed(0)} robot-steps/s (x${r.vec.shared_over_separate})` : "",
+                r.vec ? `  lockstep, ${r.vec.robots} robots (${r.vec.shared} sharing): shared world ${r.vec.shared_world_robot_steps_per_s.toFixed(0)} vs separate worlds ${r.vec.separate_worlds_robot_steps_per_s.toFixed(0)} robot control steps/s (x${r.vec.shared_over_separate}, bitwise equal: ${r.vec.bitwise_equal})` : "",
                 ...r.notes.map((n: string) => `  note: ${n}`),
               ]
                 .filter(Boolean)

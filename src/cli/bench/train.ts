@@ -52,6 +52,7 @@ export function register(bench: Command): void {
               v ? [`  ${v.env.padEnd(11)} ${v.sim_seconds_per_cpu_second.toFixed(1)} sim-s per CPU-s, ${v.sim_seconds_per_wall_second.toFixed(1)} sim-s per wall-s (${v.workers} workers, ${v.generations} generations)`] : [],
             ),
             x.speedup_vs_baseline === null ? "  no earlier env version to compare with" : `  ${x.current.env} over ${x.baseline!.env}: x${x.speedup_vs_baseline.toFixed(2)} per CPU-second`,
+            `  lockstep (${x.lockstep.members_per_batch} members per world): ${x.lockstep.lockstep_sim_seconds_per_cpu_second.toFixed(1)} vs one by one ${x.lockstep.separate_sim_seconds_per_cpu_second.toFixed(1)} sim-s per CPU-s (x${x.lockstep.speedup.toFixed(3)}, bitwise equal: ${x.lockstep.bitwise_equal})`,
           ].join("\n"),
         );
       }),
