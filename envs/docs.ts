@@ -34,7 +34,7 @@ export function observationSection(robot: RobotDescription, d: Defaults): string
   const size = observationLayout(robot, d).size;
   const layout = observationLayout(robot, { clockHz: Math.max(d.clockHz, 1) });
   const rows = OBSERVATION_GROUPS.filter((g) => layout.groups[g.name]?.length).map((g) => {
-    const idx = layout.groups[g.name];
+    const idx = layout.groups[g.name]!;
     const range = idx.length === 1 ? `${idx[0]}` : `${idx[0]}-${idx[idx.length - 1]}`;
     return `| ${range} | ${g.name} | ${g.doc(robot)} |`;
   });

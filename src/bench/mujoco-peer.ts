@@ -60,14 +60,14 @@ export function robotToMjcf(robot: RobotDescription, physicsDt: number, spawnHei
     jointOf.set(j.child, i);
   });
   const bodyXml = (b: number, parentPos: readonly number[], indent: string): string => {
-    const body = robot.bodies[b];
-    const rel = body.position.map((v, k) => v - parentPos[k]);
+    const body = robot.bodies[b]!;
+    const rel = body.position.map((v, k) => v - parentPos[k]!);
     const lines = [`${indent}<body name="${body.name}" pos="${b === 0 ? `0 0 ${f(spawnHeight)}` : v3(rel)}">`];
     if (b === 0) lines.push(`${indent}  <freejoint/>`);
     const ji = jointOf.get(b);
     if (ji !== undefined) {
-      const j = robot.joints[ji];
-      const anchor = j.anchor.map((v, k) => v - body.position[k]);
+      const j = robot.joints[ji]!;
+      const anchor = j.anchor.map((v, k) => v - body.position[k]!);
       lines.push(`${indent}  <joint name="${j.name}" type="hinge" pos="${v3(anchor)}" axis="${v3(j.axis)}" range="${f(j.limits[0])} ${f(j.limits[1])}" limited="true" armature="${f(ARMATURE)}"/>`);
     }
     for (const g of body.geoms) lines.push(`${indent}  ${geomXml(g.shape, g.density, g.friction)}`);
@@ -150,7 +150,7 @@ export async function createMujocoPeer(robot: RobotDescription, physicsDt: numbe
     totalMass() {
       const m = model.body_mass;
       let s = 0;
-      for (let i = 0; i < m.length; i++) s += m[i];
+      for (let i = 0; i < m.length; i++) s += m[i]!;
       return s;
     },
     close() {

@@ -184,7 +184,7 @@ function parseSet(fields: Record<string, unknown>, path: string, original: unkno
 function checkWithSchema(json: Record<string, unknown>, path: string, original: unknown, renameHead: (p: string) => string): void {
   const result = ConditionsSchema.safeParse(json);
   if (result.success) return;
-  const issue = mostSpecific(result.error.issues[0]);
+  const issue = mostSpecific(result.error.issues[0]!);
   const parts = issue.path.map((p, i) => (typeof p === "number" ? `[${p}]` : `.${i === 0 ? renameHead(String(p)) : String(p)}`));
   const where = [path, ...parts].join("");
   let message = issue.message;
@@ -230,11 +230,11 @@ function drawIndex(weights: readonly number[], rng: Rng): number {
   const total = weights.reduce((a, b) => a + b, 0);
   let u = rng.uniform() * total;
   for (let i = 0; i < weights.length; i++) {
-    u -= weights[i];
+    u -= weights[i]!;
     if (u < 0) return i;
   }
   // rounding: the last option with a positive weight
-  for (let i = weights.length - 1; i >= 0; i--) if (weights[i] > 0) return i;
+  for (let i = weights.length - 1; i >= 0; i--) if (weights[i]! > 0) return i;
   return weights.length - 1;
 }
 
@@ -273,9 +273,9 @@ export function strata(c: Conditions): Stratum[] {
       const next: Stratum[] = [];
       for (const cell of cells) {
         value.oneOf.forEach((option, i) => {
-          if (w[i] <= 0) return;
+          if (w[i]! <= 0) return;
           const label = `${key}=${JSON.stringify(option)}`;
-          next.push({ name: cell.name ? `${cell.name}/${label}` : label, weight: (cell.weight * w[i]) / total, conditions: { ...cell.conditions, [key]: option } });
+          next.push({ name: cell.name ? `${cell.name}/${label}` : label, weight: (cell.weight * w[i]!) / total, conditions: { ...cell.conditions, [key]: option } });
         });
       }
       cells = next;
@@ -298,7 +298,7 @@ export function allocateStrata(weights: readonly number[], k: number, u: number)
   let i = 0;
   for (let e = 0; e < k; e++) {
     const pos = (u + e) / k;
-    while (i < weights.length - 1 && cum + weights[i] <= pos) cum += weights[i++];
+    while (i < weights.length - 1 && cum + weights[i]! <= pos) cum += weights[i++]!;
     out.push(i);
   }
   return out;

@@ -63,14 +63,14 @@ export class ContactSensor {
     const feet = this.robot.feet;
     const t = this.tmp3;
     for (let f = 0; f < feet.length; f++) {
-      const foot = feet[f];
+      const foot = feet[f]!;
       const b = foot.body;
-      const p = bodies[b].translation(this.tmpVec as never);
+      const p = bodies[b]!.translation(this.tmpVec as never);
       const px = p.x, py = p.y, pz = p.z;
-      rotateInto(rot[b * 4], rot[b * 4 + 1], rot[b * 4 + 2], rot[b * 4 + 3], foot.point[0], foot.point[1], foot.point[2], t);
-      const x = px + t[0];
-      const y = py + t[1];
-      const cz = pz + t[2];
+      rotateInto(rot[b * 4]!, rot[b * 4 + 1]!, rot[b * 4 + 2]!, rot[b * 4 + 3]!, foot.point[0], foot.point[1], foot.point[2], t);
+      const x = px + t[0]!;
+      const y = py + t[1]!;
+      const cz = pz + t[2]!;
       const r = foot.radius;
       const o = 0.7 * r;
       const lift = r - Math.sqrt(r * r - o * o);
@@ -100,9 +100,9 @@ export class ContactSensor {
           // the manifold normal points from the first collider to the second; the ground pushes the foot away from itself
           const n = m.normal();
           const sign = flipped ? 1 : -1;
-          out[3 * f] += (sign * n.x * impulse) / dt;
-          out[3 * f + 1] += (sign * n.y * impulse) / dt;
-          out[3 * f + 2] += (sign * n.z * impulse) / dt;
+          out[3 * f]! += (sign * n.x * impulse) / dt;
+          out[3 * f + 1]! += (sign * n.y * impulse) / dt;
+          out[3 * f + 2]! += (sign * n.z * impulse) / dt;
         });
       });
     });

@@ -24,7 +24,7 @@ export interface Gait {
 export function sinusoidalGait(robot: RobotDescription, params: Partial<GaitParams> = {}): Gait {
   const p = { ...DEFAULT_GAIT, ...params };
   const legs = robot.legs.map((leg) => {
-    const hip = robot.joints[leg.joints[0]];
+    const hip = robot.joints[leg.joints[0]!]!;
     return { hipIndex: leg.joints[0], kneeIndex: leg.joints[1], side: hip.anchor[1] >= 0 ? 1 : -1, x: hip.anchor[0] };
   });
   // alternate groups: the k-th leg from the front on the left has phase k mod 2, the right side is shifted by one
@@ -36,10 +36,10 @@ export function sinusoidalGait(robot: RobotDescription, params: Partial<GaitPara
     action(t: number, out: Float32Array): Float32Array {
       const w = 2 * Math.PI * p.frequency * t;
       for (let i = 0; i < legs.length; i++) {
-        const leg = legs[i];
+        const leg = legs[i]!;
         // a positive hip angle moves a left leg backward and a right leg forward
-        out[leg.hipIndex] = leg.side * p.hipAmplitude * Math.sin(w + phase[i]);
-        out[leg.kneeIndex] = -p.kneeAmplitude * Math.cos(w + phase[i]);
+        out[leg.hipIndex] = leg.side * p.hipAmplitude * Math.sin(w + phase[i]!);
+        out[leg.kneeIndex] = -p.kneeAmplitude * Math.cos(w + phase[i]!);
       }
       return out;
     },

@@ -132,7 +132,7 @@ export class LocomotionEnv implements Env {
     s.contacts.fill(0);
     s.contactForce.fill(0);
     this.observer.readBodies(w.robot.bodies);
-    const start = w.robot.bodies[0].translation();
+    const start = w.robot.bodies[0]!.translation();
     s.torsoX = start.x;
     const info = this.info;
     info.conditions = resolved;
@@ -206,7 +206,7 @@ export class LocomotionEnv implements Env {
     const terrain = this.terrain;
     this.observer.readBodies(w.robot.bodies);
     this.contacts.read(w.world, w.robot, terrain, this.observer.rot, settings.physicsDt, this.reward.needsContactForces, s.contacts, s.contactForce);
-    const torso = w.robot.bodies[0].translation(this.tmpVec as never);
+    const torso = w.robot.bodies[0]!.translation(this.tmpVec as never);
     const x = torso.x;
     const y = torso.y;
     const forwardVelocity = (x - s.torsoX) / this.controlDt;
@@ -288,11 +288,11 @@ export class LocomotionEnv implements Env {
     if (!this.w) return buf;
     const bodies = this.w.robot.bodies;
     for (let b = 0; b < n; b++) {
-      const p = bodies[b].translation(this.tmpVec as never);
+      const p = bodies[b]!.translation(this.tmpVec as never);
       buf[b * 7] = p.x;
       buf[b * 7 + 1] = p.y;
       buf[b * 7 + 2] = p.z;
-      const q = bodies[b].rotation(this.tmpQuat as never);
+      const q = bodies[b]!.rotation(this.tmpQuat as never);
       buf[b * 7 + 3] = q.x;
       buf[b * 7 + 4] = q.y;
       buf[b * 7 + 5] = q.z;
@@ -330,7 +330,7 @@ export class LocomotionEnv implements Env {
 
   /** Per-joint angles (rad, relative to rest) from the last observation. */
   jointAngles(out = new Float64Array(this.action.length)): Float64Array {
-    const start = this.observationGroups.jointPos[0];
+    const start = this.observationGroups.jointPos[0]!;
     for (let j = 0; j < this.action.length; j++) out[j] = this.state.obs[start + j];
     return out;
   }

@@ -19,7 +19,7 @@ export class Motors {
 
   /** Torque limits for these strengths (call when they change). */
   setStrengths(joints: UnitJoint[], strength: Float64Array): void {
-    this.robot.joints.forEach((jd, j) => joints[j].setMotorMaxForce(jd.maxTorque * strength[j]));
+    this.robot.joints.forEach((jd, j) => joints[j]!.setMotorMaxForce(jd.maxTorque * strength[j]!));
   }
 
   /**
@@ -29,10 +29,10 @@ export class Motors {
   torques(out: Float32Array, applied: Float32Array, strength: Float64Array, q: Float64Array, qd: Float64Array): Float32Array {
     const desc = this.robot.joints;
     for (let j = 0; j < desc.length; j++) {
-      const jd = desc[j];
-      const s = strength[j];
-      const target = this.center[j] + applied[j] * this.half[j];
-      const tau = s * (jd.kp * (target - q[j]) - jd.kd * qd[j]);
+      const jd = desc[j]!;
+      const s = strength[j]!;
+      const target = this.center[j]! + applied[j]! * this.half[j]!;
+      const tau = s * (jd.kp * (target - q[j]!) - jd.kd * qd[j]!);
       const lim = s * jd.maxTorque;
       out[j] = tau > lim ? lim : tau < -lim ? -lim : tau;
     }
@@ -43,9 +43,9 @@ export class Motors {
   drive(joints: UnitJoint[], applied: Float32Array, strength: Float64Array): void {
     const desc = this.robot.joints;
     for (let j = 0; j < desc.length; j++) {
-      const jd = desc[j];
-      const s = strength[j];
-      joints[j].configureMotorPosition(this.center[j] + applied[j] * this.half[j], jd.kp * s, jd.kd * s);
+      const jd = desc[j]!;
+      const s = strength[j]!;
+      joints[j]!.configureMotorPosition(this.center[j]! + applied[j]! * this.half[j]!, jd.kp * s, jd.kd * s);
     }
   }
 }

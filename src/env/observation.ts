@@ -137,12 +137,12 @@ export class Observer {
     const q = this.tmpQuat;
     const v = this.tmpVec;
     for (let b = 0; b < bodies.length; b++) {
-      bodies[b].rotation(q as never);
+      bodies[b]!.rotation(q as never);
       rot[b * 4] = q.x;
       rot[b * 4 + 1] = q.y;
       rot[b * 4 + 2] = q.z;
       rot[b * 4 + 3] = q.w;
-      bodies[b].angvel(v as never);
+      bodies[b]!.angvel(v as never);
       av[b * 3] = v.x;
       av[b * 3 + 1] = v.y;
       av[b * 3 + 2] = v.z;
@@ -151,13 +151,13 @@ export class Observer {
 
   /** Fills `o` (after readBodies); returns the torso height above the nominal ground. */
   write(o: Float32Array, bodies: RigidBody[], terrain: TerrainDescription, contacts: Uint8Array, stepCount: number): number {
-    const torso = bodies[0];
+    const torso = bodies[0]!;
     const first = this.first;
     const pos = torso.translation(this.tmpVec as never);
     const height = pos.z - terrainHeightAt(terrain, pos.x, pos.y);
     const rot = this.rot;
     const av = this.angvel;
-    const qx = rot[0], qy = rot[1], qz = rot[2], qw = rot[3];
+    const qx = rot[0]!, qy = rot[1]!, qz = rot[2]!, qw = rot[3]!;
     o[first.height] = height;
     let k = first.orientation;
     o[k] = qw;
@@ -171,7 +171,7 @@ export class Observer {
     o[k] = t[0];
     o[k + 1] = t[1];
     o[k + 2] = t[2];
-    inverseRotateInto(qx, qy, qz, qw, av[0], av[1], av[2], t);
+    inverseRotateInto(qx, qy, qz, qw, av[0]!, av[1]!, av[2]!, t);
     k = first.angvel;
     o[k] = t[0];
     o[k + 1] = t[1];
@@ -180,7 +180,7 @@ export class Observer {
     const jp = first.jointPos;
     const jv = first.jointVel;
     for (let j = 0; j < joints.length; j++) {
-      const jd = joints[j];
+      const jd = joints[j]!;
       if (jd.type === "prismatic") {
         this.prismatic(o, bodies, j, jp + j, jv + j);
         this.jointPos[j] = o[jp + j];
@@ -190,8 +190,8 @@ export class Observer {
       const p = jd.parent * 4;
       const c = jd.child * 4;
       // relative rotation conj(qp) * qc; with identity rest rotations it is a pure rotation about the axis
-      const ax = rot[p], ay = rot[p + 1], az = rot[p + 2], aw = rot[p + 3];
-      const bx = rot[c], by = rot[c + 1], bz = rot[c + 2], bw = rot[c + 3];
+      const ax = rot[p]!, ay = rot[p + 1]!, az = rot[p + 2]!, aw = rot[p + 3]!;
+      const bx = rot[c]!, by = rot[c + 1]!, bz = rot[c + 2]!, bw = rot[c + 3]!;
       const rw = aw * bw + ax * bx + ay * by + az * bz;
       const rx = aw * bx - ax * bw - ay * bz + az * by;
       const ry = aw * by + ax * bz - ay * bw - az * bx;
@@ -206,7 +206,7 @@ export class Observer {
       rotateInto(ax, ay, az, aw, axis[0], axis[1], axis[2], t);
       const pv = jd.parent * 3;
       const cv = jd.child * 3;
-      const vel = (av[cv] - av[pv]) * t[0] + (av[cv + 1] - av[pv + 1]) * t[1] + (av[cv + 2] - av[pv + 2]) * t[2];
+      const vel = (av[cv]! - av[pv]!) * t[0]! + (av[cv + 1]! - av[pv + 1]!) * t[1]! + (av[cv + 2]! - av[pv + 2]!) * t[2]!;
       o[jv + j] = vel;
       this.jointVel[j] = vel;
     }
@@ -222,30 +222,30 @@ export class Observer {
 
   /** Prismatic joint j: displacement along the axis (parent frame, from rest) into o[pos] and its rate into o[vel]. */
   private prismatic(o: Float32Array, bodies: RigidBody[], j: number, pos: number, vel: number): void {
-    const jd = this.robot.joints[j];
+    const jd = this.robot.joints[j]!;
     const rot = this.rot;
     const av = this.angvel;
     const t = this.tmp3;
     const p = jd.parent, c = jd.child;
-    const pp = bodies[p].translation(this.tmpVec as never);
+    const pp = bodies[p]!.translation(this.tmpVec as never);
     const ppx = pp.x, ppy = pp.y, ppz = pp.z;
-    const pc = bodies[c].translation(this.tmpVec as never);
+    const pc = bodies[c]!.translation(this.tmpVec as never);
     const dx = pc.x - ppx, dy = pc.y - ppy, dz = pc.z - ppz;
-    const qx = rot[p * 4], qy = rot[p * 4 + 1], qz = rot[p * 4 + 2], qw = rot[p * 4 + 3];
+    const qx = rot[p * 4]!, qy = rot[p * 4 + 1]!, qz = rot[p * 4 + 2]!, qw = rot[p * 4 + 3]!;
     inverseRotateInto(qx, qy, qz, qw, dx, dy, dz, t);
-    const rp = this.robot.bodies[p].position, rc = this.robot.bodies[c].position;
+    const rp = this.robot.bodies[p]!.position, rc = this.robot.bodies[c]!.position;
     const a = jd.axis;
-    o[pos] = (t[0] - (rc[0] - rp[0])) * a[0] + (t[1] - (rc[1] - rp[1])) * a[1] + (t[2] - (rc[2] - rp[2])) * a[2];
+    o[pos] = (t[0]! - (rc[0] - rp[0])) * a[0] + (t[1]! - (rc[1] - rp[1])) * a[1] + (t[2]! - (rc[2] - rp[2])) * a[2];
     // rate: (v_c - v_p - w_p x d) . axis_world
-    const vp = bodies[p].linvel(this.tmpVec as never);
+    const vp = bodies[p]!.linvel(this.tmpVec as never);
     const vpx = vp.x, vpy = vp.y, vpz = vp.z;
-    const vc = bodies[c].linvel(this.tmpVec as never);
-    const wx = av[p * 3], wy = av[p * 3 + 1], wz = av[p * 3 + 2];
+    const vc = bodies[c]!.linvel(this.tmpVec as never);
+    const wx = av[p * 3]!, wy = av[p * 3 + 1]!, wz = av[p * 3 + 2]!;
     const rx = vc.x - vpx - (wy * dz - wz * dy);
     const ry = vc.y - vpy - (wz * dx - wx * dz);
     const rz = vc.z - vpz - (wx * dy - wy * dx);
     rotateInto(qx, qy, qz, qw, a[0], a[1], a[2], t);
-    o[vel] = rx * t[0] + ry * t[1] + rz * t[2];
+    o[vel] = rx * t[0]! + ry * t[1]! + rz * t[2]!;
   }
 
   /** False when the body state or the observation holds a NaN or an infinity. */

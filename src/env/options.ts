@@ -123,7 +123,7 @@ export function dynamicsOptions(s: EnvSettings): Record<string, unknown> {
 export function resolveOptions(defaults: EnvDefaults, options: unknown): EnvSettings {
   const result = EnvOptionsSchema.safeParse(options ?? {});
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const issue = result.error.issues[0]!;
     const where = ["options", ...issue.path.map(String)].join(".");
     if (issue.code === "unrecognized_keys") {
       const keys = (issue as { keys: string[] }).keys;

@@ -109,7 +109,7 @@ export class Perturbations {
     const r = s.resolved;
     const built = w.robot;
     if (active && r.terrainFromOnset && r.terrain && s.terrain.featureStartX === undefined && r.onsetStep > 0) {
-      const x = built.bodies[0].translation(this.tmpVec as never).x;
+      const x = built.bodies[0]!.translation(this.tmpVec as never).x;
       s.terrain = { ...episodeTerrain(r.terrain, s.episodeSeed), featureStartX: x + 0.3 };
       this.onTerrain(w);
     }
@@ -117,14 +117,14 @@ export class Perturbations {
     const mass = active ? (r.mass ?? 1) : 1;
     this.robot.bodies.forEach((b, bi) => {
       b.geoms.forEach((g, gi) => {
-        const c = built.colliders[bi][gi];
+        const c = built.colliders[bi]![gi]!;
         c.setFriction(g.friction * friction);
         c.setDensity(g.density * mass);
       });
-      if (b.inertial) applyInertial(built.bodies[bi], b, mass);
+      if (b.inertial) applyInertial(built.bodies[bi]!, b, mass);
       // Rapier would only recompute the mass at the next world step; a push applied before it
       // (applyPush right after reset or setConditions) would otherwise see the unscaled mass
-      built.bodies[bi].recomputeMassPropertiesFromColliders();
+      built.bodies[bi]!.recomputeMassPropertiesFromColliders();
     });
     for (const c of w.ground) c.setFriction(friction);
 
@@ -133,8 +133,8 @@ export class Perturbations {
     if (active) {
       const m = r.motorStrength;
       for (let j = 0; j < strength.length; j++) strength[j] = typeof m === "number" ? m : Array.isArray(m) ? m[j] : 1;
-      for (const wl of r.weakenedLegs ?? []) for (const j of this.robot.legs[wl.leg].joints) strength[j] *= wl.scale;
-      for (const leg of r.disabledLegs ?? []) for (const j of this.robot.legs[leg].joints) strength[j] = 0;
+      for (const wl of r.weakenedLegs ?? []) for (const j of this.robot.legs[wl.leg]!.joints) strength[j]! *= wl.scale;
+      for (const leg of r.disabledLegs ?? []) for (const j of this.robot.legs[leg]!.joints) strength[j] = 0;
     }
     this.motors.setStrengths(built.joints, strength);
     this.motors.drive(built.joints, s.applied, strength);
@@ -183,7 +183,7 @@ export class Perturbations {
       const rng = this.rng();
       const sigma = r.actionNoise.sigma;
       for (let j = 0; j < nJ; j++) {
-        const a = applied[j] + sigma * rng.normal();
+        const a = applied[j]! + sigma * rng.normal();
         applied[j] = a < -1 ? -1 : a > 1 ? 1 : a;
       }
     }
@@ -213,10 +213,10 @@ export class Perturbations {
     if (!this.active) return;
     const sig = this.state.obsSigma;
     let any = false;
-    for (let i = 0; i < sig.length; i++) if (sig[i] > 0) any = true;
+    for (let i = 0; i < sig.length; i++) if (sig[i]! > 0) any = true;
     if (!any) return;
     const rng = this.rng();
-    for (let i = 0; i < obs.length; i++) if (sig[i] > 0) obs[i] += sig[i] * rng.normal();
+    for (let i = 0; i < obs.length; i++) if (sig[i]! > 0) obs[i]! += sig[i]! * rng.normal();
   }
 
   /** A linear impulse (N·s) on the torso now. */
@@ -225,7 +225,7 @@ export class Perturbations {
     v.x = x;
     v.y = y;
     v.z = z;
-    w.robot.bodies[0].applyImpulse(v, true);
+    w.robot.bodies[0]!.applyImpulse(v, true);
   }
 
   /** The step's noise stream, derived from the step count when first needed in a step. */

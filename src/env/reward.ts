@@ -31,7 +31,7 @@ const ctrl = (m: StepMeasures): number => -m.actionSquared;
 function contact(m: StepMeasures): number {
   let cost = 0;
   for (let f = 0; f < m.contactForce.length; f++) {
-    const c = Math.min(m.contactForce[f], 1);
+    const c = Math.min(m.contactForce[f]!, 1);
     cost += c * c;
   }
   return -cost;
@@ -68,9 +68,9 @@ export class Reward {
   compute(m: StepMeasures, terms: Record<string, number>): number {
     let sum = -0; // -0 is the exact additive identity, so the sum is the terms' sum in table order
     for (let i = 0; i < NAMES.length; i++) {
-      const w = this.weights[i];
-      const v = w === 0 ? 0 : w * this.values[i](m);
-      terms[NAMES[i]] = v;
+      const w = this.weights[i]!;
+      const v = w === 0 ? 0 : w * this.values[i]!(m);
+      terms[NAMES[i]!] = v;
       sum += v;
     }
     return sum;

@@ -45,9 +45,9 @@ export class VecEnv {
     for (const e of envs) e.useWorldHost(this.host);
     this.envs = envs;
     this.n = envs.length;
-    this.observationSpace = envs[0].observationSpace;
-    this.actionSpace = envs[0].actionSpace;
-    this.controlDt = envs[0].controlDt;
+    this.observationSpace = envs[0]!.observationSpace;
+    this.actionSpace = envs[0]!.actionSpace;
+    this.controlDt = envs[0]!.controlDt;
     this.obsDim = this.observationSpace.shape[0];
     this.actDim = this.actionSpace.shape[0];
     this.res = {
@@ -68,7 +68,7 @@ export class VecEnv {
     for (let i = 0; i < this.n; i++) {
       const s = seed === undefined ? undefined : Array.isArray(seed) ? seed[i] : seed + i;
       const c = Array.isArray(conditions) ? conditions[i] : conditions;
-      const r = this.envs[i].reset({ seed: s, conditions: c });
+      const r = this.envs[i]!.reset({ seed: s, conditions: c });
       this.res.obs.set(r.obs, i * this.obsDim);
       this.res.infos[i] = r.info;
     }

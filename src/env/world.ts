@@ -79,8 +79,8 @@ export function addRobot(R: Rapier, world: World, robot: RobotDescription, terra
   const probe = forwardKinematics(robot, [0, 0, 0], identity, angles);
   let lowest = Infinity;
   for (const f of robot.feet) {
-    const q = probe.rotation[f.body];
-    const p = probe.position[f.body];
+    const q = probe.rotation[f.body]!;
+    const p = probe.position[f.body]!;
     const w = rotateInto(q[0], q[1], q[2], q[3], f.point[0], f.point[1], f.point[2], [0, 0, 0]);
     lowest = Math.min(lowest, p[2] + w[2] - f.radius);
   }
@@ -91,9 +91,9 @@ export function addRobot(R: Rapier, world: World, robot: RobotDescription, terra
   if (noise > 0) {
     const v: Vec3 = [noise * rng.normal(), noise * rng.normal(), noise * rng.normal()];
     const w: Vec3 = [noise * rng.normal(), noise * rng.normal(), noise * rng.normal()];
-    const root = pose.position[0];
+    const root = pose.position[0]!;
     built.bodies.forEach((body, b) => {
-      const r = pose.position[b];
+      const r = pose.position[b]!;
       const dx = r[0] - root[0], dy = r[1] - root[1], dz = r[2] - root[2];
       body.setLinvel({ x: v[0] + w[1] * dz - w[2] * dy, y: v[1] + w[2] * dx - w[0] * dz, z: v[2] + w[0] * dy - w[1] * dx }, true);
       body.setAngvel({ x: w[0], y: w[1], z: w[2] }, true);

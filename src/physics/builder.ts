@@ -46,21 +46,21 @@ export function forwardKinematics(robot: RobotDescription, rootPosition: Vec3, r
   const rotation: Quat[] = new Array(n);
   position[0] = [...rootPosition];
   rotation[0] = [...rootRotation];
-  const restOf = (b: number): Vec3 => robot.bodies[b].position;
+  const restOf = (b: number): Vec3 => robot.bodies[b]!.position;
   robot.joints.forEach((j, ji) => {
     const p = j.parent;
     const c = j.child;
-    const qp = rotation[p];
+    const qp = rotation[p]!;
     const pa = restOf(p);
     if (j.type === "prismatic") {
       const d = angles[ji] ?? 0;
       const off = sub(restOf(c), pa);
-      position[c] = add(position[p], rotateVec(qp, [off[0] + j.axis[0] * d, off[1] + j.axis[1] * d, off[2] + j.axis[2] * d]));
+      position[c] = add(position[p]!, rotateVec(qp, [off[0] + j.axis[0] * d, off[1] + j.axis[1] * d, off[2] + j.axis[2] * d]));
       rotation[c] = [...qp];
       return;
     }
     const qc = quatMul(qp, quatFromAxisAngle(j.axis, angles[ji] ?? 0));
-    const anchorWorld = add(position[p], rotateVec(qp, sub(j.anchor, pa)));
+    const anchorWorld = add(position[p]!, rotateVec(qp, sub(j.anchor, pa)));
     position[c] = add(anchorWorld, rotateVec(qc, sub(restOf(c), j.anchor)));
     rotation[c] = qc;
   });
@@ -91,13 +91,13 @@ export function buildRobot(R: Rapier, world: World, robot: RobotDescription, pos
     if (b.inertial) applyInertial(body, b, massScale);
   });
   const joints = robot.joints.map((j) => {
-    const pa = robot.bodies[j.parent].position;
-    const ca = robot.bodies[j.child].position;
+    const pa = robot.bodies[j.parent]!.position;
+    const ca = robot.bodies[j.child]!.position;
     const data =
       j.type === "prismatic"
         ? R.JointData.prismatic(vec(sub(j.anchor, pa)), vec(sub(j.anchor, ca)), vec(j.axis))
         : R.JointData.revolute(vec(sub(j.anchor, pa)), vec(sub(j.anchor, ca)), vec(j.axis));
-    const joint = world.createImpulseJoint(data, bodies[j.parent], bodies[j.child], true) as UnitJoint;
+    const joint = world.createImpulseJoint(data, bodies[j.parent]!, bodies[j.child]!, true) as UnitJoint;
     joint.setContactsEnabled(false);
     joint.setLimits(j.limits[0], j.limits[1]);
     joint.configureMotorModel(R.MotorModel.ForceBased);
@@ -106,7 +106,7 @@ export function buildRobot(R: Rapier, world: World, robot: RobotDescription, pos
     return joint;
   });
   const footColliders = robot.feet.map((f) => {
-    const cs = colliders[f.body];
+    const cs = colliders[f.body]!;
     return cs[cs.length - 1];
   });
   return { desc: robot, bodies, joints, colliders, footColliders };

@@ -171,65 +171,65 @@ export function principalInertia(t: InertialDescription["inertia"]): { moments: 
     [0, 0, 1],
   ];
   for (let sweep = 0; sweep < 50; sweep++) {
-    const off = Math.abs(a[0][1]) + Math.abs(a[0][2]) + Math.abs(a[1][2]);
-    if (off <= 1e-15 * (Math.abs(a[0][0]) + Math.abs(a[1][1]) + Math.abs(a[2][2]))) break;
+    const off = Math.abs(a[0]![1]!) + Math.abs(a[0]![2]!) + Math.abs(a[1]![2]!);
+    if (off <= 1e-15 * (Math.abs(a[0]![0]!) + Math.abs(a[1]![1]!) + Math.abs(a[2]![2]!))) break;
     for (const [p, q] of [[0, 1], [0, 2], [1, 2]] as const) {
-      if (a[p][q] === 0) continue;
-      const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+      if (a[p]![q] === 0) continue;
+      const theta = (a[q]![q]! - a[p]![p]!) / (2 * a[p]![q]!);
       const tt = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
       const c = 1 / Math.sqrt(tt * tt + 1);
       const sn = tt * c;
       for (let k = 0; k < 3; k++) {
-        const akp = a[k][p], akq = a[k][q];
-        a[k][p] = c * akp - sn * akq;
-        a[k][q] = sn * akp + c * akq;
+        const akp = a[k]![p]!, akq = a[k]![q]!;
+        a[k]![p] = c * akp - sn * akq;
+        a[k]![q] = sn * akp + c * akq;
       }
       for (let k = 0; k < 3; k++) {
-        const apk = a[p][k], aqk = a[q][k];
-        a[p][k] = c * apk - sn * aqk;
-        a[q][k] = sn * apk + c * aqk;
+        const apk = a[p]![k]!, aqk = a[q]![k]!;
+        a[p]![k] = c * apk - sn * aqk;
+        a[q]![k] = sn * apk + c * aqk;
       }
       for (let k = 0; k < 3; k++) {
-        const vkp = v[k][p], vkq = v[k][q];
-        v[k][p] = c * vkp - sn * vkq;
-        v[k][q] = sn * vkp + c * vkq;
+        const vkp = v[k]![p]!, vkq = v[k]![q]!;
+        v[k]![p] = c * vkp - sn * vkq;
+        v[k]![q] = sn * vkp + c * vkq;
       }
     }
   }
   // make the axes a right-handed rotation
   const det =
-    v[0][0] * (v[1][1] * v[2][2] - v[1][2] * v[2][1]) - v[0][1] * (v[1][0] * v[2][2] - v[1][2] * v[2][0]) + v[0][2] * (v[1][0] * v[2][1] - v[1][1] * v[2][0]);
-  if (det < 0) for (let k = 0; k < 3; k++) v[k][2] = -v[k][2];
-  return { moments: [a[0][0], a[1][1], a[2][2]], frame: quatFromMatrix(v) };
+    v[0]![0]! * (v[1]![1]! * v[2]![2]! - v[1]![2]! * v[2]![1]!) - v[0]![1]! * (v[1]![0]! * v[2]![2]! - v[1]![2]! * v[2]![0]!) + v[0]![2]! * (v[1]![0]! * v[2]![1]! - v[1]![1]! * v[2]![0]!);
+  if (det < 0) for (let k = 0; k < 3; k++) v[k]![2] = -v[k]![2]!;
+  return { moments: [a[0]![0]!, a[1]![1]!, a[2]![2]!], frame: quatFromMatrix(v) };
 }
 
 /** Quaternion (x, y, z, w) of a rotation matrix given as rows. */
 export function quatFromMatrix(m: number[][]): Quat {
-  const tr = m[0][0] + m[1][1] + m[2][2];
+  const tr = m[0]![0]! + m[1]![1]! + m[2]![2]!;
   let x: number, y: number, z: number, w: number;
   if (tr > 0) {
     const s = Math.sqrt(tr + 1) * 2;
     w = 0.25 * s;
-    x = (m[2][1] - m[1][2]) / s;
-    y = (m[0][2] - m[2][0]) / s;
-    z = (m[1][0] - m[0][1]) / s;
-  } else if (m[0][0] > m[1][1] && m[0][0] > m[2][2]) {
-    const s = Math.sqrt(1 + m[0][0] - m[1][1] - m[2][2]) * 2;
-    w = (m[2][1] - m[1][2]) / s;
+    x = (m[2]![1]! - m[1]![2]!) / s;
+    y = (m[0]![2]! - m[2]![0]!) / s;
+    z = (m[1]![0]! - m[0]![1]!) / s;
+  } else if (m[0]![0]! > m[1]![1]! && m[0]![0]! > m[2]![2]!) {
+    const s = Math.sqrt(1 + m[0]![0]! - m[1]![1]! - m[2]![2]!) * 2;
+    w = (m[2]![1]! - m[1]![2]!) / s;
     x = 0.25 * s;
-    y = (m[0][1] + m[1][0]) / s;
-    z = (m[0][2] + m[2][0]) / s;
-  } else if (m[1][1] > m[2][2]) {
-    const s = Math.sqrt(1 + m[1][1] - m[0][0] - m[2][2]) * 2;
-    w = (m[0][2] - m[2][0]) / s;
-    x = (m[0][1] + m[1][0]) / s;
+    y = (m[0]![1]! + m[1]![0]!) / s;
+    z = (m[0]![2]! + m[2]![0]!) / s;
+  } else if (m[1]![1]! > m[2]![2]!) {
+    const s = Math.sqrt(1 + m[1]![1]! - m[0]![0]! - m[2]![2]!) * 2;
+    w = (m[0]![2]! - m[2]![0]!) / s;
+    x = (m[0]![1]! + m[1]![0]!) / s;
     y = 0.25 * s;
-    z = (m[1][2] + m[2][1]) / s;
+    z = (m[1]![2]! + m[2]![1]!) / s;
   } else {
-    const s = Math.sqrt(1 + m[2][2] - m[0][0] - m[1][1]) * 2;
-    w = (m[1][0] - m[0][1]) / s;
-    x = (m[0][2] + m[2][0]) / s;
-    y = (m[1][2] + m[2][1]) / s;
+    const s = Math.sqrt(1 + m[2]![2]! - m[0]![0]! - m[1]![1]!) * 2;
+    w = (m[1]![0]! - m[0]![1]!) / s;
+    x = (m[0]![2]! + m[2]![0]!) / s;
+    y = (m[1]![2]! + m[2]![1]!) / s;
     z = 0.25 * s;
   }
   const n = Math.hypot(x, y, z, w);

@@ -81,7 +81,7 @@ export function shiftTerrain(t: TerrainDescription, featureStartX: number): Terr
     for (let ix = 0; ix < hf.nx; ix++) {
       const x = hf.x0 + ix * hf.dx;
       const ramp = Math.min(Math.max((x - FEATURE_START) / 0.5, 0), 1);
-      if (ramp < 1) for (let iy = 0; iy < hf.ny; iy++) heights[ix * hf.ny + iy] *= ramp;
+      if (ramp < 1) for (let iy = 0; iy < hf.ny; iy++) heights[ix * hf.ny + iy]! *= ramp;
     }
     heightfield = { ...hf, heights };
   }
@@ -197,12 +197,12 @@ function roughHeightfield(amplitude: number, scale: number, seed: number): Heigh
         const v = (iy * HF_SPACING) / cell;
         const j0 = Math.floor(v);
         const fv = smooth(v - j0);
-        const a = lattice[i0 * gy + j0];
-        const b = lattice[(i0 + 1) * gy + j0];
-        const c = lattice[i0 * gy + j0 + 1];
-        const d = lattice[(i0 + 1) * gy + j0 + 1];
+        const a = lattice[i0 * gy + j0]!;
+        const b = lattice[(i0 + 1) * gy + j0]!;
+        const c = lattice[i0 * gy + j0 + 1]!;
+        const d = lattice[(i0 + 1) * gy + j0 + 1]!;
         const h = (a * (1 - fu) + b * fu) * (1 - fv) + (c * (1 - fu) + d * fu) * fv;
-        heights[ix * ny + iy] += (amplitude * weight * h) / norm;
+        heights[ix * ny + iy]! += (amplitude * weight * h) / norm;
       }
     }
   });
@@ -232,7 +232,7 @@ export function terrainHeightAt(t: TerrainDescription, x: number, y: number): nu
       const h = hf.heights;
       const ny = hf.ny;
       // the same triangle split as the collider would be needed for exactness; bilinear is within mm here
-      return (h[i * ny + j] * (1 - fu) + h[(i + 1) * ny + j] * fu) * (1 - fv) + (h[i * ny + j + 1] * (1 - fu) + h[(i + 1) * ny + j + 1] * fu) * fv;
+      return (h[i * ny + j]! * (1 - fu) + h[(i + 1) * ny + j]! * fu) * (1 - fv) + (h[i * ny + j + 1]! * (1 - fu) + h[(i + 1) * ny + j + 1]! * fu) * fv;
     }
     case "slope": {
       if (x <= FEATURE_START) return 0;

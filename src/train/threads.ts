@@ -142,7 +142,7 @@ export class ThreadPool<T, R> {
       while (next < tasks.length && !stop.signal.aborted) {
         const i = next++;
         try {
-          out[i] = await this.run(tasks[i], stop.signal);
+          out[i] = await this.run(tasks[i]!, stop.signal);
           options.onDone?.(++done, tasks.length);
         } catch (err) {
           if (err instanceof InterruptedError) return;

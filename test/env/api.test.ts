@@ -174,15 +174,15 @@ describe("episode flags and reward terms", () => {
 /** v rotated by the unit quaternion q = [w, x, y, z] (written out here, independent of src/physics/math.ts). */
 function rotate(q: number[], v: number[]): number[] {
   const [w, x, y, z] = q;
-  const tx = 2 * (y * v[2] - z * v[1]), ty = 2 * (z * v[0] - x * v[2]), tz = 2 * (x * v[1] - y * v[0]);
-  return [v[0] + w * tx + (y * tz - z * ty), v[1] + w * ty + (z * tx - x * tz), v[2] + w * tz + (x * ty - y * tx)];
+  const tx = 2 * (y * v[2]! - z * v[1]!), ty = 2 * (z * v[0]! - x * v[2]!), tz = 2 * (x * v[1]! - y * v[0]!);
+  return [v[0]! + w * tx + (y * tz - z * ty), v[1]! + w * ty + (z * tx - x * tz), v[2]! + w * tz + (x * ty - y * tx)];
 }
 
 describe("observation channels", () => {
   it("torso linear and angular velocities are in the torso frame (rotating them by the torso quaternion gives Rapier's world-frame values)", async () => {
     const env = await makeEnv("ant", { resetNoiseScale: 0, terminateWhenUnhealthy: false, gravity: 0 });
     env.reset({ seed: 1 });
-    const torso = env.physics.robot.bodies[0];
+    const torso = env.physics.robot.bodies[0]!;
     env.applyPush([0, 0, 0.3]); // float off the ground
     torso.applyTorqueImpulse({ x: 0.08, y: 0.04, z: 0.12 }, true); // tumble, so that torso and world frames differ
     const a = new Float32Array(8);
@@ -191,7 +191,7 @@ describe("observation channels", () => {
     const o = env.step(a).obs;
     const g = env.observationGroups;
     const q = g.orientation.map((i) => o[i]);
-    expect(Math.acos(Math.min(1, Math.abs(q[0]))) * 2).toBeGreaterThan(0.5); // rotated by more than 0.5 rad
+    expect(Math.acos(Math.min(1, Math.abs(q[0]!))) * 2).toBeGreaterThan(0.5); // rotated by more than 0.5 rad
     const lv = torso.linvel();
     const av = torso.angvel();
     const pairs: Array<[number[], number[]]> = [
@@ -200,8 +200,8 @@ describe("observation channels", () => {
     ];
     for (const [body, world] of pairs) {
       const back = rotate(q, body);
-      for (let k = 0; k < 3; k++) expect(back[k]).toBeCloseTo(world[k], 5);
-      expect(Math.hypot(...body.map((b, k) => b - world[k]))).toBeGreaterThan(0.1); // the frame matters here
+      for (let k = 0; k < 3; k++) expect(back[k]).toBeCloseTo(world[k]!, 5);
+      expect(Math.hypot(...body.map((b, k) => b - world[k]!))).toBeGreaterThan(0.1); // the frame matters here
     }
   });
 
@@ -222,8 +222,8 @@ describe("observation channels", () => {
       const q = jointPos.map((i) => o[i]);
       if (t >= 20) {
         for (let j = 0; j < 8; j++) {
-          const v = o[jointVel[j]];
-          err[j] += ((q[j] - prev[j]) / 0.01 - v) ** 2;
+          const v = o[jointVel[j]!]!;
+          err[j] += ((q[j]! - prev[j]!) / 0.01 - v) ** 2;
           norm[j] += v * v;
         }
       }
@@ -299,7 +299,7 @@ describe("foot contacts", () => {
             });
           });
           agree += manifold === flags[i] ? 1 : 0;
-          touching += flags[i];
+          touching += flags[i]!;
           total++;
         });
       }
@@ -324,12 +324,12 @@ describe("reward terms", () => {
     const base = await run({ forwardRewardWeight: 1, healthyReward: 1, ctrlCostWeight: 0.05 });
     const scaled = await run({ forwardRewardWeight: 2, healthyReward: 0.5, ctrlCostWeight: 0.2 });
     for (let t = 0; t < acts.length; t++) {
-      expect(scaled[t].obs).toEqual(base[t].obs);
-      expect(scaled[t].terms.forward).toBe(2 * base[t].terms.forward);
-      expect(scaled[t].terms.healthy).toBe(0.5 * base[t].terms.healthy);
-      expect(scaled[t].terms.ctrl).toBeCloseTo(4 * base[t].terms.ctrl, 12);
-      expect(scaled[t].terms.contact).toBe(0); // weight 0: off
-      expect(scaled[t].reward).toBe(scaled[t].terms.forward + scaled[t].terms.healthy + scaled[t].terms.ctrl + scaled[t].terms.contact);
+      expect(scaled[t]!.obs).toEqual(base[t]!.obs);
+      expect(scaled[t]!.terms.forward).toBe(2 * base[t]!.terms.forward);
+      expect(scaled[t]!.terms.healthy).toBe(0.5 * base[t]!.terms.healthy);
+      expect(scaled[t]!.terms.ctrl).toBeCloseTo(4 * base[t]!.terms.ctrl, 12);
+      expect(scaled[t]!.terms.contact).toBe(0); // weight 0: off
+      expect(scaled[t]!.reward).toBe(scaled[t]!.terms.forward + scaled[t]!.terms.healthy + scaled[t]!.terms.ctrl + scaled[t]!.terms.contact);
     }
   });
 });
@@ -365,7 +365,7 @@ describe.each(["ant", "hexapod"])("%s docs block", (id) => {
     for (const [term, w] of Object.entries(weights)) {
       const row = new RegExp(`^\\| ${term} \\|.*\\| ([^|]+) \\|$`, "m").exec(docs);
       expect(row, `row for ${term}`).not.toBeNull();
-      expect(row![1].split(" ")[0]).toBe(String(w));
+      expect(row![1]!.split(" ")[0]).toBe(String(w));
     }
     for (const heading of ["### Start state", "### Episode end", "### Options"]) expect(docs).toContain(heading);
     expect(docs).toContain(`healthyZRange [${def.defaults.healthyZRange.join(", ")}`);

@@ -26,8 +26,8 @@ describe("condition mixtures and categorical draws", () => {
     const s = strata(damage);
     expect(s.map((x) => x.name)).toEqual(["intact", "leg/disabledLegs=[0]", "leg/disabledLegs=[1]", "leg/disabledLegs=[2]"]);
     expect(s.map((x) => x.weight)).toEqual([0.25, 0.25, 0.25, 0.25]);
-    expect(s[2].conditions).toEqual({ onsetStep: [150, 350], disabledLegs: [1] });
-    expect(s[0].conditions).toEqual({ onsetStep: [150, 350] });
+    expect(s[2]!.conditions).toEqual({ onsetStep: [150, 350], disabledLegs: [1] });
+    expect(s[0]!.conditions).toEqual({ onsetStep: [150, 350] });
     // weighted categorical: weights are relative; a zero-weight option is no stratum
     const t = strata({ terrain: { oneOf: [{ kind: "rough" }, { kind: "stairs" }, { kind: "gaps" }], weights: [3, 1, 0] } });
     expect(t.map((x) => [x.name, x.weight])).toEqual([['terrain={"kind":"rough"}', 0.75], ['terrain={"kind":"stairs"}', 0.25]]);
@@ -78,7 +78,7 @@ describe("condition mixtures and categorical draws", () => {
     }
     // k below the number of strata: over offsets, each stratum is picked with its probability
     const hits = [0, 0, 0, 0];
-    for (let i = 0; i < 1000; i++) for (const s of allocateStrata(w, 2, (i + 0.5) / 1000)) hits[s] += 1;
+    for (let i = 0; i < 1000; i++) for (const s of allocateStrata(w, 2, (i + 0.5) / 1000)) hits[s]! += 1;
     expect(hits).toEqual([500, 500, 500, 500]);
   });
 

@@ -33,8 +33,8 @@ describe("conditions have the effect they claim (measured)", () => {
     expect(enabled.q[2]).toBeGreaterThan(0.4); // tracks +30° (0.52 rad)
     expect(enabled.q[3]).toBeGreaterThan(0.25); // tracks +20° (0.35 rad)
     const disabled = await hold([1]);
-    expect(Math.abs(disabled.q[2])).toBeLessThan(1e-3);
-    expect(Math.abs(disabled.q[3])).toBeLessThan(1e-3);
+    expect(Math.abs(disabled.q[2]!)).toBeLessThan(1e-3);
+    expect(Math.abs(disabled.q[3]!)).toBeLessThan(1e-3);
     expect(disabled.strengths).toEqual([1, 1, 0, 0, 1, 1, 1, 1]);
   });
 
@@ -44,25 +44,25 @@ describe("conditions have the effect they claim (measured)", () => {
       env.reset({ seed: 1 });
       const a = new Float32Array(8);
       env.step(a);
-      const [hip, knee] = env.robot.legs[1].joints.map((j) => env.robot.joints[j]);
+      const [hip, knee] = env.robot.legs[1]!.joints.map((j) => env.robot.joints[j]);
       const bodies = env.physics.robot.bodies;
       // small angular impulses about the hip (z) and knee axes; the robot is still in its rest pose
-      bodies[hip.child].applyTorqueImpulse({ x: 0, y: 0, z: 0.002 }, true);
-      bodies[knee.child].applyTorqueImpulse({ x: 0.001 * knee.axis[0], y: 0.001 * knee.axis[1], z: 0 }, true);
+      bodies[hip.child]!.applyTorqueImpulse({ x: 0, y: 0, z: 0.002 }, true);
+      bodies[knee.child]!.applyTorqueImpulse({ x: 0.001 * knee.axis[0], y: 0.001 * knee.axis[1], z: 0 }, true);
       const q: number[][] = [];
       for (let t = 0; t < 20; t++) {
         env.step(a);
         const angles = env.jointAngles();
-        q.push([angles[2], angles[3]]);
+        q.push([angles[2]!, angles[3]!]);
       }
       return q;
     };
     const limp = await nudge([1]);
     const held = await nudge([]);
     for (const j of [0, 1]) {
-      expect(limp[19][j]).toBeGreaterThan(0.08); // no restoring torque: the leg coasts away from its target 0
-      expect(limp[19][j] - limp[9][j]).toBeGreaterThan(0.03); // and is still moving
-      expect(Math.abs(held[19][j])).toBeLessThan(1e-3);
+      expect(limp[19]![j]).toBeGreaterThan(0.08); // no restoring torque: the leg coasts away from its target 0
+      expect(limp[19]![j]! - limp[9]![j]!).toBeGreaterThan(0.03); // and is still moving
+      expect(Math.abs(held[19]![j]!)).toBeLessThan(1e-3);
     }
   });
 
@@ -80,7 +80,7 @@ describe("conditions have the effect they claim (measured)", () => {
       const o1 = clean.step(a).obs;
       const o2 = noisy.step(a).obs;
       for (const i of noisyIdx) {
-        const d = o2[i] - o1[i];
+        const d = o2[i]! - o1[i]!;
         sum += d;
         sum2 += d * d;
         n++;
@@ -103,7 +103,7 @@ describe("conditions have the effect they claim (measured)", () => {
     for (let t = 0; t < 150; t++) {
       const o1 = clean.step(a).obs;
       const o2 = noisy.step(a).obs;
-      for (const g of Object.keys(acc)) for (const i of clean.observationGroups[g]) acc[g].push(o2[i] - o1[i]);
+      for (const g of Object.keys(acc)) for (const i of clean.observationGroups[g]!) acc[g]!.push(o2[i]! - o1[i]!);
     }
     const std = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
     expect(std(acc.jointPos) / 0.05).toBeGreaterThan(0.95);
@@ -129,7 +129,7 @@ describe("conditions have the effect they claim (measured)", () => {
   it("a push changes torso velocity by impulse / torso mass, and robot momentum by the impulse", async () => {
     const env = await makeEnv("ant", { ...still, gravity: 0 });
     env.reset({ seed: 1 });
-    const torso = env.physics.robot.bodies[0];
+    const torso = env.physics.robot.bodies[0]!;
     const v0 = torso.linvel();
     env.applyPush([0.3, -0.2, 0.1]);
     const v1 = torso.linvel();
@@ -142,7 +142,7 @@ describe("conditions have the effect they claim (measured)", () => {
     // the mass condition is in effect at once: a push right after reset sees the scaled mass
     const heavy = await makeEnv("ant", { ...still, gravity: 0, conditions: { mass: 2 } });
     heavy.reset({ seed: 1 });
-    const heavyTorso = heavy.physics.robot.bodies[0];
+    const heavyTorso = heavy.physics.robot.bodies[0]!;
     const u0 = heavyTorso.linvel().x;
     heavy.applyPush([0.3, 0, 0]);
     expect(heavyTorso.mass()).toBeCloseTo(2 * m, 5);
@@ -171,7 +171,7 @@ describe("conditions have the effect they claim (measured)", () => {
         const [px, py, pz] = f.point;
         const tx = 2 * (qy * pz - qz * py), tz = 2 * (qx * py - qy * px);
         const ty = 2 * (qz * px - qx * pz);
-        return poses[o + 1] + py + qw * ty + (qz * tx - qx * tz);
+        return poses[o + 1]! + py + qw * ty + (qz * tx - qx * tz);
       });
     };
     const impulse = 0.8;
@@ -189,7 +189,7 @@ describe("conditions have the effect they claim (measured)", () => {
       }
       const after = footY(env);
       const totalMass = env.physics.robot.bodies.reduce((s, b) => s + b.mass(), 0);
-      return { dy: after.reduce((s, y, i) => s + y - before[i], 0) / after.length, contactSteps, totalMass };
+      return { dy: after.reduce((s, y, i) => s + y - before[i]!, 0) / after.length, contactSteps, totalMass };
     };
     const runs = new Map<number, Awaited<ReturnType<typeof slide>>>();
     for (const mu of [1, 0.2, 0.1]) runs.set(mu, await slide(mu));
@@ -218,7 +218,7 @@ describe("conditions have the effect they claim (measured)", () => {
     reference.reset({ seed: 6 });
     const zeros = new Float32Array(8);
     for (let t = 0; t < 40; t++) {
-      const o1 = delayed.step(acts[t]).obs;
+      const o1 = delayed.step(acts[t]!).obs;
       const o2 = reference.step(t < k ? zeros : acts[t - k]).obs;
       expect(Array.from(o1)).toEqual(Array.from(o2));
     }
@@ -236,8 +236,8 @@ describe("conditions have the effect they claim (measured)", () => {
     const q = [];
     for (const scale of [1, 0.1, 0.03, 0.01]) q.push(await firstStep(scale));
     expect(q[0]).toBeGreaterThan(0.5);
-    for (let i = 1; i < q.length; i++) expect(q[i]).toBeLessThan(q[i - 1] - 0.03);
-    expect(q[3]).toBeLessThan(0.5 * q[0]);
+    for (let i = 1; i < q.length; i++) expect(q[i]).toBeLessThan(q[i - 1]! - 0.03);
+    expect(q[3]).toBeLessThan(0.5 * q[0]!);
   });
 
   it("mass and friction scales change the physics; motor strength scales the PD; onsetStep delays damage", async () => {
@@ -247,8 +247,8 @@ describe("conditions have the effect they claim (measured)", () => {
     heavy.reset({ seed: 1 });
     base.step(new Float32Array(8));
     heavy.step(new Float32Array(8));
-    expect(heavy.physics.robot.bodies[0].mass()).toBeCloseTo(2 * base.physics.robot.bodies[0].mass(), 5);
-    expect(heavy.physics.robot.colliders[0][0].friction()).toBeCloseTo(0.5, 6);
+    expect(heavy.physics.robot.bodies[0]!.mass()).toBeCloseTo(2 * base.physics.robot.bodies[0]!.mass(), 5);
+    expect(heavy.physics.robot.colliders[0]![0]!.friction()).toBeCloseTo(0.5, 6);
 
     const weak = await makeEnv("ant", { conditions: { motorStrength: 0.5, weakenedLegs: [{ leg: 2, scale: 0.5 }] } });
     weak.reset({ seed: 1 });

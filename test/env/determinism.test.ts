@@ -15,7 +15,7 @@ describe("determinism", () => {
       const env = await makeEnv("ant", { terminateWhenUnhealthy: false, conditions });
       env.reset({ seed: 42 });
       const out = new Float32Array(1000 * 31);
-      for (let t = 0; t < 1000; t++) out.set(env.step(acts[t]).obs, t * 31);
+      for (let t = 0; t < 1000; t++) out.set(env.step(acts[t]!).obs, t * 31);
       return out;
     };
     const a = await run();
@@ -25,13 +25,13 @@ describe("determinism", () => {
     // snapshot at 500, run to the end, restore (also into a fresh env), replay 500..999
     const env = await makeEnv("ant", { terminateWhenUnhealthy: false, conditions });
     env.reset({ seed: 42 });
-    for (let t = 0; t < 500; t++) env.step(acts[t]);
+    for (let t = 0; t < 500; t++) env.step(acts[t]!);
     const snap = env.snapshot();
-    for (let t = 500; t < 1000; t++) env.step(acts[t]);
+    for (let t = 500; t < 1000; t++) env.step(acts[t]!);
     for (const target of [env, await makeEnv("ant", { terminateWhenUnhealthy: false })]) {
       target.restore(snap);
       const replay = new Float32Array(500 * 31);
-      for (let t = 500; t < 1000; t++) replay.set(target.step(acts[t]).obs, (t - 500) * 31);
+      for (let t = 500; t < 1000; t++) replay.set(target.step(acts[t]!).obs, (t - 500) * 31);
       expect(Buffer.from(replay.buffer).equals(Buffer.from(a.buffer, 500 * 31 * 4))).toBe(true);
     }
 
@@ -50,7 +50,7 @@ describe("determinism", () => {
     const acts = actionSequence(200, 12, 5);
     const env = await makeEnv("hexapod", options);
     env.reset({ seed: 8 });
-    for (let t = 0; t < 100; t++) env.step(acts[t]);
+    for (let t = 0; t < 100; t++) env.step(acts[t]!);
     const snap = env.snapshot();
     const tail = acts.slice(100).map((a) => Array.from(env.step(a).obs));
     const fresh = await makeEnv("hexapod", { terminateWhenUnhealthy: false });
@@ -70,7 +70,7 @@ describe("determinism", () => {
     const vecFlags: number[][] = [];
     const vecFinal: number[][] = [];
     for (let t = 0; t < steps; t++) {
-      const r = vec.step(acts[t]);
+      const r = vec.step(acts[t]!);
       vecObs.push(Array.from(r.obs));
       vecRewards.push(Array.from(r.rewards));
       vecFlags.push([...Array.from(r.terminated), ...Array.from(r.truncated)]);
@@ -81,15 +81,15 @@ describe("determinism", () => {
       const env = await makeEnv("ant", { maxSteps: 12 });
       let obs = env.reset({ seed: 5 + i }).obs;
       for (let t = 0; t < steps; t++) {
-        const r = env.step(acts[t].subarray(i * 8, (i + 1) * 8));
-        expect(Math.fround(r.reward)).toBe(vecRewards[t][i]);
-        expect([vecFlags[t][i], vecFlags[t][n + i]]).toEqual([r.terminated ? 1 : 0, r.truncated ? 1 : 0]);
+        const r = env.step(acts[t]!.subarray(i * 8, (i + 1) * 8));
+        expect(Math.fround(r.reward)).toBe(vecRewards[t]![i]);
+        expect([vecFlags[t]![i], vecFlags[t]![n + i]]).toEqual([r.terminated ? 1 : 0, r.truncated ? 1 : 0]);
         if (r.terminated || r.truncated) {
           ends++;
-          expect(vecFinal[t].slice(i * 31, (i + 1) * 31)).toEqual(Array.from(r.obs));
+          expect(vecFinal[t]!.slice(i * 31, (i + 1) * 31)).toEqual(Array.from(r.obs));
           obs = env.reset().obs;
         } else obs = r.obs;
-        expect(Array.from(obs)).toEqual(vecObs[t].slice(i * 31, (i + 1) * 31));
+        expect(Array.from(obs)).toEqual(vecObs[t]!.slice(i * 31, (i + 1) * 31));
       }
     }
     expect(ends).toBeGreaterThanOrEqual(n * 2); // every copy autoreset at least twice in 30 steps

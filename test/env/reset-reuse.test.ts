@@ -45,7 +45,7 @@ function trajectory(env: LocomotionEnv, ep: Episode): string {
   const acts = actions(ep.steps, env.actionSpace.shape[0], ep.seed ^ 0x55);
   for (let t = 0; t < ep.steps; t++) {
     if (ep.at?.t === t) ep.at.run(env);
-    const r = env.step(acts[t]);
+    const r = env.step(acts[t]!);
     add(r);
     if (r.terminated || r.truncated) break;
   }
@@ -141,7 +141,7 @@ describe("rejected calls change nothing", () => {
           expect(() => env.reset({ seed: 99, conditions: { disabledLegs: [7] } })).toThrow("conditions.disabledLegs[0]: leg index 7 out of range [0, 3] for 'ant'");
           expect(() => env.setConditions({ weakenedLegs: [{ leg: 9, scale: 0.5 }] })).toThrow(/weakenedLegs\[0\]\.leg: leg index 9 out of range/);
         }
-        out.push(Array.from(env.step(acts[t]).obs));
+        out.push(Array.from(env.step(acts[t]!).obs));
       }
       out.push(Array.from(env.reset().obs)); // the next seed of the chain, under the same conditions
       return out;
@@ -156,9 +156,9 @@ describe("snapshot = the episode state object, whole", () => {
     const acts = actions(60, 12, 21);
     const env = await makeEnv("hexapod", options);
     env.reset({ seed: 5, conditions: { latency: { steps: 1 }, actionNoise: { sigma: 0.05 } } });
-    for (let t = 0; t < 10; t++) env.step(acts[t]);
+    for (let t = 0; t < 10; t++) env.step(acts[t]!);
     env.setConditions({ latency: { steps: 4 }, actionNoise: { sigma: 0.05 } }); // the ring grows from 2 to 5 rows
-    for (let t = 10; t < 20; t++) env.step(acts[t]);
+    for (let t = 10; t < 20; t++) env.step(acts[t]!);
     const snap = env.snapshot();
     const tail = acts.slice(20).map((a) => Array.from(env.step(a).obs));
     const fresh = await makeEnv("hexapod", options);

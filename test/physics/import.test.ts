@@ -49,7 +49,7 @@ describe("URDF import", () => {
     // thigh 0.7 rad back, calf 0.7 rad forward (net), 0.2 m each, foot sphere r 0.025
     expect(s.rest_height).toBeCloseTo(0.4 * Math.cos(0.7) + 0.025, 9);
     expect(r.robot.legs.map((l) => l.name)).toEqual(["FL", "FR", "RL", "RR"]);
-    expect(r.robot.legs[0].joints.map((j) => r.robot.joints[j].name)).toEqual(["FL_hip_joint", "FL_thigh_joint", "FL_calf_joint"]);
+    expect(r.robot.legs[0]!.joints.map((j) => r.robot.joints[j]!.name)).toEqual(["FL_hip_joint", "FL_thigh_joint", "FL_calf_joint"]);
     // the hip cylinder's inertial is rotated 90° about x: its axis (izz 0.00024) now lies along y; armature 0.001/kg is added
     const hip = r.robot.bodies.find((b) => b.name === "FL_hip")!;
     const arm = 0.001 * s.mass;
@@ -57,9 +57,9 @@ describe("URDF import", () => {
     expect(hip.inertial!.inertia[0]).toBeCloseTo(0.0001825 + arm, 8);
     // kp from the effort limit (20 N·m saturating at 0.15 rad), kd = kp / 100
     expect(r.robot.joints[0]).toMatchObject({ kp: 20 / 0.15, maxTorque: 20, maxVelocity: 20 });
-    expect(r.robot.joints[0].kd).toBeCloseTo(0.2 / 0.15, 12);
+    expect(r.robot.joints[0]!.kd).toBeCloseTo(0.2 / 0.15, 12);
     // the thigh axis is y in the pitched joint frame, which stays y in the world
-    expect(r.robot.joints[1].axis[1]).toBeCloseTo(1, 12);
+    expect(r.robot.joints[1]!.axis[1]).toBeCloseTo(1, 12);
   });
 
   it("reads the hexapod fixture: yawed leg frames, leg names from the common prefix", () => {
@@ -76,10 +76,10 @@ describe("URDF import", () => {
 
   it("options choose feet, actuated joints and gains", () => {
     const r = importUrdf(text("quadruped.urdf"), { feet: ["FL_foot", "FR_foot"], actuated: ["FL_hip_joint"], gains: { kp: 50, kd: 1 } });
-    expect(r.robot.feet.map((f) => r.robot.bodies[f.body].name)).toEqual(["FL_calf", "FR_calf"]);
+    expect(r.robot.feet.map((f) => r.robot.bodies[f.body]!.name)).toEqual(["FL_calf", "FR_calf"]);
     expect(r.actuated).toEqual(["FL_hip_joint"]);
     expect(r.robot.joints[0]).toMatchObject({ kp: 50, kd: 1 });
-    expect(r.robot.joints[1].kp).toBe(0);
+    expect(r.robot.joints[1]!.kp).toBe(0);
     expect(r.warnings.join()).toMatch(/passive/);
   });
 
@@ -89,8 +89,8 @@ describe("URDF import", () => {
     const urdf = quadWithMeshFoot("package://mybot/cube.stl");
     writeFileSync(join(dir, "bot.urdf"), urdf);
     const r = loadRobotFile(join(dir, "bot.urdf"));
-    const foot = r.robot.bodies[r.robot.feet[0].body];
-    const hull = foot.geoms[foot.geoms.length - 1].shape;
+    const foot = r.robot.bodies[r.robot.feet[0]!.body]!;
+    const hull = foot.geoms[foot.geoms.length - 1]!.shape;
     expect(hull.kind).toBe("convex");
     expect(hull.kind === "convex" && hull.points.length).toBe(8);
     // the cube's lowest face is the foot: 0.05 below the link origin
@@ -102,8 +102,8 @@ describe("URDF import", () => {
     expect(() => importUrdf(urdf, { source: "bot.urdf" })).toThrow(/bot\.urdf: <mesh> \(line \d+\): mesh file 'meshes\/missing\.stl' not found/);
     const r = importUrdf(urdf, { meshFallback: "bounds" });
     expect(r.warnings.join()).toMatch(/missing\.stl' not found; using link 'foot0''s inertia-equivalent box/);
-    const foot = r.robot.bodies[r.robot.feet[0].body];
-    const box = foot.geoms[foot.geoms.length - 1].shape;
+    const foot = r.robot.bodies[r.robot.feet[0]!.body]!;
+    const box = foot.geoms[foot.geoms.length - 1]!.shape;
     // a solid cube of side a has I = m a² / 6 about each axis: the fallback box recovers a = 0.1
     expect(box.kind === "box" && box.halfExtents.map((v) => +v.toFixed(9))).toEqual([0.05, 0.05, 0.05]);
   });
@@ -132,8 +132,8 @@ describe("MJCF import", () => {
       <actuator><motor joint="slide" gear="40" ctrlrange="-1 1"/></actuator></mujoco>`;
     const r = importMjcf(xml);
     expect(r.robot.joints[0]).toMatchObject({ type: "prismatic", maxTorque: 40, kp: 40 / 0.015 });
-    const base = r.robot.bodies[0];
-    expect(base.geoms[0].shape.kind).toBe("convex");
+    const base = r.robot.bodies[0]!;
+    expect(base.geoms[0]!.shape.kind).toBe("convex");
     // ellipsoid mass 100 · 4/3 π abc, inertia m(b²+c²)/5 about x
     const m = 100 * (4 / 3) * Math.PI * 0.2 * 0.1 * 0.05;
     expect(base.inertial!.mass).toBeCloseTo(m, 12);
@@ -172,10 +172,10 @@ describe("makeEnv('legged')", () => {
       for (let t = 0; t < 40; t++) obs = env.step(action).obs;
       const jp = env.observationGroups.jointPos.map((i) => obs[i]);
       for (const v of jp) expect(v).toBeCloseTo(0.05 * a, 2);
-      heights.push(obs[0]);
+      heights.push(obs[0]!);
     }
     // feet retracted (+0.05 each) lower the body by 0.1 relative to extended (-0.05)
-    expect(heights[0] - heights[1]).toBeCloseTo(-0.1, 2);
+    expect(heights[0]! - heights[1]!).toBeCloseTo(-0.1, 2);
     env.close();
   });
 });

@@ -78,8 +78,8 @@ describe("robot descriptions", () => {
     const rest = forwardKinematics(ant, [0, 0, 0], [0, 0, 0, 1], new Array(8).fill(0));
     const bent = forwardKinematics(ant, [0, 0, 0], [0, 0, 0, 1], angles);
     for (const j of ant.joints) {
-      const d0 = Math.hypot(...rest.position[j.child].map((v, k) => v - rest.position[j.parent][k]));
-      const d1 = Math.hypot(...bent.position[j.child].map((v, k) => v - bent.position[j.parent][k]));
+      const d0 = Math.hypot(...rest.position[j.child]!.map((v, k) => v - rest.position[j.parent]![k]!));
+      const d1 = Math.hypot(...bent.position[j.child]!.map((v, k) => v - bent.position[j.parent]![k]!));
       expect(d1).toBeCloseTo(d0, 9);
     }
   });

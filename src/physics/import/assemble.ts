@@ -199,12 +199,12 @@ function mid(a: Vec3, b: Vec3): Vec3 {
 /** Mass properties moved from a link frame into a body frame (world-aligned, origin `o` = link origin - body origin). */
 function moveMassProps(m: MassProps, r: Mat3, o: Vec3): MassProps {
   const c = m.com;
-  const com: Vec3 = [o[0] + r[0][0] * c[0] + r[0][1] * c[1] + r[0][2] * c[2], o[1] + r[1][0] * c[0] + r[1][1] * c[1] + r[1][2] * c[2], o[2] + r[2][0] * c[0] + r[2][1] * c[1] + r[2][2] * c[2]];
+  const com: Vec3 = [o[0] + r[0]![0]! * c[0] + r[0]![1]! * c[1] + r[0]![2]! * c[2], o[1] + r[1]![0]! * c[0] + r[1]![1]! * c[1] + r[1]![2]! * c[2], o[2] + r[2]![0]! * c[0] + r[2]![1]! * c[1] + r[2]![2]! * c[2]];
   return { mass: m.mass, com, tensor: rotateTensor(r, m.tensor) };
 }
 
 function apply(r: Mat3, o: Vec3, v: Vec3): Vec3 {
-  return [o[0] + r[0][0] * v[0] + r[0][1] * v[1] + r[0][2] * v[2], o[1] + r[1][0] * v[0] + r[1][1] * v[1] + r[1][2] * v[2], o[2] + r[2][0] * v[0] + r[2][1] * v[1] + r[2][2] * v[2]];
+  return [o[0] + r[0]![0]! * v[0] + r[0]![1]! * v[1] + r[0]![2]! * v[2], o[1] + r[1]![0]! * v[0] + r[1]![1]! * v[1] + r[1]![2]! * v[2], o[2] + r[2]![0]! * v[0] + r[2]![1]! * v[1] + r[2]![2]! * v[2]];
 }
 
 const ELLIPSOID_POINTS: Vec3[] = (() => {
@@ -235,7 +235,7 @@ function bakeShape(s: LocalShape, r: Mat3, o: Vec3): { shape: ShapeDescription; 
       const half: Vec3 = [0, 0, 0];
       let aligned = true;
       for (let i = 0; i < 3 && aligned; i++) {
-        const j = [0, 1, 2].find((c) => Math.abs(Math.abs(m[i][c]) - 1) < 1e-9);
+        const j = [0, 1, 2].find((c) => Math.abs(Math.abs(m[i]![c]!) - 1) < 1e-9);
         if (j === undefined) aligned = false;
         else half[i] = s.halfExtents[j];
       }
@@ -262,7 +262,7 @@ function mul(a: Mat3, b: Mat3): Mat3 {
     [0, 0, 0],
     [0, 0, 0],
   ];
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) out[i][j] += a[i][k] * b[k][j];
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) out[i]![j]! += a[i]![k]! * b[k]![j]!;
   return out;
 }
 
@@ -289,7 +289,7 @@ function lowestPoint(s: ShapeDescription): { point: Vec3; radius: number; z: num
       return { point: p, radius: 0, z: p[2] };
     }
     case "convex": {
-      let best = s.points[0];
+      let best = s.points[0]!;
       for (const p of s.points) if (p[2] < best[2]) best = p;
       return { point: [...best], radius: 0, z: best[2] };
     }
@@ -302,9 +302,9 @@ function legNames(names: string[]): string[] {
   const sep = /[_\-.]/;
   const split = names.map((n) => n.split(/(?<=[_\-.])/));
   let pre = 0;
-  while (split.every((s) => s.length > pre + 1 && s[pre] === split[0][pre] && sep.test(s[pre].slice(-1)))) pre++;
+  while (split.every((s) => s.length > pre + 1 && s[pre] === split[0]![pre] && sep.test(s[pre]!.slice(-1)))) pre++;
   let suf = 0;
-  while (split.every((s) => s.length > pre + suf + 1 && s[s.length - 1 - suf] === split[0][split[0].length - 1 - suf])) suf++;
+  while (split.every((s) => s.length > pre + suf + 1 && s[s.length - 1 - suf] === split[0]![split[0]!.length - 1 - suf])) suf++;
   const out = split.map((s) => s.slice(pre, s.length - suf).join("").replace(/[_\-.]$/, ""));
   return new Set(out).size === out.length && out.every(Boolean) ? out : names;
 }
@@ -314,7 +314,7 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
   const childJoints = links.map(() => [] as number[]);
   const parentJoint = links.map(() => -1);
   joints.forEach((j, ji) => {
-    childJoints[j.parent].push(ji);
+    childJoints[j.parent]!.push(ji);
     parentJoint[j.child] = ji;
   });
   const root = parentJoint.findIndex((p) => p < 0);
@@ -325,9 +325,9 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
   const outJoints: Array<{ raw: RawJoint; parentBody: number; childBody: number }> = [];
   const visit = (link: number, body: number) => {
     bodyOfLink[link] = body;
-    bodyLinks[body].push(link);
-    for (const ji of childJoints[link]) {
-      const j = joints[ji];
+    bodyLinks[body]!.push(link);
+    for (const ji of childJoints[link]!) {
+      const j = joints[ji]!;
       if (j.type === "fixed") visit(j.child, body);
       else {
         const nb = bodyLinks.length;
@@ -343,14 +343,14 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
   for (const j of outJoints) armatureOf[j.childBody] = j.raw.armature ?? 0;
 
   const bodies: BodyDescription[] = bodyLinks.map((ls, bi) => {
-    const primary = links[ls[0]];
+    const primary = links[ls[0]!]!;
     const origin = primary.pose.p;
     const geoms: GeomDescription[] = [];
     const baked: Array<{ geom: RawGeom; shape: ShapeDescription }> = [];
-    const armature = armatureOf[bi];
+    const armature = armatureOf[bi]!;
     let explicit = armature > 0;
     for (const li of ls) {
-      const link = links[li];
+      const link = links[li]!;
       const r = matFromQuat(link.pose.q);
       const o = sub(link.pose.p, origin);
       if (link.inertial) explicit = true;
@@ -364,7 +364,7 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
     if (explicit) {
       const parts: MassProps[] = [];
       for (const li of ls) {
-        const link = links[li];
+        const link = links[li]!;
         const r = matFromQuat(link.pose.q);
         const o = sub(link.pose.p, origin);
         if (link.inertial) parts.push(moveMassProps(link.inertial, r, o));
@@ -374,7 +374,7 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
       if (!(inertial.mass > 0)) {
         throw new SpikelocoError(`${primary.where}: moves as a body but has zero mass (give it an <inertial> with mass > 0)`, src);
       }
-      for (let k = 0; k < 3; k++) inertial.tensor[k][k] += armature;
+      for (let k = 0; k < 3; k++) inertial.tensor[k]![k]! += armature;
     }
     for (const b of baked) geoms.push({ shape: b.shape, density: explicit ? 0 : b.geom.density!, friction: b.geom.friction });
     const body: BodyDescription = { name: primary.name, position: [...origin], geoms };
@@ -431,9 +431,9 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
   // feet: named links, or leaf bodies whose lowest point is (near) the robot's lowest at rest
   const lowestOfBody = (bi: number) => {
     let best: { geom: number; point: Vec3; radius: number; z: number } | undefined;
-    bodies[bi].geoms.forEach((g, gi) => {
+    bodies[bi]!.geoms.forEach((g, gi) => {
       const l = lowestPoint(g.shape);
-      const z = l.z + bodies[bi].position[2];
+      const z = l.z + bodies[bi]!.position[2];
       if (!best || z < best.z) best = { geom: gi, point: l.point, radius: l.radius, z };
     });
     return best;
@@ -443,7 +443,7 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
     for (const name of options.feet) {
       const li = links.findIndex((l) => l.name === name);
       if (li < 0) throw new SpikelocoError(`foot '${name}' is not a link/body of the robot (known: ${links.map((l) => l.name).join(", ")})`, `${src}: feet`);
-      const bi = bodyOfLink[li];
+      const bi = bodyOfLink[li]!;
       if (bi === 0) throw new SpikelocoError(`foot '${name}' is part of the root body; a foot must hang off a joint`, `${src}: feet`);
       const low = lowestOfBody(bi);
       if (!low) throw new SpikelocoError(`foot '${name}' has no collision geometry`, `${src}: feet`);
@@ -457,15 +457,15 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
     if (lows.length === 0) throw new SpikelocoError("no feet found: no leaf link has collision geometry (name the feet)", `${src}: feet`);
     const minZ = Math.min(...lows.map((x) => x.low!.z));
     footBodies = lows.filter((x) => x.low!.z <= minZ + FOOT_TOLERANCE).map((x) => ({ body: x.body, ...x.low! }));
-    const skipped = lows.filter((x) => x.low!.z > minZ + FOOT_TOLERANCE).map((x) => bodies[x.body].name);
+    const skipped = lows.filter((x) => x.low!.z > minZ + FOOT_TOLERANCE).map((x) => bodies[x.body]!.name);
     if (skipped.length) warnings.push(`leaf bodies not touching the ground at rest are not feet: ${skipped.join(", ")}`);
   }
   const dup = footBodies.find((f, i) => footBodies.findIndex((g) => g.body === f.body) !== i);
-  if (dup) throw new SpikelocoError(`two feet on body '${bodies[dup.body].name}'`, `${src}: feet`);
+  if (dup) throw new SpikelocoError(`two feet on body '${bodies[dup.body]!.name}'`, `${src}: feet`);
 
   // the foot collider is its body's last geom (the env reads contacts from it)
   for (const f of footBodies) {
-    const gs = bodies[f.body].geoms;
+    const gs = bodies[f.body]!.geoms;
     const [g] = gs.splice(f.geom, 1);
     gs.push(g);
     f.geom = gs.length - 1;
@@ -481,17 +481,17 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
     while (b !== 0) {
       const ji = jointOfBody.get(b)!;
       path.unshift(ji);
-      b = outJ[ji].parent;
+      b = outJ[ji]!.parent;
     }
     return path;
   });
-  const names = legNames(chains.map((c) => bodies[outJ[c[0]].child].name));
+  const names = legNames(chains.map((c) => bodies[outJ[c[0]!]!.child]!.name));
   const legs: LegDescription[] = chains.map((c, i) => ({ name: names[i], joints: c, foot: i }));
   if (new Set(names).size !== names.length) {
-    legs.forEach((l, i) => (l.name = bodies[feet[i].body].name));
+    legs.forEach((l, i) => (l.name = bodies[feet[i]!.body]!.name));
   }
 
-  const spawnHeight = -Math.min(...feet.map((f) => bodies[f.body].position[2] + f.point[2] - f.radius));
+  const spawnHeight = -Math.min(...feet.map((f) => bodies[f.body]!.position[2] + f.point[2] - f.radius));
   if (!(spawnHeight > 0)) warnings.push(`the feet are not below the root at rest (rest height ${spawnHeight.toFixed(3)} m)`);
 
   const robot: RobotDescription = { name: options.name, bodies, joints: outJ, feet, legs, spawnHeight };

@@ -28,7 +28,7 @@ export function meshReader(robotPath: string): (file: string) => Uint8Array | un
     const candidates: string[] = [];
     const pkg = /^package:\/\/[^/]+\/(.*)$/.exec(file);
     if (pkg) {
-      for (let dir = base, k = 0; k < 4; k++, dir = dirname(dir)) candidates.push(join(dir, pkg[1]));
+      for (let dir = base, k = 0; k < 4; k++, dir = dirname(dir)) candidates.push(join(dir, pkg[1]!));
     } else if (/^file:\/\//.test(file)) {
       candidates.push(file.slice("file://".length));
     } else {
@@ -93,7 +93,7 @@ export function summarize(result: ImportResult): RobotSummary {
     bodies: r.bodies.length,
     joints: r.joints.length,
     actuated: result.actuated.length,
-    feet: r.feet.map((f) => r.bodies[f.body].name),
+    feet: r.feet.map((f) => r.bodies[f.body]!.name),
     mass: robotMass(r),
     rest_height: r.spawnHeight,
     warnings: result.warnings,

@@ -40,14 +40,14 @@ export function exportMjcf(robot: RobotDescription, options: ExportOptions = {})
     }
   };
   const bodyXml = (b: number, parentPos: readonly number[], indent: string): string => {
-    const body = robot.bodies[b];
-    const rel = b === 0 ? [0, 0, options.rootHeight ?? robot.spawnHeight] : body.position.map((v, k) => v - parentPos[k]);
+    const body = robot.bodies[b]!;
+    const rel = b === 0 ? [0, 0, options.rootHeight ?? robot.spawnHeight] : body.position.map((v, k) => v - parentPos[k]!);
     const lines = [`${indent}<body name="${body.name}" pos="${v3(rel)}">`];
     if (b === 0) lines.push(`${indent}  <freejoint name="root"/>`);
     const ji = jointOf.get(b);
     if (ji !== undefined) {
-      const j = robot.joints[ji];
-      const anchor = j.anchor.map((v, k) => v - body.position[k]);
+      const j = robot.joints[ji]!;
+      const anchor = j.anchor.map((v, k) => v - body.position[k]!);
       const damping = j.kp > 0 ? "" : ` damping="${n(j.kd)}"`;
       lines.push(`${indent}  <joint name="${j.name}" type="${j.type === "prismatic" ? "slide" : "hinge"}" pos="${v3(anchor)}" axis="${v3(j.axis)}" range="${n(j.limits[0])} ${n(j.limits[1])}"${damping}/>`);
     }
@@ -65,7 +65,7 @@ export function exportMjcf(robot: RobotDescription, options: ExportOptions = {})
     .filter((j) => j.kp > 0)
     .map((j) => `    <position name="${j.name}" joint="${j.name}" kp="${n(j.kp)}" kv="${n(j.kd)}" forcerange="${n(-j.maxTorque)} ${n(j.maxTorque)}" ctrlrange="${n(j.limits[0])} ${n(j.limits[1])}"/>`)
     .join("\n");
-  const feet = robot.feet.map((f) => robot.bodies[f.body].name).join(" ");
+  const feet = robot.feet.map((f) => robot.bodies[f.body]!.name).join(" ");
   const legs = robot.legs.map((l) => l.name).join(" ");
   return `<mujoco model="${robot.name}">
   <compiler angle="radian" autolimits="true"/>

@@ -69,7 +69,7 @@ function nums(a: Attrs, key: string, el: XmlElement, ctx: Ctx, count?: number | 
 
 function vec(a: Attrs, key: string, el: XmlElement, ctx: Ctx, fallback: Vec3): Vec3 {
   const n = nums(a, key, el, ctx, 3);
-  return n ? [n[0], n[1], n[2]] : [...fallback];
+  return n ? [n[0]!, n[1]!, n[2]!] : [...fallback];
 }
 
 function angle(v: number, ctx: Ctx): number {
@@ -87,26 +87,26 @@ function orientation(a: Attrs, el: XmlElement, ctx: Ctx): Quat {
     const q = nums(a, k, el, ctx, 4)!;
     const n = Math.hypot(...q);
     if (!(n > 0)) fail(el, "quat is zero", ctx.src);
-    return [q[1] / n, q[2] / n, q[3] / n, q[0] / n];
+    return [q[1]! / n, q[2]! / n, q[3]! / n, q[0]! / n];
   }
   if (k === "axisangle") {
     const q = nums(a, k, el, ctx, 4)!;
-    return quatFromAxisAngle([q[0], q[1], q[2]], angle(q[3], ctx));
+    return quatFromAxisAngle([q[0]!, q[1]!, q[2]!], angle(q[3]!, ctx));
   }
   if (k === "euler") {
     const e = nums(a, k, el, ctx, 3)!;
     let q: Quat = [0, 0, 0, 1];
     ctx.eulerseq.split("").forEach((c, i) => {
       const axis: Vec3 = c.toLowerCase() === "x" ? [1, 0, 0] : c.toLowerCase() === "y" ? [0, 1, 0] : [0, 0, 1];
-      const r = quatFromAxisAngle(axis, angle(e[i], ctx));
+      const r = quatFromAxisAngle(axis, angle(e[i]!, ctx));
       q = c === c.toLowerCase() ? quatMul(q, r) : quatMul(r, q);
     });
     return q;
   }
   if (k === "xyaxes") {
     const v = nums(a, k, el, ctx, 6)!;
-    const x = normalize3([v[0], v[1], v[2]]);
-    let y: Vec3 = [v[3], v[4], v[5]];
+    const x = normalize3([v[0]!, v[1]!, v[2]!]);
+    let y: Vec3 = [v[3]!, v[4]!, v[5]!];
     const d = x[0] * y[0] + x[1] * y[1] + x[2] * y[2];
     y = normalize3([y[0] - d * x[0], y[1] - d * x[1], y[2] - d * x[2]]);
     const z = cross3(x, y);
@@ -129,7 +129,7 @@ function frameOf(a: Attrs, el: XmlElement, ctx: Ctx): Pose {
 
 function at(pose: Pose, v: Vec3): Vec3 {
   const m = matFromQuat(pose.q);
-  return [pose.p[0] + m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2], pose.p[1] + m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2], pose.p[2] + m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2]];
+  return [pose.p[0] + m[0]![0]! * v[0] + m[0]![1]! * v[1] + m[0]![2]! * v[2], pose.p[1] + m[1]![0]! * v[0] + m[1]![1]! * v[1] + m[1]![2]! * v[2], pose.p[2] + m[2]![0]! * v[0] + m[2]![1]! * v[1] + m[2]![2]! * v[2]];
 }
 
 /** A geom in its body's frame; undefined = skipped (with a warning). */
@@ -141,15 +141,15 @@ function parseGeom(el: XmlElement, ctx: Ctx): { geom: RawGeom; collide: boolean 
   const collide = !(a.contype === "0" && a.conaffinity === "0");
   const need = (n: number) => {
     if (size.length < n) fail(el, `a ${type} geom needs ${n} size number${n > 1 ? "s" : ""}, got ${size.length}`, ctx.src);
-    for (let i = 0; i < n; i++) if (!(size[i] > 0)) fail(el, `size numbers must be > 0, got ${size[i]}`, ctx.src);
+    for (let i = 0; i < n; i++) if (!(size[i]! > 0)) fail(el, `size numbers must be > 0, got ${size[i]}`, ctx.src);
   };
   let shape: LocalShape;
   const frame = frameOf(a, el, ctx);
   // fromto: the geom's z axis runs from -> to (capsule, cylinder, box, ellipsoid)
   let segment: { from: Vec3; to: Vec3 } | undefined;
   if (fromto) {
-    segment = { from: [fromto[0], fromto[1], fromto[2]], to: [fromto[3], fromto[4], fromto[5]] };
-    if (Math.hypot(fromto[3] - fromto[0], fromto[4] - fromto[1], fromto[5] - fromto[2]) === 0) fail(el, "fromto has zero length", ctx.src);
+    segment = { from: [fromto[0]!, fromto[1]!, fromto[2]!], to: [fromto[3]!, fromto[4]!, fromto[5]!] };
+    if (Math.hypot(fromto[3]! - fromto[0]!, fromto[4]! - fromto[1]!, fromto[5]! - fromto[2]!) === 0) fail(el, "fromto has zero length", ctx.src);
   }
   const segFrame = (s: { from: Vec3; to: Vec3 }): Pose => {
     const z = normalize3([s.to[0] - s.from[0], s.to[1] - s.from[1], s.to[2] - s.from[2]]);
@@ -169,7 +169,7 @@ function parseGeom(el: XmlElement, ctx: Ctx): { geom: RawGeom; collide: boolean 
       if (segment) shape = { kind: type, radius: size[0], from: segment.from, to: segment.to };
       else {
         need(2);
-        shape = { kind: type, radius: size[0], from: at(frame, [0, 0, -size[1]]), to: at(frame, [0, 0, size[1]]) };
+        shape = { kind: type, radius: size[0], from: at(frame, [0, 0, -size[1]!]), to: at(frame, [0, 0, size[1]!]) };
       }
       break;
     }
@@ -181,10 +181,10 @@ function parseGeom(el: XmlElement, ctx: Ctx): { geom: RawGeom; collide: boolean 
         need(2);
         f = segFrame(segment);
         const len = Math.hypot(segment.to[0] - segment.from[0], segment.to[1] - segment.from[1], segment.to[2] - segment.from[2]) / 2;
-        half = [size[0], size[1], len];
+        half = [size[0]!, size[1]!, len];
       } else {
         need(3);
-        half = [size[0], size[1], size[2]];
+        half = [size[0]!, size[1]!, size[2]!];
       }
       shape = type === "box" ? { kind: "box", center: [...f.p], rotation: f.q, halfExtents: half } : { kind: "ellipsoid", center: [...f.p], rotation: f.q, radii: half };
       break;
@@ -254,7 +254,7 @@ function parseInertial(el: XmlElement, ctx: Ctx): MassProps {
   const d = nums(a, "diaginertia", el, ctx, 3);
   const full = nums(a, "fullinertia", el, ctx, 6);
   if (!d && !full) fail(el, "needs diaginertia or fullinertia", ctx.src);
-  const local = d ? diag(d[0], d[1], d[2]) : [
+  const local = d ? diag(d[0]!, d[1]!, d[2]!) : [
     [full![0], full![3], full![4]],
     [full![3], full![1], full![5]],
     [full![4], full![5], full![2]],
@@ -292,7 +292,7 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
       const v = parseNumbers(m.attrs.vertex, m, "vertex", src);
       if (v.length % 3 !== 0 || v.length < 12) fail(m, "vertex needs at least 4 points of 3 numbers", src);
       const pts: Vec3[] = [];
-      for (let i = 0; i < v.length; i += 3) pts.push([v[i], v[i + 1], v[i + 2]]);
+      for (let i = 0; i < v.length; i += 3) pts.push([v[i]!, v[i + 1]!, v[i + 2]!]);
       ctx.meshes.set(m.attrs.name, pts);
     }
   }
@@ -306,7 +306,7 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
   if (!world) fail(root, "no <worldbody>", src);
   const tops = childrenNamed(world, "body");
   if (tops.length === 0) fail(world, "no <body> in the worldbody", src);
-  if (tops.length > 1) fail(tops[1], `a second top-level body (the robot is the first, ${describe(tops[0])}); spikeloco imports one robot`, src);
+  if (tops.length > 1) fail(tops[1]!, `a second top-level body (the robot is the first, ${describe(tops[0]!)}); spikeloco imports one robot`, src);
 
   const links: RawLink[] = [];
   const joints: RawJoint[] = [];
@@ -345,10 +345,10 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
       return true;
     });
     if (parent < 0) {
-      if (moving.length > 0) fail(moving[0], "the root body may only have a free joint (spikeloco's root is always free)", src);
+      if (moving.length > 0) fail(moving[0]!, "the root body may only have a free joint (spikeloco's root is always free)", src);
       if (js.length === 0) ctx.warnings.push(`${describe(el)}: the root body has no free joint in the file; spikeloco frees it`);
     } else {
-      if (moving.length > 1) fail(moving[1], `body '${name}' has ${moving.length} joints; spikeloco supports one joint per body (split it into nested bodies)`, src);
+      if (moving.length > 1) fail(moving[1]!, `body '${name}' has ${moving.length} joints; spikeloco supports one joint per body (split it into nested bodies)`, src);
       const j = moving[0];
       if (!j) {
         joints.push({ name: `${name}_weld`, where: describe(el), type: "fixed", parent, child: index, anchor: [...pose.p], axis: [1, 0, 0], actuated: false });
@@ -361,13 +361,13 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
         const anchor = at(pose, vec(ja, "pos", j, ctx, [0, 0, 0]));
         const axisLocal = vec(ja, "axis", j, ctx, [0, 0, 1]);
         const m = matFromQuat(pose.q);
-        const axis: Vec3 = [0, 1, 2].map((r) => m[r][0] * axisLocal[0] + m[r][1] * axisLocal[1] + m[r][2] * axisLocal[2]) as Vec3;
+        const axis: Vec3 = [0, 1, 2].map((r) => m[r]![0]! * axisLocal[0] + m[r]![1]! * axisLocal[1] + m[r]![2]! * axisLocal[2]) as Vec3;
         const range = nums(ja, "range", j, ctx, 2);
         const limitedAttr = ja.limited ?? "auto";
         const limited = limitedAttr === "true" || (limitedAttr === "auto" && ctx.autolimits && range !== undefined);
         if (limitedAttr === "true" && !range) fail(j, "limited but no range", src);
         const conv = (v: number) => (type === "revolute" ? angle(v, ctx) : v);
-        const limits: [number, number] | undefined = limited && range ? [conv(range[0]), conv(range[1])] : undefined;
+        const limits: [number, number] | undefined = limited && range ? [conv(range[0]!), conv(range[1]!)] : undefined;
         if (limits && !(limits[0] < limits[1])) fail(j, `range must satisfy lower < upper, got ${range!.join(" ")}`, src);
         if (limits && !(limits[0] <= 0 && limits[1] >= 0)) ctx.warnings.push(`${describe(j)}: the rest angle 0 lies outside the range`);
         const ref = nums(ja, "ref", j, ctx, 1)?.[0] ?? 0;
@@ -380,9 +380,9 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
     }
     for (const c of childrenNamed(el, "body")) walk(c, index, pose);
   };
-  walk(tops[0], -1, { p: [0, 0, 0], q: [0, 0, 0, 1] });
+  walk(tops[0]!, -1, { p: [0, 0, 0], q: [0, 0, 0, 1] });
   // the robot frame starts at the root body's origin (world-aligned; a rotated root keeps its rotation baked in)
-  const base = links[0].pose;
+  const base = links[0]!.pose;
   for (const l of links) l.pose = { p: [l.pose.p[0] - base.p[0], l.pose.p[1] - base.p[1], l.pose.p[2] - base.p[2]], q: l.pose.q };
   for (const j of joints) j.anchor = [j.anchor[0] - base.p[0], j.anchor[1] - base.p[1], j.anchor[2] - base.p[2]];
 
@@ -401,15 +401,15 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
       ctx.warnings.push(`${describe(act)}: joint '${jname}' already has an actuator; this one is ignored`);
       continue;
     }
-    const j = joints[target.index];
+    const j = joints[target.index]!;
     if (act.tag === "motor" || act.tag === "general") {
       const gear = Math.abs(nums(a, "gear", act, ctx)?.[0] ?? 1);
       const ctrl = nums(a, "ctrlrange", act, ctx, 2);
       const force = nums(a, "forcerange", act, ctx, 2);
       const ctrlLimited = a.ctrllimited === "true" || (a.ctrllimited !== "false" && ctx.autolimits && ctrl !== undefined);
       const forceLimited = a.forcelimited === "true" || (a.forcelimited !== "false" && ctx.autolimits && force !== undefined);
-      let effort = ctrlLimited && ctrl ? gear * Math.max(Math.abs(ctrl[0]), Math.abs(ctrl[1])) : Infinity;
-      if (forceLimited && force) effort = Math.min(effort, Math.max(Math.abs(force[0]), Math.abs(force[1])));
+      let effort = ctrlLimited && ctrl ? gear * Math.max(Math.abs(ctrl[0]!), Math.abs(ctrl[1]!)) : Infinity;
+      if (forceLimited && force) effort = Math.min(effort, Math.max(Math.abs(force[0]!), Math.abs(force[1]!)));
       if (act.tag === "general") ctx.warnings.push(`${describe(act)}: <general> read as a motor (gear ${gear})`);
       j.effort = Number.isFinite(effort) ? effort : undefined;
     } else if (act.tag === "position") {
@@ -418,7 +418,7 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
       if (!(j.kp > 0)) fail(act, `kp must be > 0, got ${j.kp}`, src);
       const force = nums(a, "forcerange", act, ctx, 2);
       const forceLimited = a.forcelimited === "true" || (a.forcelimited !== "false" && ctx.autolimits && force !== undefined);
-      if (forceLimited && force) j.effort = Math.max(Math.abs(force[0]), Math.abs(force[1]));
+      if (forceLimited && force) j.effort = Math.max(Math.abs(force[0]!), Math.abs(force[1]!));
       const gear = nums(a, "gear", act, ctx)?.[0] ?? 1;
       if (gear !== 1) ctx.warnings.push(`${describe(act)}: gear ${gear} ignored for a position actuator`);
     } else {
@@ -475,7 +475,7 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
 function withVisualMass(inertial: MassProps | undefined, visual: RawGeom[], src: string): MassProps | undefined {
   const massive = visual.filter((g) => g.density !== undefined && g.density > 0);
   if (massive.length === 0) return inertial;
-  throw new SpikelocoError(`${massive[0].where}: a non-colliding geom with mass is not supported (give it density="0" or let it collide)`, src);
+  throw new SpikelocoError(`${massive[0]!.where}: a non-colliding geom with mass is not supported (give it density="0" or let it collide)`, src);
 }
 
 function findDeep(el: XmlElement, tag: string): XmlElement | undefined {

@@ -27,7 +27,7 @@ export function parseStl(bytes: Uint8Array, scale: Vec3 = [1, 1, 1]): TriangleMe
   const vertices: Vec3[] = [];
   const triangles: Array<[number, number, number]> = [];
   const id = (i: number): number => {
-    const v: Vec3 = [raw[i] * scale[0], raw[i + 1] * scale[1], raw[i + 2] * scale[2]];
+    const v: Vec3 = [raw[i]! * scale[0], raw[i + 1]! * scale[1], raw[i + 2]! * scale[2]];
     const key = `${v[0]},${v[1]},${v[2]}`;
     let k = index.get(key);
     if (k === undefined) {

@@ -33,7 +33,7 @@ function originOf(el: XmlElement, src: string): Pose {
 
 function apply(pose: Pose, v: Vec3): Vec3 {
   const m = matFromQuat(pose.q);
-  return [pose.p[0] + m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2], pose.p[1] + m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2], pose.p[2] + m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2]];
+  return [pose.p[0] + m[0]![0]! * v[0] + m[0]![1]! * v[1] + m[0]![2]! * v[2], pose.p[1] + m[1]![0]! * v[0] + m[1]![1]! * v[1] + m[1]![2]! * v[2], pose.p[2] + m[2]![0]! * v[0] + m[2]![1]! * v[1] + m[2]![2]! * v[2]];
 }
 
 function positive(el: XmlElement, attr: string, src: string): number {
@@ -56,7 +56,7 @@ function parseInertial(el: XmlElement, src: string): MassProps {
     [g("ixy"), g("iyy"), g("iyz")],
     [g("ixz"), g("iyz"), g("izz")],
   ];
-  const { moments } = principalInertia([local[0][0], local[1][1], local[2][2], local[0][1], local[0][2], local[1][2]]);
+  const { moments } = principalInertia([local[0]![0]!, local[1]![1]!, local[2]![2]!, local[0]![1]!, local[0]![2]!, local[1]![2]!]);
   if (!moments.every((m) => m > 0)) fail(i, `inertia must be positive definite (principal moments ${moments.map((m) => m.toPrecision(3)).join(", ")})`, src);
   return { mass, com: [...origin.p], tensor: rotateTensor(matFromQuat(origin.q), local) };
 }
@@ -64,7 +64,7 @@ function parseInertial(el: XmlElement, src: string): MassProps {
 /** The inertia-equivalent box of a link (the fallback for a mesh whose file is missing). */
 function boundsBox(inertial: MassProps): LocalShape {
   const t = inertial.tensor;
-  const { moments, frame } = principalInertia([t[0][0], t[1][1], t[2][2], t[0][1], t[0][2], t[1][2]]);
+  const { moments, frame } = principalInertia([t[0]![0]!, t[1]![1]!, t[2]![2]!, t[0]![1]!, t[0]![2]!, t[1]![2]!]);
   const [a, b, c] = moments;
   const side = (x: number) => Math.sqrt(Math.max((6 * x) / inertial.mass, 1e-8)) / 2;
   return { kind: "box", center: [...inertial.com], rotation: frame, halfExtents: [side(b + c - a), side(a + c - b), side(a + b - c)] };
@@ -127,7 +127,7 @@ export function importUrdf(text: string, options: ImportOptions = {}): ImportRes
   linkEls.forEach((el, i) => {
     const name = el.attrs.name;
     if (!name) fail(el, "missing attribute name", src);
-    if (linkIndex.has(name)) fail(el, `duplicate link name '${name}' (first at line ${linkEls[linkIndex.get(name)!].line})`, src);
+    if (linkIndex.has(name)) fail(el, `duplicate link name '${name}' (first at line ${linkEls[linkIndex.get(name)!]!.line})`, src);
     linkIndex.set(name, i);
   });
 
@@ -153,18 +153,18 @@ export function importUrdf(text: string, options: ImportOptions = {}): ImportRes
     const parent = end("parent");
     const child = end("child");
     if (parent === child) fail(el, `joins link '${el.attrs.name}' to itself`, src);
-    if (parentOf[child] >= 0) fail(el, `link '${linkEls[child].attrs.name}' already has a parent joint (${describe(jointEls[parentOf[child]])}); a URDF is a tree`, src);
+    if (parentOf[child]! >= 0) fail(el, `link '${linkEls[child]!.attrs.name}' already has a parent joint (${describe(jointEls[parentOf[child]!]!)}); a URDF is a tree`, src);
     parentOf[child] = ji;
     return { el, parent, child, type: type as string };
   });
 
-  const roots = linkEls.map((_, i) => i).filter((i) => parentOf[i] < 0);
+  const roots = linkEls.map((_, i) => i).filter((i) => parentOf[i]! < 0);
   if (roots.length === 0) throw new SpikelocoError("the joints form a cycle: every link is some joint's child (no root link)", src);
-  if (roots.length > 1) throw new SpikelocoError(`more than one root link (${roots.map((i) => linkEls[i].attrs.name).join(", ")}): every link but one must be a joint's child`, src);
+  if (roots.length > 1) throw new SpikelocoError(`more than one root link (${roots.map((i) => linkEls[i]!.attrs.name).join(", ")}): every link but one must be a joint's child`, src);
 
   // rest poses, breadth first; links a walk from the root never reaches sit on a cycle
   const poses: Array<Pose | undefined> = linkEls.map(() => undefined);
-  poses[roots[0]] = { p: [0, 0, 0], q: [0, 0, 0, 1] };
+  poses[roots[0]!] = { p: [0, 0, 0], q: [0, 0, 0, 1] };
   const order = [roots[0]];
   for (let k = 0; k < order.length; k++) {
     for (const e of edges) {
@@ -174,7 +174,7 @@ export function importUrdf(text: string, options: ImportOptions = {}): ImportRes
     }
   }
   const stray = poses.findIndex((p) => p === undefined);
-  if (stray >= 0) fail(jointEls[parentOf[stray]], `is part of a cycle: link '${linkEls[stray].attrs.name}' cannot be reached from the root link '${linkEls[roots[0]].attrs.name}'`, src);
+  if (stray >= 0) fail(jointEls[parentOf[stray]!]!, `is part of a cycle: link '${linkEls[stray]!.attrs.name}' cannot be reached from the root link '${linkEls[roots[0]!]!.attrs.name}'`, src);
 
   // actuation: options, else transmissions, else every moving joint
   const moving = edges.filter((e) => e.type !== "fixed").map((e) => e.el.attrs.name);
@@ -215,7 +215,7 @@ export function importUrdf(text: string, options: ImportOptions = {}): ImportRes
     const axisEl = childNamed(el, "axis");
     const axisLocal: Vec3 = axisEl ? vec3Attr(axisEl, "xyz", src, [1, 0, 0]) : [1, 0, 0];
     const m = matFromQuat(pose.q);
-    const axis: Vec3 = [m[0][0] * axisLocal[0] + m[0][1] * axisLocal[1] + m[0][2] * axisLocal[2], m[1][0] * axisLocal[0] + m[1][1] * axisLocal[1] + m[1][2] * axisLocal[2], m[2][0] * axisLocal[0] + m[2][1] * axisLocal[1] + m[2][2] * axisLocal[2]];
+    const axis: Vec3 = [m[0]![0]! * axisLocal[0] + m[0]![1]! * axisLocal[1] + m[0]![2]! * axisLocal[2], m[1]![0]! * axisLocal[0] + m[1]![1]! * axisLocal[1] + m[1]![2]! * axisLocal[2], m[2]![0]! * axisLocal[0] + m[2]![1]! * axisLocal[1] + m[2]![2]! * axisLocal[2]];
     const type = e.type === "fixed" ? "fixed" : e.type === "prismatic" ? "prismatic" : "revolute";
     const limit = childNamed(el, "limit");
     let limits: [number, number] | undefined;

@@ -89,5 +89,5 @@ export function vec3Attr(el: XmlElement, attr: string, source: string, fallback:
   const v = el.attrs[attr];
   if (v === undefined) return [...fallback];
   const n = parseNumbers(v, el, attr, source, 3);
-  return [n[0], n[1], n[2]];
+  return [n[0]!, n[1]!, n[2]!];
 }
