@@ -36,7 +36,7 @@ function antRobot(): RobotDescription {
           [1, -1],
           [-1, 1],
           [-1, -1],
-        ].map(([sx, sy]) => ({ shape: { kind: "capsule" as const, radius: RADIUS, from: [0, 0, 0] as [number, number, number], to: [0.2 * sx, 0.2 * sy, 0] as [number, number, number] }, density: DENSITY, friction: 1 })),
+        ].map(([sx, sy]) => [sx!, sy!] as const).map(([sx, sy]) => ({ shape: { kind: "capsule" as const, radius: RADIUS, from: [0, 0, 0] as [number, number, number], to: [0.2 * sx, 0.2 * sy, 0] as [number, number, number] }, density: DENSITY, friction: 1 })),
       ],
     },
   ];

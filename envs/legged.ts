@@ -18,8 +18,8 @@ export const HEALTHY_FRACTION: [number, number] = [0.4, 2];
 
 export interface LeggedOptions {
   /** Path to a .urdf / .xml / .mjcf / robot .json file, or a robot description. */
-  robot?: string | RobotDescription;
-  gains?: Gains;
+  robot?: string | RobotDescription | undefined;
+  gains?: Gains | undefined;
 }
 
 function withGains(robot: RobotDescription, gains: Gains | undefined): RobotDescription {

@@ -131,7 +131,7 @@ export async function createMujocoPeer(robot: RobotDescription, physicsDt: numbe
   return {
     setTargets(targets) {
       const ctrl = data.ctrl;
-      for (let i = 0; i < nu; i++) ctrl[i] = targets[i];
+      for (let i = 0; i < nu; i++) ctrl[i] = targets[i]!;
     },
     step(n) {
       for (let i = 0; i < n; i++) mj.mj_step(model, data);
@@ -145,7 +145,7 @@ export async function createMujocoPeer(robot: RobotDescription, physicsDt: numbe
     },
     torsoPosition() {
       const q = data.qpos;
-      return [q[0], q[1], q[2]];
+      return [q[0]!, q[1]!, q[2]!];
     },
     totalMass() {
       const m = model.body_mass;

@@ -243,7 +243,7 @@ const optionWeights = (c: Categorical<unknown>): number[] => c.weights ?? c.oneO
 /** A mixture component merged over the shared fields (the component's own fields win). */
 function mergeComponent(c: Conditions, i: number): { name: string; set: ConditionSet } {
   const { mixture, ...shared } = c;
-  const { weight: _w, name, ...own } = mixture![i];
+  const { weight: _w, name, ...own } = mixture![i]!;
   return { name: name ?? `mixture[${i}]`, set: { ...shared, ...own } as ConditionSet };
 }
 
@@ -315,7 +315,7 @@ export function maxOnsetStep(c: Conditions): number {
 }
 
 /** Resolve the mixture component and categorical fields (drawn from `rng`; no draws when there are none). */
-function drawCell(c: Conditions, rng: Rng): { component?: string; set: PlainConditions } {
+function drawCell(c: Conditions, rng: Rng): { component?: string | undefined; set: PlainConditions } {
   let component: string | undefined;
   let set: ConditionSet;
   if (c.mixture && c.mixture.length) {
@@ -353,7 +353,7 @@ export function sampleConditions(c: Conditions, rng: Rng): ResolvedConditions {
     out.pushes = {
       interval: int(p.pushes.interval),
       impulse: num(p.pushes.impulse),
-      direction: d === "random" ? "random" : typeof d === "string" ? named[d] : (d as Vec3),
+      direction: d === "random" ? "random" : typeof d === "string" ? named[d]! : (d as Vec3),
     };
   }
   if (p.friction !== undefined) out.friction = num(p.friction);

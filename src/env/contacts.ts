@@ -114,8 +114,9 @@ export class ContactSensor {
     for (let f = 0; f < footColliders.length; f++) {
       this.impulse = 0;
       this.touching = 0;
-      this.foot = footColliders[f];
-      world.contactPairsWith(this.foot, this.onPair);
+      const foot = footColliders[f]!;
+      this.foot = foot;
+      world.contactPairsWith(foot, this.onPair);
       flags[f] = this.touching;
       force[f] = this.impulse / dt;
     }

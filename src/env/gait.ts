@@ -25,7 +25,7 @@ export function sinusoidalGait(robot: RobotDescription, params: Partial<GaitPara
   const p = { ...DEFAULT_GAIT, ...params };
   const legs = robot.legs.map((leg) => {
     const hip = robot.joints[leg.joints[0]!]!;
-    return { hipIndex: leg.joints[0], kneeIndex: leg.joints[1], side: hip.anchor[1] >= 0 ? 1 : -1, x: hip.anchor[0] };
+    return { hipIndex: leg.joints[0]!, kneeIndex: leg.joints[1]!, side: hip.anchor[1] >= 0 ? 1 : -1, x: hip.anchor[0] };
   });
   // alternate groups: the k-th leg from the front on the left has phase k mod 2, the right side is shifted by one
   const phase = legs.map((leg) => {

@@ -313,7 +313,7 @@ export class LocomotionEnv implements Env {
   /** Joint positions (rad, or m for prismatic joints, from rest) of the physics state after the last step, without observation noise. */
   jointPositions(out: Float32Array): Float32Array {
     const q = this.observer.jointPos;
-    for (let j = 0; j < q.length; j++) out[j] = q[j];
+    for (let j = 0; j < q.length; j++) out[j] = q[j]!;
     return out;
   }
 
@@ -330,8 +330,9 @@ export class LocomotionEnv implements Env {
 
   /** Per-joint angles (rad, relative to rest) from the last observation. */
   jointAngles(out = new Float64Array(this.action.length)): Float64Array {
-    const start = this.observationGroups.jointPos[0]!;
-    for (let j = 0; j < this.action.length; j++) out[j] = this.state.obs[start + j];
+    const start = this.observationGroups.jointPos![0]!;
+    const obs = this.state.obs;
+    for (let j = 0; j < this.action.length; j++) out[j] = obs[start + j]!;
     return out;
   }
 

@@ -111,7 +111,8 @@ export class Observer {
   readonly jointPos: Float64Array;
   readonly jointVel: Float64Array;
   private readonly robot: RobotDescription;
-  private readonly first: Record<string, number>;
+  /** First channel of each group (clock: -1 when the layout has none). */
+  private readonly first: { height: number; orientation: number; linvel: number; angvel: number; jointPos: number; jointVel: number; contacts: number; clock: number };
   private readonly clockHz: number;
   private readonly controlDt: number;
   private readonly tmp3 = new Float64Array(3);
@@ -120,7 +121,8 @@ export class Observer {
 
   constructor(R: Rapier, robot: RobotDescription, layout: ObservationLayout, clock: { clockHz: number; controlDt: number }) {
     this.robot = robot;
-    this.first = Object.fromEntries(Object.entries(layout.groups).map(([g, idx]) => [g, idx[0]]));
+    const at = (g: string): number => layout.groups[g]?.[0] ?? -1;
+    this.first = { height: at("height"), orientation: at("orientation"), linvel: at("linvel"), angvel: at("angvel"), jointPos: at("jointPos"), jointVel: at("jointVel"), contacts: at("contacts"), clock: at("clock") };
     this.clockHz = clock.clockHz;
     this.controlDt = clock.controlDt;
     this.rot = new Float64Array(robot.bodies.length * 4);
@@ -168,14 +170,14 @@ export class Observer {
     const lv = torso.linvel(this.tmpVec as never);
     inverseRotateInto(qx, qy, qz, qw, lv.x, lv.y, lv.z, t);
     k = first.linvel;
-    o[k] = t[0];
-    o[k + 1] = t[1];
-    o[k + 2] = t[2];
+    o[k] = t[0]!;
+    o[k + 1] = t[1]!;
+    o[k + 2] = t[2]!;
     inverseRotateInto(qx, qy, qz, qw, av[0]!, av[1]!, av[2]!, t);
     k = first.angvel;
-    o[k] = t[0];
-    o[k + 1] = t[1];
-    o[k + 2] = t[2];
+    o[k] = t[0]!;
+    o[k + 1] = t[1]!;
+    o[k + 2] = t[2]!;
     const joints = this.robot.joints;
     const jp = first.jointPos;
     const jv = first.jointVel;
@@ -183,8 +185,8 @@ export class Observer {
       const jd = joints[j]!;
       if (jd.type === "prismatic") {
         this.prismatic(o, bodies, j, jp + j, jv + j);
-        this.jointPos[j] = o[jp + j];
-        this.jointVel[j] = o[jv + j];
+        this.jointPos[j] = o[jp + j]!;
+        this.jointVel[j] = o[jv + j]!;
         continue;
       }
       const p = jd.parent * 4;
@@ -211,7 +213,7 @@ export class Observer {
       this.jointVel[j] = vel;
     }
     k = first.contacts;
-    for (let f = 0; f < contacts.length; f++) o[k + f] = contacts[f];
+    for (let f = 0; f < contacts.length; f++) o[k + f] = contacts[f]!;
     if (this.clockHz > 0) {
       const phase = 2 * Math.PI * this.clockHz * stepCount * this.controlDt;
       o[first.clock] = Math.sin(phase);

@@ -89,7 +89,8 @@ export class Perturbations {
   change(w: EpisodeWorld, resolved: ResolvedConditions): void {
     const s = this.state;
     const nJ = this.robot.joints.length;
-    resolved.terrain = s.resolved.terrain;
+    if (s.resolved.terrain) resolved.terrain = s.resolved.terrain;
+    else delete resolved.terrain;
     const depth = (resolved.latency?.steps ?? 0) + 1;
     if (depth * nJ > s.latencyBuf.length) {
       // keep the recorded history in step-indexed slots of the larger ring
@@ -132,7 +133,7 @@ export class Perturbations {
     strength.fill(1);
     if (active) {
       const m = r.motorStrength;
-      for (let j = 0; j < strength.length; j++) strength[j] = typeof m === "number" ? m : Array.isArray(m) ? m[j] : 1;
+      for (let j = 0; j < strength.length; j++) strength[j] = typeof m === "number" ? m : Array.isArray(m) ? m[j]! : 1;
       for (const wl of r.weakenedLegs ?? []) for (const j of this.robot.legs[wl.leg]!.joints) strength[j]! *= wl.scale;
       for (const leg of r.disabledLegs ?? []) for (const j of this.robot.legs[leg]!.joints) strength[j] = 0;
     }
@@ -175,7 +176,7 @@ export class Perturbations {
     if (s.latencySteps > 0) {
       if (t >= s.latencySteps) {
         const from = ((t - s.latencySteps) % depth) * nJ;
-        for (let j = 0; j < nJ; j++) applied[j] = ring[from + j];
+        for (let j = 0; j < nJ; j++) applied[j] = ring[from + j]!;
       } else applied.fill(0);
     } else applied.set(action);
 

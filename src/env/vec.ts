@@ -68,7 +68,7 @@ export class VecEnv {
     for (let i = 0; i < this.n; i++) {
       const s = seed === undefined ? undefined : Array.isArray(seed) ? seed[i] : seed + i;
       const c = Array.isArray(conditions) ? conditions[i] : conditions;
-      const r = this.envs[i]!.reset({ seed: s, conditions: c });
+      const r = this.envs[i]!.reset({ ...(s !== undefined ? { seed: s } : {}), ...(c !== undefined ? { conditions: c } : {}) });
       this.res.obs.set(r.obs, i * this.obsDim);
       this.res.infos[i] = r.info;
     }

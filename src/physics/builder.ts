@@ -73,8 +73,8 @@ export function buildRobot(R: Rapier, world: World, robot: RobotDescription, pos
   const bodies: RigidBody[] = [];
   const colliders: Collider[][] = [];
   robot.bodies.forEach((b, bi) => {
-    const [x, y, z] = pose.position[bi];
-    const [qx, qy, qz, qw] = pose.rotation[bi];
+    const [x, y, z] = pose.position[bi]!;
+    const [qx, qy, qz, qw] = pose.rotation[bi]!;
     const body = world.createRigidBody(
       R.RigidBodyDesc.dynamic().setTranslation(x, y, z).setRotation({ x: qx, y: qy, z: qz, w: qw }).setCanSleep(false),
     );
@@ -107,7 +107,7 @@ export function buildRobot(R: Rapier, world: World, robot: RobotDescription, pos
   });
   const footColliders = robot.feet.map((f) => {
     const cs = colliders[f.body]!;
-    return cs[cs.length - 1];
+    return cs[cs.length - 1]!;
   });
   return { desc: robot, bodies, joints, colliders, footColliders };
 }

@@ -86,7 +86,7 @@ export function shiftTerrain(t: TerrainDescription, featureStartX: number): Terr
     heightfield = { ...hf, heights };
   }
   const c = t.course;
-  return { ...t, heightfield, originX: (t.originX ?? 0) + dx, course: { xMin: c.xMin + dx, xMax: c.xMax + dx, yHalf: c.yHalf } };
+  return { ...t, ...(heightfield ? { heightfield } : {}), originX: (t.originX ?? 0) + dx, course: { xMin: c.xMin + dx, xMax: c.xMax + dx, yHalf: c.yHalf } };
 }
 
 export const FEATURE_START = 1.0;
@@ -293,7 +293,7 @@ export function buildTerrain(R: Rapier, world: World, t: TerrainDescription, fri
     const nrows = hf.ny;
     const ncols = hf.nx;
     const data = new Float32Array(nrows * ncols);
-    for (let c = 0; c < ncols; c++) for (let r = 0; r < nrows; r++) data[c * nrows + r] = hf.heights[c * hf.ny + (hf.ny - 1 - r)];
+    for (let c = 0; c < ncols; c++) for (let r = 0; r < nrows; r++) data[c * nrows + r] = hf.heights[c * hf.ny + (hf.ny - 1 - r)]!;
     const sx = (hf.nx - 1) * hf.dx;
     const sz = (hf.ny - 1) * hf.dy;
     const rot = quatFromAxisAngle([1, 0, 0], Math.PI / 2);

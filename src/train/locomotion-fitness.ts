@@ -72,7 +72,7 @@ class MemberTotals {
       fall_rate: this.falls / n,
     };
     for (const [k, v] of Object.entries(this.terms)) metrics[`term_${k}`] = v / n;
-    return { index: task.index, return: this.ret / n, steps: this.steps, simSeconds: this.simSeconds, metrics, obsStats: stats?.toJSON() };
+    return { index: task.index, return: this.ret / n, steps: this.steps, simSeconds: this.simSeconds, metrics, ...(stats ? { obsStats: stats.toJSON() } : {}) };
   }
 }
 
@@ -177,7 +177,7 @@ export async function createEvaluator(raw: unknown): Promise<LockstepEvaluator> 
     const stats = task.collectStats ? new ObsStats(obsDim) : undefined;
     const totals = new MemberTotals();
     for (let e = 0; e < task.episodeSeeds.length; e++) {
-      totals.add(runEpisode(env, policy, { seed: task.episodeSeeds[e]!, conditions: episodeConditions(task, e), maxSteps: config.maxSteps, obsStats: stats }));
+      totals.add(runEpisode(env, policy, { seed: task.episodeSeeds[e]!, conditions: episodeConditions(task, e), maxSteps: config.maxSteps, ...(stats ? { obsStats: stats } : {}) }));
     }
     return totals.result(task, stats);
   };

@@ -162,8 +162,10 @@ export function aggregate(results: MemberResult[], popSize: number): EvaluationR
   }
   const metrics: Record<string, number> = {};
   for (const [k, v] of Object.entries(sums)) metrics[k] = v / sorted.length;
-  return { fitness, metrics, steps, simSeconds, obsStats: stats ?? undefined };
+  return { fitness, metrics, steps, simSeconds, ...(stats ? { obsStats: stats } : {}) };
 }
+
+const episodeStrataField = (s: number[] | undefined): { episodeStrata?: number[] } => (s ? { episodeStrata: s } : {});
 
 export class RolloutPool implements Problem {
   readonly dim: number;
@@ -205,17 +207,17 @@ export class RolloutPool implements Problem {
   }
 
   async evaluateCenter(request: Omit<EvaluationRequest, "candidates">): Promise<{ return: number; metrics: Record<string, number> }> {
-    const [r] = await this.pool.run(request, [
+    const [r] = (await this.pool.run(request, [
       {
         generation: request.generation,
         index: -1,
         seed: 0,
         sign: 0,
         episodeSeeds: this.episodeSeeds(request.generation).map((s) => deriveSeed(s, "center")),
-        ...(this.episodeStrata(request.generation) ? { episodeStrata: this.episodeStrata(request.generation) } : {}),
+        ...episodeStrataField(this.episodeStrata(request.generation)),
         collectStats: false,
       },
-    ]);
+    ])) as [MemberResult];
     return { return: r.return, metrics: r.metrics };
   }
 

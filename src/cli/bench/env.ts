@@ -62,7 +62,7 @@ export function register(bench: Command): void {
             await benchEnv({ env: id, terrain: { kind: o.terrain }, steps: o.steps, rounds: o.rounds, vec: o.vec, mujoco: o.mujoco, matchedDt: o.matchedDt, ...(o.solverIterations ? { solverIterations: o.solverIterations } : {}), onProgress: (m) => log(`  ${id}: ${m}`) }),
           );
         }
-        const out = results.length === 1 ? results[0] : { envs: Object.fromEntries(results.map((r) => [r.env, r])) };
+        const out = results.length === 1 ? results[0]! : { envs: Object.fromEntries(results.map((r) => [r.env, r])) };
         printResult(out, Boolean(o.json), () =>
           results
             .map((r) =>

@@ -67,9 +67,9 @@ export interface RawJoint {
 }
 
 export interface Gains {
-  kp?: number;
-  kd?: number;
-  maxTorque?: number;
+  kp?: number | undefined;
+  kd?: number | undefined;
+  maxTorque?: number | undefined;
 }
 
 /** Options shared by importUrdf and importMjcf. */
