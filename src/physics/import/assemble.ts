@@ -41,7 +41,7 @@ export interface RawLink {
   pose: Pose;
   geoms: RawGeom[];
   /** Explicit mass properties in the link frame. */
-  inertial?: MassProps;
+  inertial?: MassProps | undefined;
 }
 
 export interface RawJoint {
@@ -54,10 +54,10 @@ export interface RawJoint {
   anchor: Vec3;
   axis: Vec3;
   /** Absent for continuous / unlimited joints. */
-  limits?: [number, number];
-  effort?: number;
-  velocity?: number;
-  damping?: number;
+  limits?: [number, number] | undefined;
+  effort?: number | undefined;
+  velocity?: number | undefined;
+  damping?: number | undefined;
   /** Added to the child body's inertia (kg·m², isotropic). */
   armature?: number;
   /** From the file: position-actuator gains (MJCF). */
@@ -99,8 +99,8 @@ export interface ImportOptions {
 export interface AssembleOptions {
   name: string;
   source: string;
-  feet?: string[];
-  gains?: Gains;
+  feet?: string[] | undefined;
+  gains?: Gains | undefined;
 }
 
 export interface ImportResult {
@@ -237,7 +237,7 @@ function bakeShape(s: LocalShape, r: Mat3, o: Vec3): { shape: ShapeDescription; 
       for (let i = 0; i < 3 && aligned; i++) {
         const j = [0, 1, 2].find((c) => Math.abs(Math.abs(m[i]![c]!) - 1) < 1e-9);
         if (j === undefined) aligned = false;
-        else half[i] = s.halfExtents[j];
+        else half[i] = s.halfExtents[j]!;
       }
       const center = apply(r, o, s.center);
       if (aligned) return { shape: { kind: "box", halfExtents: half, center }, needsInertial: false };
@@ -467,7 +467,7 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
   for (const f of footBodies) {
     const gs = bodies[f.body]!.geoms;
     const [g] = gs.splice(f.geom, 1);
-    gs.push(g);
+    gs.push(g!);
     f.geom = gs.length - 1;
   }
   const feet: FootDescription[] = footBodies.map((f) => ({ body: f.body, point: f.point, radius: f.radius }));
@@ -486,7 +486,7 @@ export function assemble(links: RawLink[], joints: RawJoint[], options: Assemble
     return path;
   });
   const names = legNames(chains.map((c) => bodies[outJ[c[0]!]!.child]!.name));
-  const legs: LegDescription[] = chains.map((c, i) => ({ name: names[i], joints: c, foot: i }));
+  const legs: LegDescription[] = chains.map((c, i) => ({ name: names[i]!, joints: c, foot: i }));
   if (new Set(names).size !== names.length) {
     legs.forEach((l, i) => (l.name = bodies[feet[i]!.body]!.name));
   }

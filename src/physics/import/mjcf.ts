@@ -161,15 +161,15 @@ function parseGeom(el: XmlElement, ctx: Ctx): { geom: RawGeom; collide: boolean 
   switch (type) {
     case "sphere":
       need(1);
-      shape = { kind: "sphere", center: [...frame.p], radius: size[0] };
+      shape = { kind: "sphere", center: [...frame.p], radius: size[0]! };
       break;
     case "capsule":
     case "cylinder": {
       need(1);
-      if (segment) shape = { kind: type, radius: size[0], from: segment.from, to: segment.to };
+      if (segment) shape = { kind: type, radius: size[0]!, from: segment.from, to: segment.to };
       else {
         need(2);
-        shape = { kind: type, radius: size[0], from: at(frame, [0, 0, -size[1]!]), to: at(frame, [0, 0, size[1]!]) };
+        shape = { kind: type, radius: size[0]!, from: at(frame, [0, 0, -size[1]!]), to: at(frame, [0, 0, size[1]!]) };
       }
       break;
     }
@@ -255,9 +255,9 @@ function parseInertial(el: XmlElement, ctx: Ctx): MassProps {
   const full = nums(a, "fullinertia", el, ctx, 6);
   if (!d && !full) fail(el, "needs diaginertia or fullinertia", ctx.src);
   const local = d ? diag(d[0]!, d[1]!, d[2]!) : [
-    [full![0], full![3], full![4]],
-    [full![3], full![1], full![5]],
-    [full![4], full![5], full![2]],
+    [full![0]!, full![3]!, full![4]!],
+    [full![3]!, full![1]!, full![5]!],
+    [full![4]!, full![5]!, full![2]!],
   ];
   if (d && !d.every((v) => v > 0)) fail(el, `diaginertia must be > 0, got ${d.join(" ")}`, ctx.src);
   return { mass, com: frame.p, tensor: rotateTensor(matFromQuat(frame.q), local) };
@@ -464,10 +464,10 @@ export function importMjcf(text: string, options: ImportOptions = {}): ImportRes
   for (const c of childNamed(root, "custom")?.children ?? []) {
     const m = c.tag === "numeric" ? /^spikeloco\.maxVelocity\.(.+)$/.exec(c.attrs.name ?? "") : null;
     const j = m ? result.robot.joints.find((x) => x.name === m[1]) : undefined;
-    if (j) j.maxVelocity = parseNumbers(c.attrs.data ?? "", c, "data", src, 1)[0];
+    if (j) j.maxVelocity = parseNumbers(c.attrs.data ?? "", c, "data", src, 1)[0]!;
   }
   const legNames = split(custom.get("spikeloco.legs"));
-  if (legNames && legNames.length === result.robot.legs.length) result.robot.legs.forEach((l, i) => (l.name = legNames[i]));
+  if (legNames && legNames.length === result.robot.legs.length) result.robot.legs.forEach((l, i) => (l.name = legNames[i]!));
   return result;
 }
 

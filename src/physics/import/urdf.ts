@@ -177,13 +177,13 @@ export function importUrdf(text: string, options: ImportOptions = {}): ImportRes
   if (stray >= 0) fail(jointEls[parentOf[stray]!]!, `is part of a cycle: link '${linkEls[stray]!.attrs.name}' cannot be reached from the root link '${linkEls[roots[0]!]!.attrs.name}'`, src);
 
   // actuation: options, else transmissions, else every moving joint
-  const moving = edges.filter((e) => e.type !== "fixed").map((e) => e.el.attrs.name);
+  const moving = edges.filter((e) => e.type !== "fixed").map((e) => e.el.attrs.name!);
   let actuated: Set<string>;
   const transmitted: string[] = [];
   for (const t of childrenNamed(root, "transmission")) {
     for (const j of childrenNamed(t, "joint")) {
       if (!jointNames.has(j.attrs.name ?? "")) fail(j, `transmission names an unknown joint '${j.attrs.name ?? ""}'`, src);
-      transmitted.push(j.attrs.name);
+      transmitted.push(j.attrs.name!);
     }
   }
   if (options.actuated) {
@@ -205,7 +205,7 @@ export function importUrdf(text: string, options: ImportOptions = {}): ImportRes
       const shape = parseGeometry(col, el, inertial, options, warnings, src);
       if (shape) geoms.push({ shape, friction: FRICTION, density: undefined, where: describe(col) });
     }
-    return { name: el.attrs.name, where: describe(el), pose: poses[i]!, geoms, inertial };
+    return { name: el.attrs.name!, where: describe(el), pose: poses[i]!, geoms, inertial };
   });
 
   const armature = options.armature ?? 0.001 * links.reduce((m, l) => m + (l.inertial?.mass ?? 0), 0);
@@ -236,7 +236,7 @@ export function importUrdf(text: string, options: ImportOptions = {}): ImportRes
     }
     const dyn = childNamed(el, "dynamics");
     return {
-      name: el.attrs.name,
+      name: el.attrs.name!,
       where: describe(el),
       type,
       parent: e.parent,
@@ -248,7 +248,7 @@ export function importUrdf(text: string, options: ImportOptions = {}): ImportRes
       velocity,
       damping: dyn ? numberAttr(dyn, "damping", src, 0) : undefined,
       armature: type === "fixed" ? 0 : armature,
-      actuated: type !== "fixed" && actuated.has(el.attrs.name),
+      actuated: type !== "fixed" && actuated.has(el.attrs.name!),
     } satisfies RawJoint;
   });
 

@@ -82,7 +82,7 @@ export function numberAttr(el: XmlElement, attr: string, source: string, fallbac
     if (fallback === undefined) fail(el, `missing attribute ${attr}`, source);
     return fallback;
   }
-  return parseNumbers(v, el, attr, source, 1)[0];
+  return parseNumbers(v, el, attr, source, 1)[0]!;
 }
 
 export function vec3Attr(el: XmlElement, attr: string, source: string, fallback: Vec3): Vec3 {
