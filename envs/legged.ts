@@ -66,7 +66,7 @@ export function leggedDefinition(options: LeggedOptions): EnvDefinition {
     docs: `
 ## legged (legged-v1): ${robot.name}
 
-Imported from ${source}: ${robot.bodies.length} bodies, ${nJ} joints, ${nF} feet (${robot.feet.map((f) => robot.bodies[f.body].name).join(", ")}),
+Imported from ${source}: ${robot.bodies.length} bodies, ${nJ} joints, ${nF} feet (${robot.feet.map((f) => robot.bodies[f.body]!.name).join(", ")}),
 total mass ${robotMass(robot).toFixed(3)} kg, torso rest height ${h.toFixed(3)} m. z is up, the robot faces +x. Same physics,
 control timing and reward as ant (Rapier impulse joints; controlDt ${defaults.controlDt} s, physicsDt ${defaults.physicsDt} s).
 

@@ -41,8 +41,8 @@ describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
     }
     // contacts are 0/1 and the torso quaternion is unit length
     const o = env.step(a).obs;
-    for (const i of env.observationGroups.contacts) expect([0, 1]).toContain(o[i]);
-    const q = env.observationGroups.orientation.map((i) => o[i]);
+    for (const i of env.observationGroups.contacts!) expect([0, 1]).toContain(o[i]);
+    const q = env.observationGroups.orientation!.map((i) => o[i]!);
     expect(Math.hypot(...q)).toBeCloseTo(1, 5);
     expect(env.bodyPoses().length).toBe(env.robot.bodies.length * 7);
     env.close();
@@ -56,7 +56,7 @@ describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
       const a = new Float32Array(nAct).map((_, j) => (j % 2 ? -scale : scale));
       let r = env.step(a);
       for (let t = 0; t < 10; t++) r = env.step(a);
-      return { obs: r.obs.slice(), ctrl: r.info.terms.ctrl };
+      return { obs: r.obs.slice(), ctrl: r.info.terms.ctrl! };
     };
     const big = await run(7);
     const bound = await run(1);
@@ -140,7 +140,7 @@ describe("episode flags and reward terms", () => {
     env.reset({ seed: 1 });
     const r = env.step(new Float32Array(8));
     expect(r.info.torsoHeight).toBeLessThan(0.7);
-    expect([r.terminated, r.truncated, r.info.healthy, r.info.terms.healthy]).toEqual([true, false, false, 0]);
+    expect([r.terminated, r.truncated, r.info.healthy, r.info.terms.healthy!]).toEqual([true, false, false, 0]);
     const lenient = await makeEnv("ant", { healthyZRange: [0.7, 1.0], terminateWhenUnhealthy: false });
     lenient.reset({ seed: 1 });
     expect(lenient.step(new Float32Array(8)).terminated).toBe(false);
@@ -154,11 +154,11 @@ describe("episode flags and reward terms", () => {
     let x0 = env.step(a).info.x;
     for (let t = 0; t < 5; t++) {
       const r = env.step(a);
-      expect(r.info.terms.forward).toBeCloseTo((2 * (r.info.x - x0)) / 0.05, 9);
+      expect(r.info.terms.forward!).toBeCloseTo((2 * (r.info.x - x0)) / 0.05, 9);
       expect(r.info.forwardVelocity).toBeCloseTo((r.info.x - x0) / 0.05, 9);
       x0 = r.info.x;
       const norm = a.reduce((s, v) => s + v * v, 0);
-      expect(r.info.terms.ctrl).toBeCloseTo(-0.25 * norm, 6);
+      expect(r.info.terms.ctrl!).toBeCloseTo(-0.25 * norm, 6);
     }
   });
 
@@ -173,7 +173,7 @@ describe("episode flags and reward terms", () => {
 
 /** v rotated by the unit quaternion q = [w, x, y, z] (written out here, independent of src/physics/math.ts). */
 function rotate(q: number[], v: number[]): number[] {
-  const [w, x, y, z] = q;
+  const [w, x, y, z] = q as [number, number, number, number];
   const tx = 2 * (y * v[2]! - z * v[1]!), ty = 2 * (z * v[0]! - x * v[2]!), tz = 2 * (x * v[1]! - y * v[0]!);
   return [v[0]! + w * tx + (y * tz - z * ty), v[1]! + w * ty + (z * tx - x * tz), v[2]! + w * tz + (x * ty - y * tx)];
 }
@@ -190,13 +190,13 @@ describe("observation channels", () => {
     env.applyPush([0.5, 0, 0]);
     const o = env.step(a).obs;
     const g = env.observationGroups;
-    const q = g.orientation.map((i) => o[i]);
+    const q = g.orientation!.map((i) => o[i]!);
     expect(Math.acos(Math.min(1, Math.abs(q[0]!))) * 2).toBeGreaterThan(0.5); // rotated by more than 0.5 rad
     const lv = torso.linvel();
     const av = torso.angvel();
     const pairs: Array<[number[], number[]]> = [
-      [g.linvel.map((i) => o[i]), [lv.x, lv.y, lv.z]],
-      [g.angvel.map((i) => o[i]), [av.x, av.y, av.z]],
+      [g.linvel!.map((i) => o[i]!), [lv.x, lv.y, lv.z]],
+      [g.angvel!.map((i) => o[i]!), [av.x, av.y, av.z]],
     ];
     for (const [body, world] of pairs) {
       const back = rotate(q, body);
@@ -212,14 +212,15 @@ describe("observation channels", () => {
     env.reset({ seed: 2 });
     env.applyPush([0, 0, 0.3]);
     const a = new Float32Array(8);
-    const { jointPos, jointVel } = env.observationGroups;
+    const jointPos = env.observationGroups.jointPos!;
+    const jointVel = env.observationGroups.jointVel!;
     let prev = jointPos.map(() => 0);
     const err = new Array(8).fill(0);
     const norm = new Array(8).fill(0);
     for (let t = 0; t < 300; t++) {
       for (let j = 0; j < 8; j++) a[j] = 0.5 * Math.sin(2 * Math.PI * t * 0.01 + j);
       const o = env.step(a).obs;
-      const q = jointPos.map((i) => o[i]);
+      const q = jointPos.map((i) => o[i]!);
       if (t >= 20) {
         for (let j = 0; j < 8; j++) {
           const v = o[jointVel[j]!]!;
@@ -287,9 +288,9 @@ describe("foot contacts", () => {
       let touching = 0;
       for (let t = 0; t < 300; t++) {
         const r = env.step(gait.action(t * env.controlDt, a));
-        expect(r.info.terms.contact).toBeLessThanOrEqual(0);
-        expect(r.info.terms.contact).toBeGreaterThanOrEqual(-weight * 4);
-        if (weight === 0) expect(r.info.terms.contact).toBe(0);
+        expect(r.info.terms.contact!).toBeLessThanOrEqual(0);
+        expect(r.info.terms.contact!).toBeGreaterThanOrEqual(-weight * 4);
+        if (weight === 0) expect(r.info.terms.contact!).toBe(0);
         const flags = env.footContacts();
         env.physics.robot.footColliders.forEach((foot, i) => {
           let manifold = 0;
@@ -325,11 +326,11 @@ describe("reward terms", () => {
     const scaled = await run({ forwardRewardWeight: 2, healthyReward: 0.5, ctrlCostWeight: 0.2 });
     for (let t = 0; t < acts.length; t++) {
       expect(scaled[t]!.obs).toEqual(base[t]!.obs);
-      expect(scaled[t]!.terms.forward).toBe(2 * base[t]!.terms.forward);
-      expect(scaled[t]!.terms.healthy).toBe(0.5 * base[t]!.terms.healthy);
-      expect(scaled[t]!.terms.ctrl).toBeCloseTo(4 * base[t]!.terms.ctrl, 12);
-      expect(scaled[t]!.terms.contact).toBe(0); // weight 0: off
-      expect(scaled[t]!.reward).toBe(scaled[t]!.terms.forward + scaled[t]!.terms.healthy + scaled[t]!.terms.ctrl + scaled[t]!.terms.contact);
+      expect(scaled[t]!.terms.forward!).toBe(2 * base[t]!.terms.forward!);
+      expect(scaled[t]!.terms.healthy!).toBe(0.5 * base[t]!.terms.healthy!);
+      expect(scaled[t]!.terms.ctrl!).toBeCloseTo(4 * base[t]!.terms.ctrl!, 12);
+      expect(scaled[t]!.terms.contact!).toBe(0); // weight 0: off
+      expect(scaled[t]!.reward).toBe(scaled[t]!.terms.forward! + scaled[t]!.terms.healthy! + scaled[t]!.terms.ctrl! + scaled[t]!.terms.contact!);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeEnv, parseConditions, sampleConditions } from "../../src/index.ts";
-import type { LocomotionEnv } from "../../src/index.ts";
+import type { JointDescription, LocomotionEnv } from "../../src/index.ts";
 import { Rng } from "../../src/core/rng.ts";
 import { sinusoidalGait } from "../../src/env/gait.ts";
 
@@ -44,7 +44,7 @@ describe("conditions have the effect they claim (measured)", () => {
       env.reset({ seed: 1 });
       const a = new Float32Array(8);
       env.step(a);
-      const [hip, knee] = env.robot.legs[1]!.joints.map((j) => env.robot.joints[j]);
+      const [hip, knee] = env.robot.legs[1]!.joints.map((j) => env.robot.joints[j]!) as [JointDescription, JointDescription];
       const bodies = env.physics.robot.bodies;
       // small angular impulses about the hip (z) and knee axes; the robot is still in its rest pose
       bodies[hip.child]!.applyTorqueImpulse({ x: 0, y: 0, z: 0.002 }, true);
@@ -73,8 +73,8 @@ describe("conditions have the effect they claim (measured)", () => {
     clean.reset({ seed: 2 });
     noisy.reset({ seed: 2 });
     const a = new Float32Array(8);
-    const noisyIdx = [...clean.observationGroups.jointPos, ...clean.observationGroups.jointVel, ...clean.observationGroups.linvel, ...clean.observationGroups.angvel];
-    const quietIdx = [...clean.observationGroups.height, ...clean.observationGroups.contacts, ...clean.observationGroups.orientation];
+    const noisyIdx = [...clean.observationGroups.jointPos!, ...clean.observationGroups.jointVel!, ...clean.observationGroups.linvel!, ...clean.observationGroups.angvel!];
+    const quietIdx = [...clean.observationGroups.height!, ...clean.observationGroups.contacts!, ...clean.observationGroups.orientation!];
     let sum = 0, sum2 = 0, n = 0;
     for (let t = 0; t < 200; t++) {
       const o1 = clean.step(a).obs;
@@ -99,11 +99,11 @@ describe("conditions have the effect they claim (measured)", () => {
     clean.reset({ seed: 4 });
     noisy.reset({ seed: 4 });
     const a = new Float32Array(12);
-    const acc: Record<string, number[]> = { jointPos: [], jointVel: [], height: [] };
+    const acc: { jointPos: number[]; jointVel: number[]; height: number[] } = { jointPos: [], jointVel: [], height: [] };
     for (let t = 0; t < 150; t++) {
       const o1 = clean.step(a).obs;
       const o2 = noisy.step(a).obs;
-      for (const g of Object.keys(acc)) for (const i of clean.observationGroups[g]!) acc[g]!.push(o2[i]! - o1[i]!);
+      for (const g of ["jointPos", "jointVel", "height"] as const) for (const i of clean.observationGroups[g]!) acc[g].push(o2[i]! - o1[i]!);
     }
     const std = (xs: number[]) => Math.sqrt(xs.reduce((s, x) => s + x * x, 0) / xs.length);
     expect(std(acc.jointPos) / 0.05).toBeGreaterThan(0.95);
@@ -167,7 +167,7 @@ describe("conditions have the effect they claim (measured)", () => {
       const poses = env.bodyPoses();
       return env.robot.feet.map((f) => {
         const o = f.body * 7;
-        const [qx, qy, qz, qw] = [poses[o + 3], poses[o + 4], poses[o + 5], poses[o + 6]];
+        const [qx, qy, qz, qw] = [poses[o + 3]!, poses[o + 4]!, poses[o + 5]!, poses[o + 6]!];
         const [px, py, pz] = f.point;
         const tx = 2 * (qy * pz - qz * py), tz = 2 * (qx * py - qy * px);
         const ty = 2 * (qz * px - qx * pz);
@@ -219,7 +219,7 @@ describe("conditions have the effect they claim (measured)", () => {
     const zeros = new Float32Array(8);
     for (let t = 0; t < 40; t++) {
       const o1 = delayed.step(acts[t]!).obs;
-      const o2 = reference.step(t < k ? zeros : acts[t - k]).obs;
+      const o2 = reference.step(t < k ? zeros : acts[t - k]!).obs;
       expect(Array.from(o1)).toEqual(Array.from(o2));
     }
   });

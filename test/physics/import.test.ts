@@ -170,7 +170,7 @@ describe("makeEnv('legged')", () => {
       const action = new Float32Array(4).fill(a);
       let obs = env.step(action).obs;
       for (let t = 0; t < 40; t++) obs = env.step(action).obs;
-      const jp = env.observationGroups.jointPos.map((i) => obs[i]);
+      const jp = env.observationGroups.jointPos!.map((i) => obs[i]!);
       for (const v of jp) expect(v).toBeCloseTo(0.05 * a, 2);
       heights.push(obs[0]!);
     }
@@ -245,7 +245,7 @@ function quadWithMeshFoot(file: string): string {
 /** Binary STL of an axis-aligned cube of half side h (12 triangles, outward normals). */
 function cubeStl(h: number): Uint8Array {
   const v = (i: number): [number, number, number] => [i & 1 ? h : -h, i & 2 ? h : -h, i & 4 ? h : -h];
-  const faces = [
+  const faces: Array<[number, number, number, number]> = [
     [0, 2, 3, 1], [4, 5, 7, 6], [0, 1, 5, 4], [2, 6, 7, 3], [0, 4, 6, 2], [1, 3, 7, 5],
   ];
   const tris: number[][] = [];

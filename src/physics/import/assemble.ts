@@ -75,15 +75,15 @@ export interface Gains {
 /** Options shared by importUrdf and importMjcf. */
 export interface ImportOptions {
   /** Robot name (default: the file's). */
-  name?: string;
+  name?: string | undefined;
   /** How errors name the input (a file path). */
-  source?: string;
+  source?: string | undefined;
   /** Foot link/body names (default: leaf links touching the ground at rest). */
-  feet?: string[];
+  feet?: string[] | undefined;
   /** Actuated joint names (default: <transmission>s / <actuator>s in the file, else every moving joint). */
-  actuated?: string[];
+  actuated?: string[] | undefined;
   /** PD gains and torque limit for every actuated joint, overriding the file and the defaults. */
-  gains?: Gains;
+  gains?: Gains | undefined;
   /** Reads a mesh file named in the robot file (URDF filename / MJCF file); undefined = not found. */
   readFile?: (path: string) => Uint8Array | undefined;
   /** "bounds": a mesh whose file is missing becomes its link's inertia-equivalent box (with a warning). */
