@@ -76,11 +76,11 @@ describe.each(["ant", "hexapod"])("%s API conformance", (id) => {
 });
 
 describe("episode flags and reward terms", () => {
-  it("defaults: 0.05 s control period of 5 physics steps of 0.01 s, truncation at 1000 steps", async () => {
+  it("defaults (ant-v4): 0.05 s control period of 2 physics steps of 0.025 s, truncation at 1000 steps", async () => {
     const env = await makeEnv("ant");
     expect(env.controlDt).toBeCloseTo(0.05, 12);
     env.reset({ seed: 1 });
-    expect(env.physics.world.timestep).toBeCloseTo(0.01, 6);
+    expect(env.physics.world.timestep).toBeCloseTo(0.025, 6);
     const a = new Float32Array(8);
     for (let t = 1; t < 1000; t++) {
       const r = env.step(a);
@@ -88,15 +88,15 @@ describe("episode flags and reward terms", () => {
     }
     const last = env.step(a);
     expect([last.info.step, last.truncated, last.terminated]).toEqual([1000, true, false]);
-    // 5 substeps per control step: the same episode with controlDt = physicsDt and 5x the steps is identical
-    const fine = await makeEnv("ant", { controlDt: 0.01 });
+    // 2 substeps per control step: the same episode with controlDt = physicsDt and 2x the steps is identical
+    const fine = await makeEnv("ant", { controlDt: 0.025 });
     const coarse = await makeEnv("ant");
     fine.reset({ seed: 2 });
     coarse.reset({ seed: 2 });
     const b = new Float32Array([0.3, -0.2, 0.1, 0.5, -0.4, 0, 0.2, -0.1]);
     for (let t = 0; t < 4; t++) {
       let o = fine.step(b).obs;
-      for (let k = 1; k < 5; k++) o = fine.step(b).obs;
+      for (let k = 1; k < 2; k++) o = fine.step(b).obs;
       expect(Array.from(coarse.step(b).obs)).toEqual(Array.from(o));
     }
   });
@@ -208,7 +208,7 @@ describe("observation channels", () => {
   it("joint velocities are the time derivative of joint angles (rad/s, same sign and axis)", async () => {
     // one physics step per control step, zero gravity, no contacts: the backward difference of the angle
     // observation tracks the velocity observation (up to the solver's position corrections)
-    const env = await makeEnv("ant", { resetNoiseScale: 0, terminateWhenUnhealthy: false, gravity: 0, controlDt: 0.01, physicsDt: 0.01 });
+    const env = await makeEnv("ant-v3", { resetNoiseScale: 0, terminateWhenUnhealthy: false, gravity: 0, controlDt: 0.01, physicsDt: 0.01 });
     env.reset({ seed: 2 });
     env.applyPush([0, 0, 0.3]);
     const a = new Float32Array(8);
@@ -270,15 +270,22 @@ describe("foot contacts", () => {
   it("geometric contact flags agree with Rapier's contact manifolds under the gait, and the optional contact cost reads them", async () => {
     const { sinusoidalGait } = await import("../../src/env/gait.ts");
     // geometric flags on flat and rough (the rough collider's triangles differ from our bilinear surface by mm);
-    // manifold flags on stairs and whenever the contact cost is on
+    // manifold flags on stairs and whenever the contact cost is on. Rapier's manifolds are computed before
+    // each physics step's motion, so with ant-v4's 0.025 s steps they lag the geometry more than with
+    // ant-v3's 0.01 s (measured agreement, seed 2, 300 steps: flat v3 0.995 / v4 0.938, rough v3 0.949 / v4 0.857)
+    const stairs = { kind: "stairs" as const, stepHeight: 0.04, stepWidth: 0.3 };
     const cases = [
-      [{ kind: "flat" as const }, 0, 0.98],
-      [{ kind: "rough" as const }, 0, 0.93],
-      [{ kind: "stairs" as const, stepHeight: 0.04, stepWidth: 0.3 }, 0, 1],
-      [{ kind: "flat" as const }, 0.01, 1],
+      ["ant-v3", { kind: "flat" as const }, 0, 0.98],
+      ["ant-v3", { kind: "rough" as const }, 0, 0.93],
+      ["ant-v3", stairs, 0, 1],
+      ["ant-v3", { kind: "flat" as const }, 0.01, 1],
+      ["ant", { kind: "flat" as const }, 0, 0.92],
+      ["ant", { kind: "rough" as const }, 0, 0.84],
+      ["ant", stairs, 0, 1],
+      ["ant", { kind: "flat" as const }, 0.01, 1],
     ] as const;
-    for (const [terrain, weight, expectedAgreement] of cases) {
-      const env = await makeEnv("ant", { contactCostWeight: weight, conditions: { terrain } });
+    for (const [id, terrain, weight, expectedAgreement] of cases) {
+      const env = await makeEnv(id, { contactCostWeight: weight, conditions: { terrain } });
       env.reset({ seed: 2 });
       const gait = sinusoidalGait(env.robot);
       const a = new Float32Array(8);

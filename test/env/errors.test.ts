@@ -24,7 +24,7 @@ function thrown(f: () => unknown): SpikelocoError {
 
 describe("bad input gives a clear, specific error", () => {
   it("unknown env id and unknown option", async () => {
-    expect((await rejection(makeEnv("cheetah"))).message).toBe("env: unknown env id 'cheetah' (known: ant, hexapod, legged)");
+    expect((await rejection(makeEnv("cheetah"))).message).toBe("env: unknown env id 'cheetah' (known: ant, hexapod, legged, ant-v4, ant-v3, hexapod-v4, hexapod-v3)");
     const e = await rejection(makeEnv("ant", { maxStep: 10 } as never));
     expect(e.message).toMatch(/^options: unknown option 'maxStep' \(known: [a-zA-Z, ]*\bmaxSteps, [a-zA-Z, ]*\bclockHz\b/);
     expect((await rejection(makeEnv("ant", { maxSteps: 0 }))).message).toBe("options.maxSteps: must be >= 1");
