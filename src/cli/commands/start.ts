@@ -94,6 +94,8 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
         let viewer: { url: string; close(): Promise<void> } | null = null;
         try {
           if (o.viewer) {
+            const shipped = await shippedWalker(plan);
+            if (shipped) log(`viewer: showing the shipped ${shipped.name} (${shipped.speed.toFixed(2)} m/s) until this run walks at 80% of its speed`);
             viewer = await (await import("../../serve/watch.ts")).attachTrainingViewer({
               envId: plan.config.env,
               envOptions: plan.config.envOptions,
@@ -101,6 +103,7 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
               agent: plan.config.agent,
               port: o.port,
               log,
+              shipped,
             });
             log(`viewer: ${viewer.url}  (live; shows the newest checkpoint after every generation)`);
           }
@@ -113,6 +116,16 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
         }
       }),
     );
+}
+
+/** The zoo's nominal walker for this run's env and agent ("ant-nm-hebb"), if one was shipped for the same env options. */
+async function shippedWalker(plan: LocomotionPlan): Promise<{ dir: string; name: string; speed: number; runMetrics: string } | undefined> {
+  const { listZoo, zooCheckpoint } = await import("../../policy/zoo.ts");
+  const { METRICS_FILE } = await import("../../train/metrics.ts");
+  const name = `${plan.config.env}-${plan.config.agent}`;
+  const meta = listZoo().find((m) => m.name === name);
+  if (!meta || JSON.stringify(meta.env.options) !== JSON.stringify(plan.config.envOptions ?? {})) return undefined;
+  return { dir: zooCheckpoint(name), name, speed: meta.eval.speed, runMetrics: join(plan.out, METRICS_FILE) };
 }
 
 async function trainThenEvaluate(o: Opts, plan: LocomotionPlan, interrupt: Interrupt): Promise<number> {

@@ -61,6 +61,15 @@ const DefinitionSchema = z.strictObject({
     groupScaling: z.enum(["none", "init-rms"]),
     generations: z.number().int().min(1),
   }),
+  pretrain: z.strictObject({
+    about: z.string(),
+    seed: z.number().int().min(0),
+    popSize: z.number().int().min(2),
+    episodesPerMember: z.number().int().min(1),
+    maxSteps: z.number().int().min(1),
+    /** Generations of each agent's nominal walker (the arms' common starting point). */
+    generations: z.record(z.string(), z.number().int().min(1)),
+  }),
   distributions: z.record(z.string(), z.unknown()),
   arms: z.strictObject({
     A: z.strictObject({ label: z.string(), agent: z.string(), train: z.string() }),
@@ -97,12 +106,45 @@ export function loadAdaptationDefinition(path: string | URL = new URL("./adaptat
   if (e.window * e.preOnsetWindows > e.onsetStep) throw new SpikelocoError("pre-onset windows do not fit before onsetStep", "adaptation.json: evaluation.preOnsetWindows");
   for (const arm of TRAINED_ARMS) {
     if (!(d.arms[arm].train in d.distributions)) throw new SpikelocoError(`unknown distribution '${d.arms[arm].train}'`, `adaptation.json: arms.${arm}.train`);
+    if (!(d.arms[arm].agent in d.pretrain.generations)) throw new SpikelocoError(`no nominal walker budget for agent '${d.arms[arm].agent}'`, `adaptation.json: pretrain.generations`);
   }
   return d;
 }
 
-/** The training configuration of an arm: identical budget and hyper-parameters for every arm. */
-export function armConfig(def: AdaptationDefinition, arm: TrainedArm): LocomotionTrainConfig {
+/** Where an agent's nominal walker (the warm start of every arm with that agent) is trained. */
+export const pretrainDir = (root: string, agent: string): string => join(root, `pretrain-${agent}`);
+
+/** The agents the trained arms use, in arm order without repeats. */
+export const pretrainAgents = (def: AdaptationDefinition): string[] => [...new Set(TRAINED_ARMS.map((a) => def.arms[a].agent))];
+
+/** An agent's nominal walker: the train command's defaults on flat ground, the definition's budget. */
+export function pretrainConfig(def: AdaptationDefinition, agent: string): LocomotionTrainConfig {
+  const p = def.pretrain;
+  return {
+    kind: "locomotion",
+    env: def.env,
+    agent,
+    algo: LOCOMOTION_DEFAULTS.algo,
+    popSize: p.popSize,
+    sigma: LOCOMOTION_DEFAULTS.sigma,
+    lr: LOCOMOTION_DEFAULTS.lr,
+    weightDecay: LOCOMOTION_DEFAULTS.weightDecay,
+    weightDecayMode: LOCOMOTION_DEFAULTS.weightDecayMode,
+    groupScaling: LOCOMOTION_DEFAULTS.groupScaling,
+    episodesPerMember: p.episodesPerMember,
+    maxSteps: p.maxSteps,
+    normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
+    evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
+    conditions: {},
+    envOptions: { clockHz: 0 },
+  };
+}
+
+/**
+ * The training configuration of an arm: identical budget and hyper-parameters for every arm, starting
+ * from its agent's nominal walker under `root`.
+ */
+export function armConfig(def: AdaptationDefinition, arm: TrainedArm, root: string): LocomotionTrainConfig {
   const t = def.training;
   return {
     kind: "locomotion",
@@ -121,6 +163,7 @@ export function armConfig(def: AdaptationDefinition, arm: TrainedArm): Locomotio
     evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
     conditions: def.distributions[def.arms[arm].train] as Conditions,
     envOptions: { clockHz: 0 },
+    init: pretrainDir(root, def.arms[arm].agent),
   };
 }
 
@@ -144,7 +187,9 @@ export interface TrainArmsOptions {
 }
 
 export interface ArmRunSummary {
-  arm: TrainedArm;
+  /** The arm, or "pretrain" for an agent's nominal walker. */
+  arm: TrainedArm | "pretrain";
+  agent: string;
   seed: number;
   dir: string;
   generation: number;
@@ -162,31 +207,36 @@ export interface ArmRunSummary {
 export async function trainArms(def: AdaptationDefinition, o: TrainArmsOptions): Promise<ArmRunSummary[]> {
   const { trainLocomotion } = await import("../../train/locomotion.ts");
   const deadline = o.minutes !== undefined ? Date.now() + o.minutes * 60_000 : undefined;
-  const target = o.generations ?? def.training.generations;
+  const runs: Array<{ arm: TrainedArm | "pretrain"; agent: string; seed: number; dir: string; config: LocomotionTrainConfig; target: number }> = [];
+  for (const agent of pretrainAgents(def)) {
+    runs.push({ arm: "pretrain", agent, seed: def.pretrain.seed, dir: pretrainDir(o.root, agent), config: pretrainConfig(def, agent), target: def.pretrain.generations[agent]! });
+  }
+  for (const seed of o.seeds) for (const arm of o.arms ?? TRAINED_ARMS) {
+    runs.push({ arm, agent: def.arms[arm].agent, seed, dir: runDir(o.root, arm, seed), config: armConfig(def, arm, o.root), target: o.generations ?? def.training.generations });
+  }
   const out: ArmRunSummary[] = [];
-  for (const seed of o.seeds) {
-    for (const arm of o.arms ?? TRAINED_ARMS) {
-      const dir = runDir(o.root, arm, seed);
-      const config = armConfig(def, arm);
-      const resume = checkpointExists(dir) ? await loadCheckpoint(dir) : undefined;
-      if (resume) {
-        if (canonical(resume.config) !== canonical(config)) throw new SpikelocoError(`holds a run trained with another configuration than adaptation.json's arm ${arm}; move it away to retrain`, dir);
-      }
-      const done = resume?.training.generation ?? 0;
-      const info = resume?.training.info as { elapsedSeconds?: number; totalSimSeconds?: number } | undefined;
-      if (done >= target) {
-        out.push({ arm, seed, dir, generation: done, target, stopped_by: "generations", wall_s: info?.elapsedSeconds ?? 0, sim_seconds: info?.totalSimSeconds ?? 0, sim_seconds_per_wall_second: (info?.totalSimSeconds ?? 0) / Math.max(1e-9, info?.elapsedSeconds ?? 0) });
-        continue;
-      }
-      const minutes = deadline !== undefined ? (deadline - Date.now()) / 60_000 : undefined;
-      if ((minutes !== undefined && minutes <= 0) || o.signal?.aborted) {
-        out.push({ arm, seed, dir, generation: done, target, stopped_by: o.signal?.aborted ? "signal" : "deadline", wall_s: info?.elapsedSeconds ?? 0, sim_seconds: info?.totalSimSeconds ?? 0, sim_seconds_per_wall_second: (info?.totalSimSeconds ?? 0) / Math.max(1e-9, info?.elapsedSeconds ?? 0) });
-        continue;
-      }
-      o.log?.(`adaptation: train arm ${arm} seed ${seed} (${def.arms[arm].agent} on '${def.arms[arm].train}') from generation ${done} to ${target} in ${dir}`);
-      const r = await trainLocomotion({ config, seed, outDir: dir, generations: target, minutes, workers: o.workers, resume, signal: o.signal });
-      out.push({ arm, seed, dir, generation: r.generation, target, stopped_by: r.stoppedBy, wall_s: r.info.elapsedSeconds, sim_seconds: r.info.totalSimSeconds, sim_seconds_per_wall_second: r.info.totalSimSeconds / Math.max(1e-9, r.info.elapsedSeconds) });
+  for (const { arm, agent, seed, dir, config, target } of runs) {
+    const resume = checkpointExists(dir) ? await loadCheckpoint(dir) : undefined;
+    if (resume && canonical(resume.config) !== canonical(config)) {
+      throw new SpikelocoError(`holds a run trained with another configuration than adaptation.json's ${arm === "pretrain" ? `nominal ${agent} walker` : `arm ${arm}`}; move it away to retrain`, dir);
     }
+    const done = resume?.training.generation ?? 0;
+    const info = resume?.training.info as { elapsedSeconds?: number; totalSimSeconds?: number } | undefined;
+    const summary = (generation: number, stopped_by: string, wall_s: number, sim_seconds: number): ArmRunSummary =>
+      ({ arm, agent, seed, dir, generation, target, stopped_by, wall_s, sim_seconds, sim_seconds_per_wall_second: sim_seconds / Math.max(1e-9, wall_s) });
+    if (done >= target) {
+      out.push(summary(done, "generations", info?.elapsedSeconds ?? 0, info?.totalSimSeconds ?? 0));
+      continue;
+    }
+    const minutes = deadline !== undefined ? (deadline - Date.now()) / 60_000 : undefined;
+    const unfinishedStart = out.some((r) => r.arm === "pretrain" && r.generation < r.target);
+    if ((minutes !== undefined && minutes <= 0) || o.signal?.aborted || (arm !== "pretrain" && unfinishedStart)) {
+      out.push(summary(done, o.signal?.aborted ? "signal" : unfinishedStart ? "waiting for the nominal walkers" : "deadline", info?.elapsedSeconds ?? 0, info?.totalSimSeconds ?? 0));
+      continue;
+    }
+    o.log?.(`adaptation: train ${arm === "pretrain" ? `the nominal ${agent} walker` : `arm ${arm} seed ${seed} (${agent} on '${def.arms[arm].train}')`} from generation ${done} to ${target} in ${dir}`);
+    const r = await trainLocomotion({ config, seed, outDir: dir, generations: target, minutes, workers: o.workers, resume, signal: o.signal });
+    out.push(summary(r.generation, r.stoppedBy, r.info.elapsedSeconds, r.info.totalSimSeconds));
   }
   return out;
 }
