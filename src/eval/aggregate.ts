@@ -38,6 +38,8 @@ export interface ControllerInfo {
   plastic: boolean;
   /** Within-episode plasticity frozen at evaluation (the ablation). */
   frozen: boolean;
+  /** An ablation acting from the suite's onset step (ablation.ts); absent = as `frozen` says. */
+  ablation?: "zero-at-onset" | "freeze-at-onset";
   config: Record<string, unknown>;
   versions: Record<string, string>;
   trainedOn: unknown;

@@ -19,6 +19,7 @@ import { defaultThreads, InterruptedError, ThreadPool } from "../train/threads.t
 import { collectVersions } from "../policy/versions.ts";
 import { aggregate, type Aggregate, type ControllerInfo, type EpisodeRecord } from "./aggregate.ts";
 import { describeController } from "./controller-info.ts";
+import type { Ablation } from "./ablation.ts";
 import type { EpisodeJob } from "./episode.ts";
 import { inertConditionWarnings, resolveSuite, type ResolvedSuite, type Suite } from "./suite.ts";
 
@@ -30,6 +31,11 @@ export interface EvaluateOptions {
   episodesPerSeed: number;
   /** Add a plasticity-frozen copy of every plastic controller. */
   ablation: boolean;
+  /**
+   * Which ablated copies of every plastic controller to add when `ablation` is on (default: frozen).
+   * zero-at-onset and freeze-at-onset need a suite with an onset step (an adaptation suite).
+   */
+  ablations?: Array<Exclude<Ablation, "as-trained">>;
   /** Worker threads (0 = in-process). */
   workers?: number;
   /** Override the suite's episode length (e.g. for quick runs). */
@@ -76,6 +82,7 @@ export interface PlannedController {
   checkpoint: string;
   generation: number;
   frozen: boolean;
+  ablation?: "zero-at-onset" | "freeze-at-onset";
 }
 
 /** Every (controller, condition, unit) episode, interleaved so progress is spread over conditions. */
@@ -104,6 +111,7 @@ export function planJobs(
           conditions: cond.conditions,
           maxSteps: suite.maxSteps,
           trace: suite.adaptation !== undefined,
+          ...(c.ablation && suite.adaptation ? { ablation: c.ablation, onsetStep: suite.adaptation.onsetStep } : {}),
         });
       });
     });
@@ -183,6 +191,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   }
 
   for (const w of inertConditionWarnings(suite)) options.onWarning?.(w);
+  const ablations = options.ablations ?? ["frozen"];
+  const atOnset = ablations.find((a) => a === "zero-at-onset" || a === "freeze-at-onset");
+  if (options.ablation && atOnset && !suite.adaptation) {
+    throw new SpikelocoError(`'${atOnset}' acts at the suite's onset step, and suite '${suite.name}' has none (use an adaptation suite)`, "--ablations");
+  }
 
   const controllers: ControllerInfo[] = [];
   const planned: PlannedController[] = [];
@@ -191,9 +204,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     controllers.push(info);
     planned.push({ checkpoint: info.checkpoint, generation: info.generation, frozen: false });
     if (options.ablation && info.plastic) {
-      const frozen = describeController(policy, true);
-      controllers.push(frozen);
-      planned.push({ checkpoint: frozen.checkpoint, generation: frozen.generation, frozen: true });
+      for (const kind of ablations) {
+        const copy = describeController(policy, kind);
+        controllers.push(copy);
+        planned.push({ checkpoint: copy.checkpoint, generation: copy.generation, frozen: copy.frozen, ...(copy.ablation ? { ablation: copy.ablation } : {}) });
+      }
     }
   }
   const ids = new Set<string>();

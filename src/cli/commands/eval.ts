@@ -28,10 +28,20 @@ interface EvalFlags {
   workers?: number;
   forceWorkers?: boolean;
   ablation: boolean;
+  ablations?: Array<"frozen" | "zero-at-onset" | "freeze-at-onset">;
   maxSteps?: number;
   only?: string[];
   resamples: number;
   json?: boolean;
+}
+
+const ABLATION_COPIES = ["frozen", "zero-at-onset", "freeze-at-onset"] as const;
+
+function parseAblations(value: string): Array<(typeof ABLATION_COPIES)[number]> {
+  const names = value.split(",").map((v) => v.trim());
+  const bad = names.find((n) => !(ABLATION_COPIES as readonly string[]).includes(n));
+  if (bad !== undefined) throw new SpikelocoError(`must be a comma list of ${ABLATION_COPIES.join(", ")}, got '${bad}'`, "--ablations");
+  return [...new Set(names)] as Array<(typeof ABLATION_COPIES)[number]>;
 }
 
 function collect(flag: string) {
@@ -126,7 +136,8 @@ export function register(program: Command): void {
     .option("--record <dir>", "write viewer recordings (.spkrec) of each controller's first episode per condition", textOption("--record"))
     .option("--workers <n>", "worker threads (default: all cores; 0 = in-process)", workersOption())
     .option("--force-workers", "allow --workers above the number of cores")
-    .option("--no-ablation", "skip the plasticity-frozen copy of plastic controllers")
+    .option("--no-ablation", "skip the ablated copies of plastic controllers")
+    .option("--ablations <list>", `ablated copies of each plastic controller (comma list of ${ABLATION_COPIES.join(", ")}; default frozen; the onset ones need an adaptation suite)`, parseAblations)
     .option("--max-steps <n>", "override the suite's episode length", intOption("--max-steps", 1, 1_000_000))
     .option("--only <names>", "run only these conditions (comma list; nominal is always included)", parseOnly)
     .option("--resamples <n>", "bootstrap resamples per interval", intOption("--resamples", 100, 1_000_000), 2000)
@@ -156,6 +167,7 @@ Examples:
           seeds: flags.seeds,
           episodesPerSeed: flags.episodes,
           ablation: flags.ablation,
+          ...(flags.ablations ? { ablations: flags.ablations } : {}),
           workers: flags.workers,
           maxSteps: flags.maxSteps,
           only: flags.only,
