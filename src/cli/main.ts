@@ -36,7 +36,7 @@ export async function buildProgram(io: CliIo = { stdout: process.stdout, stderr:
 function commandPath(program: Command, argv: string[]): Command[] {
   const path = [program];
   for (const token of argv) {
-    const next = path[path.length - 1].commands.find((c) => c.name() === token || c.aliases().includes(token));
+    const next = path[path.length - 1]!.commands.find((c) => c.name() === token || c.aliases().includes(token));
     if (!next) break;
     path.push(next);
   }
@@ -46,10 +46,10 @@ function commandPath(program: Command, argv: string[]): Command[] {
 /** Commander's error text, in the project's one-line style. */
 export function formatParserError(err: CommanderError, program: Command, argv: string[]): string {
   const path = commandPath(program, argv);
-  const cmd = path[path.length - 1];
+  const cmd = path[path.length - 1]!;
   const where = path.slice(1).map((c) => c.name()).join(" ") || "spikeloco";
   const text = err.message.replace(/^error: /, "");
-  const [first, ...rest] = text.split("\n");
+  const [first = "", ...rest] = text.split("\n");
   const hint = rest.join(" ").replace(/^\(Did you mean (.*)\?\)$/, "did you mean $1?");
   const suffix = (s: string) => (hint ? `${s} (${hint})` : s);
   let m: RegExpExecArray | null;
@@ -75,7 +75,7 @@ export function formatParserError(err: CommanderError, program: Command, argv: s
     }
     case "commander.invalidArgument":
       // an InvalidArgumentError from a parser: "option '--x <v>' argument 'y' is invalid. <reason>"
-      if ((m = /^option '(?:\S+, )?(--[\w-]+)[^']*' argument '.*' is invalid\. (.*)$/s.exec(text))) return `${m[1]}: ${m[2].replace(new RegExp(`^${m[1]} `), "")}`;
+      if ((m = /^option '(?:\S+, )?(--[\w-]+)[^']*' argument '.*' is invalid\. (.*)$/s.exec(text))) return `${m[1]}: ${m[2]!.replace(new RegExp(`^${m[1]} `), "")}`;
       break;
     case "commander.help": {
       // `spikeloco help nope`: the help command found no such command
@@ -89,7 +89,7 @@ export function formatParserError(err: CommanderError, program: Command, argv: s
 }
 
 function firstLine(s: string): string {
-  return s.split("\n")[0];
+  return s.split("\n")[0]!;
 }
 
 /** Run the CLI on `argv` (the arguments after the program name); returns the exit code. */

@@ -30,7 +30,7 @@ export function fmtInterval(iv: Interval, digits = 2): string {
 }
 
 function colorOf(i: number): string {
-  return PALETTE[i % PALETTE.length];
+  return PALETTE[i % PALETTE.length]!;
 }
 
 /** Diverging colour for a retention value: red (0) -> white (1) -> green (>= 1.3). */
@@ -224,7 +224,7 @@ function comparisonsSection(report: EvalReport): string {
   }
   const out: string[] = [];
   for (const list of pairs.values()) {
-    const { a, b } = list[0];
+    const { a, b } = list[0]!; // each list got its first entry when created
     out.push(`<h3>${escapeHtml(a)} − ${escapeHtml(b)}</h3>`);
     out.push(table(
       ["condition", "return difference [95% CI]", "retention difference [95% CI]"],
@@ -271,7 +271,7 @@ export function renderHtmlReport(report: EvalReport): string {
   const nominal = report.suite.nominal;
   const byCond = cellsByCondition(report);
   const summaryRows = report.results.summary.map((s, i) => {
-    const c = report.controllers[controllerIndex(report, s.controller)];
+    const c = report.controllers[controllerIndex(report, s.controller)]!;
     return [
       `<i class="sw" style="background:${colorOf(i)}"></i>${escapeHtml(c.label)}`,
       c.plastic ? (c.frozen ? "plastic, frozen" : "plastic") : "static",

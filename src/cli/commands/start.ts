@@ -13,6 +13,7 @@ import type { Command } from "commander";
 import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
 import { DEFAULT_ENV, envIds, envTakesRobot } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
+import { defined } from "../../core/defined.ts";
 import type { Checkpoint } from "../../policy/checkpoint.ts";
 import type { Interrupt } from "../interrupt.ts";
 import type { LocomotionPlan, LocomotionSummary } from "../train/locomotion.ts";
@@ -80,8 +81,8 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
         const resume = stored !== undefined;
         const plan = await planLocomotionTraining(
           resume
-            ? { resume: out, robot: o.robot, agent: o.agent, seed: stored!.seed, minutes: o.minutes, workers: o.workers }
-            : { env: o.env, robot: o.robot, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out },
+            ? defined({ resume: out, robot: o.robot, agent: o.agent, seed: stored!.seed, minutes: o.minutes, workers: o.workers })
+            : defined({ env: o.env, robot: o.robot, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out }),
           { agent: false, seed: false },
           stored,
           "--out",
