@@ -10,12 +10,16 @@ import { Command, CommanderError } from "commander";
 import { isSpikelocoError } from "../core/errors.ts";
 import { packageVersion } from "../core/package.ts";
 import { EXIT, currentExitCode, useIo, type CliIo } from "./output.ts";
-import { registerAll } from "./registry.ts";
+import { registerCommands } from "./registry.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The program with every command registered; `errBuffer` collects commander's own error text (runCli prints one line instead). */
-export async function buildProgram(io: CliIo = { stdout: process.stdout, stderr: process.stderr }, errBuffer: string[] = []): Promise<Command> {
+/**
+ * The program; `errBuffer` collects commander's own error text (runCli prints one line instead). Every
+ * command is listed; given the `argv` it will parse, only the command that argv runs is registered in
+ * full (its module's imports are the slow part of starting), else all of them.
+ */
+export async function buildProgram(io: CliIo = { stdout: process.stdout, stderr: process.stderr }, errBuffer: string[] = [], argv?: string[]): Promise<Command> {
   const program = new Command("spikeloco")
     .description("Legged robots in Rapier, spiking controllers with meta-learned plasticity, a live viewer and a robustness suite.")
     .version(packageVersion())
@@ -28,8 +32,15 @@ export async function buildProgram(io: CliIo = { stdout: process.stdout, stderr:
       outputError: () => {},
     })
     .addHelpText("after", "\nExit codes: 0 done, 1 internal error, 2 bad input (nothing was written), 130 interrupted (work saved).");
-  await registerAll(program, join(here, "commands"));
+  await registerCommands(program, join(here, "commands"), argv === undefined ? undefined : addressedCommand(argv));
   return program;
+}
+
+/** The command `argv` runs: its first word, or the word after `help`; null when it names none (top-level help). */
+export function addressedCommand(argv: string[]): string | null {
+  const words = argv.filter((t) => !t.startsWith("-")); // the top level takes no option with a value
+  const [first, second] = words;
+  return (first === "help" ? second : first) ?? null;
 }
 
 /** The command a parser error belongs to: the longest run of command names at the start of argv. */
@@ -98,7 +109,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const errBuffer: string[] = [];
   let program: Command | null = null;
   try {
-    program = await buildProgram(io, errBuffer);
+    program = await buildProgram(io, errBuffer, argv);
     await program.parseAsync(argv, { from: "user" });
     return currentExitCode();
   } catch (err) {

@@ -112,10 +112,10 @@ function writeKept(path: string, data: string, field: string): string {
   }
 }
 
-export function register(program: Command): void {
-  program
-    .command("eval")
-    .description("evaluate checkpoints under a robustness or adaptation suite (paired seeds, bootstrap CIs, frozen-plasticity ablation)")
+export const summary = "evaluate checkpoints under a robustness or adaptation suite (paired seeds, bootstrap CIs, frozen-plasticity ablation)";
+
+export function register(cmd: Command): void {
+  cmd
     .option("--checkpoint <dir>", "checkpoint directory to evaluate (repeat for several controllers)", collect("--checkpoint"), [])
     .option("--pretrained <name>", "a shipped controller from zoo/ (repeat; adds to --checkpoint)", collect("--pretrained"), [])
     .option("--suite <name|file>", "robustness | adaptation | path to a suite JSON file", textOption("--suite"), "robustness")

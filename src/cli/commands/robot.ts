@@ -70,8 +70,9 @@ export async function standRobot(robot: string, steps: number): Promise<StandRes
   return { fell: fell || nonfinite, torso_height: { min, final }, nonfinite };
 }
 
-export function register(program: Command): void {
-  const robot = program.command("robot").description("import users' robots (URDF, MJCF) and check them");
+export const summary = "import users' robots (URDF, MJCF) and check them";
+
+export function register(robot: Command): void {
   robot
     .command("import <file>")
     .description("import a URDF (.urdf) or MJCF (.xml) robot; print its summary and write the description with --out")
