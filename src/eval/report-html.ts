@@ -4,6 +4,7 @@
  * controller, a condition x controller retention heatmap, adaptation curves with interval bands, plus the
  * tables, configs and versions behind them. The full report JSON is embedded for machine reading.
  */
+import { SpikelocoError } from "../core/errors.ts";
 import type { AdaptationResult, CellResult, Comparison } from "./aggregate.ts";
 import type { EvalReport } from "./evaluate.ts";
 import type { Interval } from "./stats.ts";
@@ -271,7 +272,8 @@ export function renderHtmlReport(report: EvalReport): string {
   const nominal = report.suite.nominal;
   const byCond = cellsByCondition(report);
   const summaryRows = report.results.summary.map((s, i) => {
-    const c = report.controllers[controllerIndex(report, s.controller)]!;
+    const c = report.controllers[controllerIndex(report, s.controller)];
+    if (!c) throw new SpikelocoError(`names controller '${s.controller}', which report.controllers does not hold`, `results.summary[${i}].controller`);
     return [
       `<i class="sw" style="background:${colorOf(i)}"></i>${escapeHtml(c.label)}`,
       c.plastic ? (c.frozen ? "plastic, frozen" : "plastic") : "static",
