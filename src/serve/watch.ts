@@ -23,20 +23,20 @@ import { FRAME_FLAG_DONE } from "./wire/protocol.ts";
 export const DEFAULT_PORT = 8080;
 
 export interface ListenOptions {
-  host?: string;
+  host?: string | undefined;
   /** Default DEFAULT_PORT; 0 = any free port. */
-  port?: number;
+  port?: number | undefined;
   /** Try the next 20 ports when `port` is taken (npm start, train --watch, watch without --port). */
-  portFallback?: boolean;
+  portFallback?: boolean | undefined;
   /** Required on the stream and API when set (the printed URL carries it). */
-  token?: string | null;
+  token?: string | null | undefined;
   /** Origins allowed besides the viewer's own. */
-  allowedOrigins?: string[];
+  allowedOrigins?: string[] | undefined;
   /** Allow a non-loopback --host without a token (with a loud warning). */
-  insecure?: boolean;
+  insecure?: boolean | undefined;
   /** WebSocket clients served at once (default DEFAULT_MAX_CLIENTS). */
-  maxClients?: number;
-  log?: (msg: string) => void;
+  maxClients?: number | undefined;
+  log?: ((msg: string) => void) | undefined;
 }
 
 /**
@@ -102,8 +102,8 @@ async function listen(source: StreamSource, o: ListenOptions): Promise<ViewerSer
 export interface LiveWatchOptions extends ListenOptions {
   env: TelemetryEnv;
   controller: ControllerSource;
-  conditions?: Conditions;
-  seed?: number;
+  conditions?: Conditions | undefined;
+  seed?: number | undefined;
 }
 
 export interface Watch {
@@ -148,13 +148,13 @@ export interface WatchServer {
 }
 
 export interface WatchServerOptions extends ListenOptions {
-  envId?: string;
+  envId?: string | undefined;
   /** Env options the controllers were trained with (e.g. clockHz); they shape the observation. */
-  envOptions?: EnvOptions;
-  conditions?: Conditions;
-  seed?: number;
+  envOptions?: EnvOptions | undefined;
+  conditions?: Conditions | undefined;
+  seed?: number | undefined;
   /** Preset shown until the first controller is published. */
-  agent?: string;
+  agent?: string | undefined;
   /**
    * A shipped zoo controller for the same env to show first (a walking robot within seconds); a followed
    * run replaces it once its own walker reaches SHIPPED_HAND_OVER x the shipped nominal speed, as read
@@ -294,13 +294,13 @@ export interface TrainingViewer {
  * first checkpoint lands in `runDir`, then the newest checkpoint's controller after every generation.
  */
 export async function attachTrainingViewer(o: {
-  envId?: string;
-  envOptions?: EnvOptions;
+  envId?: string | undefined;
+  envOptions?: EnvOptions | undefined;
   runDir: string;
-  agent?: string;
-  host?: string;
-  port?: number;
-  log?: (m: string) => void;
+  agent?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  log?: ((m: string) => void) | undefined;
   shipped?: WatchServerOptions["shipped"];
 }): Promise<TrainingViewer> {
   let envId = o.envId;

@@ -67,9 +67,9 @@ export async function evolve(options: EvolveOptions): Promise<EvolveResult> {
 
     const started = performance.now();
     const generation = searcher.generation;
-    const frozen = normalizer ? { shift: normalizer.shift.slice(), scale: normalizer.scale.slice() } : undefined;
+    const frozen = normalizer ? { normalizer: { shift: normalizer.shift.slice(), scale: normalizer.scale.slice() } } : {};
     const candidates = searcher.ask();
-    const evaluation = problem.evaluate({ generation, candidates, center: searcher.center, sigma: searcher.sigma, normalizer: frozen });
+    const evaluation = problem.evaluate({ generation, candidates, center: searcher.center, sigma: searcher.sigma, ...frozen });
     const raced = await Promise.race([evaluation, aborted]);
     if (raced === "signal") {
       evaluation.catch(() => undefined);
@@ -81,7 +81,7 @@ export async function evolve(options: EvolveOptions): Promise<EvolveResult> {
     let center: { return: number; metrics: Record<string, number> } | null = null;
     const every = options.evalCenterEvery ?? 0;
     if (problem.evaluateCenter && every > 0 && (generation % every === 0 || generation + 1 === options.generations)) {
-      center = await problem.evaluateCenter({ generation, center: searcher.center, sigma: searcher.sigma, normalizer: frozen });
+      center = await problem.evaluateCenter({ generation, center: searcher.center, sigma: searcher.sigma, ...frozen });
     }
     const wall = (performance.now() - started) / 1000;
     info.elapsedSeconds += wall;

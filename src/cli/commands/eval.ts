@@ -56,7 +56,7 @@ export function parseSeeds(value: string): number[] {
   const parts = value.split(",").map((s) => s.trim());
   if (value.trim() === "" || parts.some((p) => p === "")) throw new SpikelocoError(`must be a count or a comma list of seeds, got '${value}'`, "--seeds");
   if (parts.length === 1) {
-    const n = intOption("--seeds", 1, 10_000)(parts[0]);
+    const n = intOption("--seeds", 1, 10_000)(parts[0]!);
     return Array.from({ length: n }, (_, i) => i);
   }
   const seeds = parts.map((p) => intOption("--seeds", 0, 2 ** 32 - 1)(p));
@@ -71,7 +71,7 @@ function parseOnly(value: string): string[] {
 }
 
 /** The files this evaluation will write, checked now (no write). */
-function plannedOutputs(flags: EvalFlags): { report?: string; json?: string; record?: string } {
+function plannedOutputs(flags: EvalFlags): { report: string | undefined; json: string | undefined; record: string | undefined } {
   const json = flags.out ?? (flags.report ? flags.report.replace(/\.html?$/i, "") + ".json" : undefined);
   if (flags.report) checkWritableFile(flags.report, "--report");
   if (json) checkWritableFile(json, flags.out ? "--out" : "--report");
@@ -90,7 +90,7 @@ async function checkInputs(flags: EvalFlags) {
   const { readCheckpoint, checkConditionsForEnv, checkStoredNetwork } = await import("../validate.ts");
   const { checkpointEnv } = await import("../../policy/checkpoint.ts");
   const { envDefinition } = await import("../../../envs/index.ts");
-  const first = flags.checkpoint[0];
+  const first = flags.checkpoint[0]!;
   // (a fallback to a previous checkpoint is reported once, by the evaluation itself)
   const ckpt = await readCheckpoint(first, "--checkpoint", true);
   await checkStoredNetwork(ckpt, `--checkpoint ${first}`);
@@ -122,10 +122,10 @@ function writeKept(path: string, data: string, field: string): string {
   }
 }
 
-export function register(program: Command): void {
-  program
-    .command("eval")
-    .description("evaluate checkpoints under a robustness or adaptation suite (paired seeds, bootstrap CIs, frozen-plasticity ablation)")
+export const summary = "evaluate checkpoints under a robustness or adaptation suite (paired seeds, bootstrap CIs, frozen-plasticity ablation)";
+
+export function register(cmd: Command): void {
+  cmd
     .option("--checkpoint <dir>", "checkpoint directory to evaluate (repeat for several controllers)", collect("--checkpoint"), [])
     .option("--pretrained <name>", "a shipped controller from zoo/ (repeat; adds to --checkpoint)", collect("--pretrained"), [])
     .option("--suite <name|file>", "robustness | adaptation | path to a suite JSON file", textOption("--suite"), "robustness")

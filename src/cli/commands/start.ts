@@ -10,9 +10,8 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
-import { DEFAULT_ENV, envIds, envTakesRobot } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
+import { defined } from "../../core/defined.ts";
 import type { Checkpoint } from "../../policy/checkpoint.ts";
 import type { Interrupt } from "../interrupt.ts";
 import type { LocomotionPlan, LocomotionSummary } from "../train/locomotion.ts";
@@ -35,16 +34,18 @@ interface Opts {
   json?: boolean;
 }
 
-const agentNames = () => listAgents().map((a) => a.name);
 
 export function startFolder(env: string, agent: string): string {
   return join("runs", `start-${env}-${agent}`);
 }
 
-export function register(program: Command): void {
-  program
-    .command("start")
-    .description("main job: train the plastic SNN (nm-hebb) on the Ant with ES, then evaluate its robustness")
+export const summary = "main job: train the plastic SNN (nm-hebb) on the Ant with ES, then evaluate its robustness";
+
+export async function register(cmd: Command): Promise<void> {
+  // the registries are imported here, not at the top: the CLI imports this module on every start
+  const [{ DEFAULT_AGENT, listAgents }, { DEFAULT_ENV, envIds, envTakesRobot }] = await Promise.all([import("../../../agents/index.ts"), import("../../../envs/index.ts")]);
+  const agentNames = () => listAgents().map((a) => a.name);
+  cmd
     .option("--env <id>", envIds().map((id) => (envTakesRobot(id) ? `${id} (with --robot)` : id)).join(" | "), choiceOption("--env", envIds), DEFAULT_ENV)
     .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')", textOption("--robot"))
     .option("--agent <name>", `controller preset (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
@@ -80,8 +81,8 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
         const resume = stored !== undefined;
         const plan = await planLocomotionTraining(
           resume
-            ? { resume: out, robot: o.robot, agent: o.agent, seed: stored!.seed, minutes: o.minutes, workers: o.workers }
-            : { env: o.env, robot: o.robot, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out },
+            ? defined({ resume: out, robot: o.robot, agent: o.agent, seed: stored!.seed, minutes: o.minutes, workers: o.workers })
+            : defined({ env: o.env, robot: o.robot, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out }),
           { agent: false, seed: false },
           stored,
           "--out",

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { SpikelocoError } from "../../core/errors.ts";
+import { defined } from "../../core/defined.ts";
 import { checkpointExists } from "../../policy/checkpoint.ts";
 import { zooCheckpoint } from "../../policy/zoo.ts";
 import {
@@ -29,7 +30,8 @@ export const experiment: ReproExperiment = {
     if (o.train) {
       const root = o.out ?? join("runs", "adaptation");
       const seeds = o.trainSeeds ?? [0];
-      const runs = await trainArms(def, { root, seeds, minutes: o.minutes, workers: o.workers, signal: o.signal, log: o.log });
+      if (seeds.length === 0) throw new SpikelocoError("give at least one training seed", "--train-seeds");
+      const runs = await trainArms(def, defined({ root, seeds, minutes: o.minutes, workers: o.workers, signal: o.signal, log: o.log }));
       training = runs;
       for (const arm of TRAINED_ARMS) checkpoints[arm] = seeds.map((s) => runDir(root, arm, s));
       const unfinished = runs.filter((r) => r.generation < r.target);
@@ -42,12 +44,12 @@ export const experiment: ReproExperiment = {
     for (const arm of TRAINED_ARMS) for (const dir of checkpoints[arm]) {
       if (!checkpointExists(dir)) throw new SpikelocoError(`arm ${arm} has no checkpoint yet (train it with --train)`, dir);
     }
-    const report: AdaptationReport = await evaluateAdaptation(def, {
+    const report: AdaptationReport = await evaluateAdaptation(def, defined({
       checkpoints,
       episodes: o.episodes,
       workers: o.workers,
-      onProgress: (done, total) => { if (done % 50 === 0 || done === total) o.log(`adaptation: ${done}/${total} episodes`); },
-    });
+      onProgress: (done: number, total: number) => { if (done % 50 === 0 || done === total) o.log(`adaptation: ${done}/${total} episodes`); },
+    }));
     if (o.ship) {
       if (!o.train) throw new SpikelocoError("--ship copies trained runs into the zoo; use it with --train", "--ship");
       const { shipToZoo } = await import("../../eval/experiments/zoo.ts");
