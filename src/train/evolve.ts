@@ -14,20 +14,20 @@ export interface EvolveOptions {
   problem: Problem;
   normalizer: RunningNormalizer | null;
   /** Stop after this generation count (total, including resumed ones). */
-  generations?: number;
+  generations?: number | undefined;
   /** Stop starting new generations after this wall-clock deadline (Date.now() ms). */
-  deadline?: number;
+  deadline?: number | undefined;
   /** Checkpoint + metrics directory (none: in-memory run). */
-  outDir?: string;
+  outDir?: string | undefined;
   /** Build the non-searcher parts of a checkpoint (spec, config, seed...). */
-  checkpointBase?: () => Omit<Checkpoint, "params" | "normalizer" | "training">;
+  checkpointBase?: (() => Omit<Checkpoint, "params" | "normalizer" | "training">) | undefined;
   /** Evaluate the unperturbed center every n generations (0 = never). */
-  evalCenterEvery?: number;
+  evalCenterEvery?: number | undefined;
   /** Set by the caller (e.g. on SIGINT): stop after saving; an in-flight generation is dropped. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Trainer info carried across resumes (elapsed time, totals). */
-  info?: { elapsedSeconds: number; totalSteps: number; totalSimSeconds: number };
-  onGeneration?: (row: GenerationMetrics) => void;
+  info?: { elapsedSeconds: number; totalSteps: number; totalSimSeconds: number } | undefined;
+  onGeneration?: ((row: GenerationMetrics) => void) | undefined;
 }
 
 export interface EvolveResult {

@@ -97,7 +97,10 @@ export type AdaptationDefinition = z.output<typeof DefinitionSchema>;
 export function loadAdaptationDefinition(path: string | URL = new URL("./adaptation.json", import.meta.url)): AdaptationDefinition {
   const raw = JSON.parse(readFileSync(path, "utf8")) as unknown;
   const r = DefinitionSchema.safeParse(raw);
-  if (!r.success) throw new SpikelocoError(r.error.issues[0].message, `adaptation.json: ${r.error.issues[0].path.join(".")}`);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new SpikelocoError(issue.message, `adaptation.json: ${issue.path.join(".")}`);
+  }
   const d = r.data;
   for (const [name, c] of Object.entries(d.distributions)) parseConditions(c, `adaptation.json: distributions.${name}`);
   d.evaluation.heldOut.forEach((h, i) => parseConditions(h.conditions, `adaptation.json: evaluation.heldOut[${i}].conditions`));
@@ -293,8 +296,9 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
   for (const arm of TRAINED_ARMS) {
     if (o.checkpoints[arm].length !== seeds || seeds === 0) throw new SpikelocoError(`every arm needs the same number (>= 1) of checkpoints; A has ${seeds}, ${arm} has ${o.checkpoints[arm].length}`, "checkpoints");
   }
-  const first = await loadCheckpoint(o.checkpoints.A[0]);
-  const env = checkpointEnv(first, o.checkpoints.A[0]);
+  const firstDir = o.checkpoints.A[0]!; // seeds >= 1, checked above
+  const first = await loadCheckpoint(firstDir);
+  const env = checkpointEnv(first, firstDir);
   const probe = await (await import("../../../envs/index.ts")).makeEnv(env.envId, env.envOptions);
   const controlDt = probe.controlDt;
   probe.close();
@@ -303,7 +307,7 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
     const ckpt = await loadCheckpoint(dir);
     generations.set(dir, ckpt.training.generation);
     const other = checkpointEnv(ckpt, dir);
-    if (other.envId !== env.envId || JSON.stringify(other.envOptions) !== JSON.stringify(env.envOptions)) throw new SpikelocoError(`was trained in another env than ${o.checkpoints.A[0]}`, dir);
+    if (other.envId !== env.envId || JSON.stringify(other.envOptions) !== JSON.stringify(env.envOptions)) throw new SpikelocoError(`was trained in another env than ${firstDir}`, dir);
   }
   const e = def.evaluation;
   const perSeed = o.episodes ?? Math.ceil(e.episodes / seeds);
@@ -319,9 +323,9 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
   for (let u = 0; u < unitSeeds.length; u++) conditions.forEach((c, ci) => {
     ARMS.forEach((arm, ai) => {
       const src = armSource(def, arm);
-      const checkpoint = o.checkpoints[src.trained][unitCkpt[u]];
+      const checkpoint = o.checkpoints[src.trained][unitCkpt[u]!]!;
       jobs.push({
-        controller: ai, condition: ci, unit: u, seed: unitSeeds[u], checkpoint, generation: generations.get(checkpoint)!, frozen: false,
+        controller: ai, condition: ci, unit: u, seed: unitSeeds[u]!, checkpoint, generation: generations.get(checkpoint)!, frozen: false,
         envId: env.envId, envOptions: env.envOptions, conditions: { ...(c.conditions as Conditions), onsetStep: e.onsetStep }, maxSteps: e.maxSteps,
         trace: true, ablation: src.ablation, onsetStep: e.onsetStep,
       });
@@ -340,7 +344,7 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
   } finally {
     await pool.destroy();
   }
-  const episodes = records.map((r, k) => toEpisode(def, jobArm[k], r));
+  const episodes = records.map((r, k) => toEpisode(def, jobArm[k]!, r));
   const seconds = (performance.now() - started) / 1000;
   const steps = records.reduce((s, r) => s + r.steps, 0);
   const simSeconds = steps * controlDt;
@@ -353,7 +357,7 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
     onset_step: e.onsetStep,
     max_steps: e.maxSteps,
     held_out: results.slice(0, e.heldOut.length),
-    intact: results[e.heldOut.length],
+    intact: results[e.heldOut.length]!,
     checkpoints: o.checkpoints,
     timing: { seconds, episodes: episodes.length, steps, sim_seconds_per_wall_second: simSeconds / seconds },
   };
