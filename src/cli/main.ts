@@ -10,12 +10,16 @@ import { Command, CommanderError } from "commander";
 import { isSpikelocoError } from "../core/errors.ts";
 import { packageVersion } from "../core/package.ts";
 import { EXIT, currentExitCode, useIo, type CliIo } from "./output.ts";
-import { registerAll } from "./registry.ts";
+import { registerCommands } from "./registry.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The program with every command registered; `errBuffer` collects commander's own error text (runCli prints one line instead). */
-export async function buildProgram(io: CliIo = { stdout: process.stdout, stderr: process.stderr }, errBuffer: string[] = []): Promise<Command> {
+/**
+ * The program; `errBuffer` collects commander's own error text (runCli prints one line instead). Every
+ * command is listed; given the `argv` it will parse, only the command that argv runs is registered in
+ * full (its module's imports are the slow part of starting), else all of them.
+ */
+export async function buildProgram(io: CliIo = { stdout: process.stdout, stderr: process.stderr }, errBuffer: string[] = [], argv?: string[]): Promise<Command> {
   const program = new Command("spikeloco")
     .description("Legged robots in Rapier, spiking controllers with meta-learned plasticity, a live viewer and a robustness suite.")
     .version(packageVersion())
@@ -28,15 +32,22 @@ export async function buildProgram(io: CliIo = { stdout: process.stdout, stderr:
       outputError: () => {},
     })
     .addHelpText("after", "\nExit codes: 0 done, 1 internal error, 2 bad input (nothing was written), 130 interrupted (work saved).");
-  await registerAll(program, join(here, "commands"));
+  await registerCommands(program, join(here, "commands"), argv === undefined ? undefined : addressedCommand(argv));
   return program;
+}
+
+/** The command `argv` runs: its first word, or the word after `help`; null when it names none (top-level help). */
+export function addressedCommand(argv: string[]): string | null {
+  const words = argv.filter((t) => !t.startsWith("-")); // the top level takes no option with a value
+  const [first, second] = words;
+  return (first === "help" ? second : first) ?? null;
 }
 
 /** The command a parser error belongs to: the longest run of command names at the start of argv. */
 function commandPath(program: Command, argv: string[]): Command[] {
   const path = [program];
   for (const token of argv) {
-    const next = path[path.length - 1].commands.find((c) => c.name() === token || c.aliases().includes(token));
+    const next = path[path.length - 1]!.commands.find((c) => c.name() === token || c.aliases().includes(token));
     if (!next) break;
     path.push(next);
   }
@@ -46,10 +57,10 @@ function commandPath(program: Command, argv: string[]): Command[] {
 /** Commander's error text, in the project's one-line style. */
 export function formatParserError(err: CommanderError, program: Command, argv: string[]): string {
   const path = commandPath(program, argv);
-  const cmd = path[path.length - 1];
+  const cmd = path[path.length - 1]!;
   const where = path.slice(1).map((c) => c.name()).join(" ") || "spikeloco";
   const text = err.message.replace(/^error: /, "");
-  const [first, ...rest] = text.split("\n");
+  const [first = "", ...rest] = text.split("\n");
   const hint = rest.join(" ").replace(/^\(Did you mean (.*)\?\)$/, "did you mean $1?");
   const suffix = (s: string) => (hint ? `${s} (${hint})` : s);
   let m: RegExpExecArray | null;
@@ -75,7 +86,7 @@ export function formatParserError(err: CommanderError, program: Command, argv: s
     }
     case "commander.invalidArgument":
       // an InvalidArgumentError from a parser: "option '--x <v>' argument 'y' is invalid. <reason>"
-      if ((m = /^option '(?:\S+, )?(--[\w-]+)[^']*' argument '.*' is invalid\. (.*)$/s.exec(text))) return `${m[1]}: ${m[2].replace(new RegExp(`^${m[1]} `), "")}`;
+      if ((m = /^option '(?:\S+, )?(--[\w-]+)[^']*' argument '.*' is invalid\. (.*)$/s.exec(text))) return `${m[1]}: ${m[2]!.replace(new RegExp(`^${m[1]} `), "")}`;
       break;
     case "commander.help": {
       // `spikeloco help nope`: the help command found no such command
@@ -89,7 +100,7 @@ export function formatParserError(err: CommanderError, program: Command, argv: s
 }
 
 function firstLine(s: string): string {
-  return s.split("\n")[0];
+  return s.split("\n")[0]!;
 }
 
 /** Run the CLI on `argv` (the arguments after the program name); returns the exit code. */
@@ -98,7 +109,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   const errBuffer: string[] = [];
   let program: Command | null = null;
   try {
-    program = await buildProgram(io, errBuffer);
+    program = await buildProgram(io, errBuffer, argv);
     await program.parseAsync(argv, { from: "user" });
     return currentExitCode();
   } catch (err) {

@@ -16,9 +16,9 @@ export interface ProgressOptions {
   unit: string;
   label: string;
   /** Date.now() at which the work stops (training by time). */
-  deadline?: number;
+  deadline?: number | undefined;
   /** Seconds between plain lines when stderr is not a terminal. */
-  every?: number;
+  every?: number | undefined;
 }
 
 export function formatDuration(seconds: number): string {

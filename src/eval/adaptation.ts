@@ -28,7 +28,7 @@ export interface Recovery {
 export function padTrace(trace: ArrayLike<number>, total: number): Float64Array {
   const out = new Float64Array(total);
   const n = Math.min(trace.length, total);
-  for (let i = 0; i < n; i++) out[i] = trace[i];
+  for (let i = 0; i < n; i++) out[i] = trace[i]!;
   return out;
 }
 
@@ -38,7 +38,7 @@ export function windowMeans(trace: ArrayLike<number>, window: number): Float64Ar
   const out = new Float64Array(count);
   for (let k = 0; k < count; k++) {
     let s = 0;
-    for (let i = k * window; i < (k + 1) * window; i++) s += trace[i];
+    for (let i = k * window; i < (k + 1) * window; i++) s += trace[i]!;
     out[k] = s / window;
   }
   return out;
@@ -46,7 +46,7 @@ export function windowMeans(trace: ArrayLike<number>, window: number): Float64Ar
 
 function prefixSums(trace: ArrayLike<number>): Float64Array {
   const p = new Float64Array(trace.length + 1);
-  for (let i = 0; i < trace.length; i++) p[i + 1] = p[i] + trace[i];
+  for (let i = 0; i < trace.length; i++) p[i + 1] = p[i]! + trace[i]!;
   return p;
 }
 
@@ -54,12 +54,12 @@ export function recoveryTime(speeds: ArrayLike<number>, spec: RecoverySpec): Rec
   const { onsetStep, window, fraction, preOnsetWindows } = spec;
   const p = prefixSums(speeds);
   const preStart = Math.max(0, onsetStep - window * preOnsetWindows);
-  const preOnsetSpeed = onsetStep > preStart ? (p[onsetStep] - p[preStart]) / (onsetStep - preStart) : NaN;
+  const preOnsetSpeed = onsetStep > preStart ? (p[onsetStep]! - p[preStart]!) / (onsetStep - preStart) : NaN;
   let minAvg = Infinity;
   let steps: number | null = null;
   const target = fraction * preOnsetSpeed;
   for (let s = onsetStep; s + window <= speeds.length; s++) {
-    const avg = (p[s + window] - p[s]) / window;
+    const avg = (p[s + window]! - p[s]!) / window;
     if (avg < minAvg) minAvg = avg;
     if (steps === null && avg >= target) steps = s - onsetStep;
   }

@@ -38,6 +38,8 @@ export interface ControllerInfo {
   plastic: boolean;
   /** Within-episode plasticity frozen at evaluation (the ablation). */
   frozen: boolean;
+  /** An ablation acting from the suite's onset step (ablation.ts); absent = as `frozen` says. */
+  ablation?: "zero-at-onset" | "freeze-at-onset";
   config: Record<string, unknown>;
   versions: Record<string, string>;
   trainedOn: unknown;
@@ -114,8 +116,8 @@ export interface Aggregate {
 }
 
 export interface AggregateOptions {
-  resamples?: number;
-  seed?: number;
+  resamples?: number | undefined;
+  seed?: number | undefined;
 }
 
 function cellKey(controller: number, condition: number): string {
@@ -139,7 +141,7 @@ export function groupCells(records: EpisodeRecord[], controllers: number, condit
   const reference = cells.get(cellKey(0, 0))!;
   for (const [key, cell] of cells) {
     for (let u = 0; u < units; u++) {
-      if (cell[u].seed !== reference[u].seed) throw new Error(`unpaired seeds: ${key} unit ${u} used ${cell[u].seed}, expected ${reference[u].seed}`);
+      if (cell[u]!.seed !== reference[u]!.seed) throw new Error(`unpaired seeds: ${key} unit ${u} used ${cell[u]!.seed}, expected ${reference[u]!.seed}`);
     }
   }
   return cells;
@@ -152,7 +154,7 @@ function column(cell: EpisodeRecord[], pick: (r: EpisodeRecord) => number): Floa
 function meanTerms(cell: EpisodeRecord[]): Record<string, number> {
   const sums: Record<string, number> = {};
   for (const r of cell) for (const [k, v] of Object.entries(r.terms)) sums[k] = (sums[k] ?? 0) + v;
-  for (const k of Object.keys(sums)) sums[k] /= cell.length;
+  for (const k of Object.keys(sums)) sums[k]! /= cell.length;
   return sums;
 }
 
@@ -178,11 +180,11 @@ export function aggregate(
     const nomD = distances(c, nominalIndex);
     for (let k = 0; k < K; k++) {
       const cell = cells.get(cellKey(c, k))!;
-      const cond = suite.conditions[k];
+      const cond = suite.conditions[k]!;
       const R = returns(c, k);
       const D = distances(c, k);
       out.cells.push({
-        controller: controllers[c].id,
+        controller: controllers[c]!.id,
         condition: cond.name,
         group: cond.group,
         n: units,
@@ -201,9 +203,9 @@ export function aggregate(
     for (let b = a + 1; b < C; b++) {
       for (let k = 0; k < K; k++) {
         out.comparisons.push({
-          a: controllers[a].id,
-          b: controllers[b].id,
-          condition: suite.conditions[k].name,
+          a: controllers[a]!.id,
+          b: controllers[b]!.id,
+          condition: suite.conditions[k]!.name,
           returnDifference: pairedDifference(returns(a, k), returns(b, k), boot("diff", a, b, k)),
           retentionDifference: retentionDifference(returns(a, k), returns(a, nominalIndex), returns(b, k), returns(b, nominalIndex), boot("rdiff", a, b, k)),
         });
@@ -217,15 +219,15 @@ export function aggregate(
       for (let k = 0; k < K; k++) {
         const cell = cells.get(cellKey(c, k))!;
         if (cell.some((r) => !r.trace)) throw new Error(`adaptation suite needs per-step traces (${cellKey(c, k)})`);
-        const onset = onsetOf(suite, suite.conditions[k]);
+        const onset = onsetOf(suite, suite.conditions[k]!);
         const rewardW = cell.map((r) => windowMeans(padTrace(r.trace!.reward, suite.maxSteps), spec.window));
         const speedW = cell.map((r) => windowMeans(padTrace(r.trace!.speed, suite.maxSteps), spec.window));
         const windows: WindowStat[] = [];
-        for (let w = 0; w < rewardW[0].length; w++) {
+        for (let w = 0; w < rewardW[0]!.length; w++) {
           windows.push({
             start: w * spec.window,
-            reward: meanInterval(rewardW.map((x) => x[w]), boot("wr", c, k, w)),
-            speed: meanInterval(speedW.map((x) => x[w]), boot("ws", c, k, w)),
+            reward: meanInterval(rewardW.map((x) => x[w]!), boot("wr", c, k, w)),
+            speed: meanInterval(speedW.map((x) => x[w]!), boot("ws", c, k, w)),
           });
         }
         const recoveries = cell.map((r) =>
@@ -237,8 +239,8 @@ export function aggregate(
         const before = windows.slice(Math.max(0, onsetWindow - spec.preOnsetWindows), onsetWindow).map((w) => w.reward.estimate);
         const after = windows.slice(Math.ceil(onset / spec.window)).map((w) => w.reward.estimate);
         out.adaptation.push({
-          controller: controllers[c].id,
-          condition: suite.conditions[k].name,
+          controller: controllers[c]!.id,
+          condition: suite.conditions[k]!.name,
           onsetStep: onset,
           window: spec.window,
           windows,
@@ -255,10 +257,10 @@ export function aggregate(
   }
 
   for (let c = 0; c < C; c++) {
-    const mine = out.cells.filter((x) => x.controller === controllers[c].id);
+    const mine = out.cells.filter((x) => x.controller === controllers[c]!.id);
     const others = mine.filter((x) => x.condition !== suite.nominal);
     out.summary.push({
-      controller: controllers[c].id,
+      controller: controllers[c]!.id,
       nominalReturn: mine.find((x) => x.condition === suite.nominal)!.return,
       meanRetention: mean(others.map((x) => x.retention.estimate)),
       meanDistanceRetention: mean(others.map((x) => x.distanceRetention.estimate)),

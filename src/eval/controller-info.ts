@@ -5,15 +5,27 @@
  */
 import { basename, resolve } from "node:path";
 import type { LoadedPolicy } from "../policy/load.ts";
+import type { Ablation } from "./ablation.ts";
 import type { ControllerInfo } from "./aggregate.ts";
 
-export function describeController(loaded: LoadedPolicy, frozen: boolean): ControllerInfo {
+const ABLATION_LABEL: Record<Ablation, string> = {
+  "as-trained": "",
+  frozen: "plasticity frozen",
+  "zero-at-onset": "H reset to 0 and frozen at onset",
+  "freeze-at-onset": "H frozen at onset",
+};
+
+/** `ablation`: true or "frozen" = plasticity frozen throughout; the onset ablations act from the suite's onset step. */
+export function describeController(loaded: LoadedPolicy, ablation: boolean | Ablation): ControllerInfo {
+  const kind: Ablation = ablation === true ? "frozen" : ablation === false ? "as-trained" : ablation;
+  const frozen = kind === "frozen";
   const c = loaded.checkpoint.config;
   const agent = loaded.agent ?? "custom";
   const base = `${basename(resolve(loaded.dir))}:${agent}`;
   return {
-    id: frozen ? `${base}#frozen` : base,
-    label: frozen ? `${base} (plasticity frozen)` : base,
+    id: kind === "as-trained" ? base : `${base}#${kind}`,
+    label: kind === "as-trained" ? base : `${base} (${ABLATION_LABEL[kind]})`,
+    ...(kind === "zero-at-onset" || kind === "freeze-at-onset" ? { ablation: kind } : {}),
     checkpoint: resolve(loaded.dir),
     agent,
     plastic: loaded.plastic,

@@ -96,7 +96,7 @@ export class EpisodeRunner {
       offCourse: ep.offCourse,
       terms: ep.terms,
       sampled,
-      trace: reward && speed ? { reward: reward.subarray(0, ep.steps).slice(), speed: speed.subarray(0, ep.steps).slice() } : undefined,
+      ...(reward && speed ? { trace: { reward: reward.subarray(0, ep.steps).slice(), speed: speed.subarray(0, ep.steps).slice() } } : {}),
     };
   }
 

@@ -10,6 +10,7 @@
  * episode finished (still paired), marked `interrupted`.
  */
 import { SpikelocoError } from "../core/errors.ts";
+import { defined } from "../core/defined.ts";
 import { siblingModule } from "../core/package.ts";
 import { deriveSeed } from "../core/rng.ts";
 import { envDefinition } from "../../envs/index.ts";
@@ -19,6 +20,7 @@ import { defaultThreads, InterruptedError, ThreadPool } from "../train/threads.t
 import { collectVersions } from "../policy/versions.ts";
 import { aggregate, type Aggregate, type ControllerInfo, type EpisodeRecord } from "./aggregate.ts";
 import { describeController } from "./controller-info.ts";
+import type { Ablation } from "./ablation.ts";
 import type { EpisodeJob } from "./episode.ts";
 import { inertConditionWarnings, resolveSuite, type ResolvedSuite, type Suite } from "./suite.ts";
 
@@ -30,19 +32,24 @@ export interface EvaluateOptions {
   episodesPerSeed: number;
   /** Add a plasticity-frozen copy of every plastic controller. */
   ablation: boolean;
+  /**
+   * Which ablated copies of every plastic controller to add when `ablation` is on (default: frozen).
+   * zero-at-onset and freeze-at-onset need a suite with an onset step (an adaptation suite).
+   */
+  ablations?: Array<Exclude<Ablation, "as-trained">>;
   /** Worker threads (0 = in-process). */
-  workers?: number;
+  workers?: number | undefined;
   /** Override the suite's episode length (e.g. for quick runs). */
-  maxSteps?: number;
+  maxSteps?: number | undefined;
   /** Run only these conditions (by name). */
-  only?: string[];
-  resamples?: number;
+  only?: string[] | undefined;
+  resamples?: number | undefined;
   /** Called as each episode finishes (the CLI draws its progress bar from it). */
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: ((done: number, total: number) => void) | undefined;
   /** Stop early (Ctrl-C): the report keeps the complete paired units. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Called before any episode runs, once per warning (also kept in the report's `warnings`), e.g. a checkpoint fallback. */
-  onWarning?: (message: string) => void;
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export interface EvalReport {
@@ -76,6 +83,7 @@ export interface PlannedController {
   checkpoint: string;
   generation: number;
   frozen: boolean;
+  ablation?: "zero-at-onset" | "freeze-at-onset";
 }
 
 /** Every (controller, condition, unit) episode, interleaved so progress is spread over conditions. */
@@ -95,7 +103,7 @@ export function planJobs(
           controller: i,
           condition: k,
           unit: u,
-          seed: unitSeed[u],
+          seed: unitSeed[u]!,
           checkpoint: c.checkpoint,
           generation: c.generation,
           frozen: c.frozen,
@@ -104,6 +112,7 @@ export function planJobs(
           conditions: cond.conditions,
           maxSteps: suite.maxSteps,
           trace: suite.adaptation !== undefined,
+          ...(c.ablation && suite.adaptation ? { ablation: c.ablation, onsetStep: suite.adaptation.onsetStep } : {}),
         });
       });
     });
@@ -122,12 +131,12 @@ function sameEnv(a: CheckpointEnv, b: CheckpointEnv): boolean {
 export async function runJobs(
   jobs: EpisodeJob[],
   workers: number,
-  options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  options: { onProgress?: ((done: number, total: number) => void) | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<EpisodeRecord[]> {
   const pool = new ThreadPool<EpisodeJob, EpisodeRecord>({ module: siblingModule(import.meta.url, "./episode.ts"), data: null, threads: workers });
   let out: Array<EpisodeRecord | undefined>;
   try {
-    out = await pool.runAll(jobs, { signal: options.signal, onDone: options.onProgress });
+    out = await pool.runAll(jobs, defined({ signal: options.signal, onDone: options.onProgress }));
   } catch (err) {
     await pool.destroy();
     throw err;
@@ -161,11 +170,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     options.onWarning?.(m);
   };
   const loaded = await Promise.all(options.checkpoints.map((dir) => loadPolicy(dir, { onWarning })));
-  const env = checkpointEnv(loaded[0].checkpoint, loaded[0].dir);
+  const env = checkpointEnv(loaded[0]!.checkpoint, loaded[0]!.dir);
   for (const { dir, checkpoint } of loaded.slice(1)) {
     const other = checkpointEnv(checkpoint, dir);
     if (!sameEnv(env, other)) {
-      throw new SpikelocoError(`was trained in env '${other.envId}' ${JSON.stringify(other.envOptions)}, but ${loaded[0].dir} in '${env.envId}' ${JSON.stringify(env.envOptions)}; a paired comparison needs one env`, dir);
+      throw new SpikelocoError(`was trained in env '${other.envId}' ${JSON.stringify(other.envOptions)}, but ${loaded[0]!.dir} in '${env.envId}' ${JSON.stringify(env.envOptions)}; a paired comparison needs one env`, dir);
     }
   }
   const def = envDefinition(env.envId, env.envOptions);
@@ -183,6 +192,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   }
 
   for (const w of inertConditionWarnings(suite)) options.onWarning?.(w);
+  const ablations = options.ablations ?? ["frozen"];
+  const atOnset = ablations.find((a) => a === "zero-at-onset" || a === "freeze-at-onset");
+  if (options.ablation && atOnset && !suite.adaptation) {
+    throw new SpikelocoError(`'${atOnset}' acts at the suite's onset step, and suite '${suite.name}' has none (use an adaptation suite)`, "--ablations");
+  }
 
   const controllers: ControllerInfo[] = [];
   const planned: PlannedController[] = [];
@@ -191,9 +205,11 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     controllers.push(info);
     planned.push({ checkpoint: info.checkpoint, generation: info.generation, frozen: false });
     if (options.ablation && info.plastic) {
-      const frozen = describeController(policy, true);
-      controllers.push(frozen);
-      planned.push({ checkpoint: frozen.checkpoint, generation: frozen.generation, frozen: true });
+      for (const kind of ablations) {
+        const copy = describeController(policy, kind);
+        controllers.push(copy);
+        planned.push({ checkpoint: copy.checkpoint, generation: copy.generation, frozen: copy.frozen, ...(copy.ablation ? { ablation: copy.ablation } : {}) });
+      }
     }
   }
   const ids = new Set<string>();
@@ -213,7 +229,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   if (kept && kept.length === 0) throw new InterruptedError();
   const units = kept ? kept.length : unitsPlanned;
   const allSeeds = unitSeeds(options.seeds, options.episodesPerSeed);
-  const results = aggregate(suite, controllers, units, records, { resamples: options.resamples, seed: options.seeds[0] });
+  const results = aggregate(suite, controllers, units, records, { resamples: options.resamples, seed: options.seeds[0]! });
   const seconds = (performance.now() - started) / 1000;
   const steps = finished.reduce((s, r) => s + r.steps, 0);
   return {
@@ -225,7 +241,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     seeds: options.seeds,
     episodesPerSeed: options.episodesPerSeed,
     units,
-    episodeSeeds: kept ? kept.map((u) => allSeeds[u]) : allSeeds,
+    episodeSeeds: kept ? kept.map((u) => allSeeds[u]!) : allSeeds,
     controllers,
     results,
     timing: { seconds, episodes: finished.length, steps, workers, stepsPerSecond: steps / seconds },

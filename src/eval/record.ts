@@ -20,7 +20,7 @@ export function recordingFileName(controllerId: string, condition: string): stri
 export async function recordEpisodes(report: EvalReport, dir: string, onFile?: (path: string, frames: number) => void): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
-  const seed = report.episodeSeeds[0];
+  const seed = report.episodeSeeds[0]!; // a report holds at least one finished unit
   for (const c of report.controllers) {
     const source = await checkpointController(c.checkpoint);
     for (const cond of report.suite.conditions) {

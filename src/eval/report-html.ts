@@ -4,6 +4,7 @@
  * controller, a condition x controller retention heatmap, adaptation curves with interval bands, plus the
  * tables, configs and versions behind them. The full report JSON is embedded for machine reading.
  */
+import { SpikelocoError } from "../core/errors.ts";
 import type { AdaptationResult, CellResult, Comparison } from "./aggregate.ts";
 import type { EvalReport } from "./evaluate.ts";
 import type { Interval } from "./stats.ts";
@@ -30,7 +31,7 @@ export function fmtInterval(iv: Interval, digits = 2): string {
 }
 
 function colorOf(i: number): string {
-  return PALETTE[i % PALETTE.length];
+  return PALETTE[i % PALETTE.length]!;
 }
 
 /** Diverging colour for a retention value: red (0) -> white (1) -> green (>= 1.3). */
@@ -224,7 +225,7 @@ function comparisonsSection(report: EvalReport): string {
   }
   const out: string[] = [];
   for (const list of pairs.values()) {
-    const { a, b } = list[0];
+    const { a, b } = list[0]!; // each list got its first entry when created
     out.push(`<h3>${escapeHtml(a)} − ${escapeHtml(b)}</h3>`);
     out.push(table(
       ["condition", "return difference [95% CI]", "retention difference [95% CI]"],
@@ -272,6 +273,7 @@ export function renderHtmlReport(report: EvalReport): string {
   const byCond = cellsByCondition(report);
   const summaryRows = report.results.summary.map((s, i) => {
     const c = report.controllers[controllerIndex(report, s.controller)];
+    if (!c) throw new SpikelocoError(`names controller '${s.controller}', which report.controllers does not hold`, `results.summary[${i}].controller`);
     return [
       `<i class="sw" style="background:${colorOf(i)}"></i>${escapeHtml(c.label)}`,
       c.plastic ? (c.frozen ? "plastic, frozen" : "plastic") : "static",

@@ -17,9 +17,9 @@ export interface Interval {
 }
 
 export interface BootstrapOptions {
-  resamples?: number;
-  level?: number;
-  seed?: number;
+  resamples?: number | undefined;
+  level?: number | undefined;
+  seed?: number | undefined;
 }
 
 const DEFAULT_RESAMPLES = 2000;
@@ -27,14 +27,14 @@ const DEFAULT_LEVEL = 0.95;
 
 export function mean(xs: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i];
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
   return xs.length ? s / xs.length : NaN;
 }
 
 export function sampleStd(xs: ArrayLike<number>): number {
   const m = mean(xs);
   let s = 0;
-  for (let i = 0; i < xs.length; i++) s += (xs[i] - m) ** 2;
+  for (let i = 0; i < xs.length; i++) s += (xs[i]! - m) ** 2;
   return xs.length > 1 ? Math.sqrt(s / (xs.length - 1)) : NaN;
 }
 
@@ -119,7 +119,7 @@ export function sortedQuantile(sorted: Float64Array, p: number): number {
   const pos = Math.min(Math.max(p, 0), 1) * (sorted.length - 1);
   const i = Math.floor(pos);
   const frac = pos - i;
-  return i + 1 < sorted.length ? sorted[i] * (1 - frac) + sorted[i + 1] * frac : sorted[i];
+  return i + 1 < sorted.length ? sorted[i]! * (1 - frac) + sorted[i + 1]! * frac : sorted[i]!;
 }
 
 /** Percentile levels of the expanded percentile bootstrap for n paired units. */
@@ -161,7 +161,7 @@ export function bootstrap(n: number, statistic: (idx: Int32Array) => number, opt
 export function meanInterval(xs: ArrayLike<number>, options?: BootstrapOptions): Interval {
   return bootstrap(xs.length, (idx) => {
     let s = 0;
-    for (let i = 0; i < idx.length; i++) s += xs[idx[i]];
+    for (let i = 0; i < idx.length; i++) s += xs[idx[i]!]!;
     return s / idx.length;
   }, options);
 }
@@ -174,7 +174,7 @@ function requireSameLength(a: ArrayLike<number>, b: ArrayLike<number>): void {
 export function pairedDifference(a: ArrayLike<number>, b: ArrayLike<number>, options?: BootstrapOptions): Interval {
   requireSameLength(a, b);
   const d = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) d[i] = a[i] - b[i];
+  for (let i = 0; i < a.length; i++) d[i] = a[i]! - b[i]!;
   return meanInterval(d, options);
 }
 
@@ -182,8 +182,8 @@ function ratioOfMeans(num: ArrayLike<number>, den: ArrayLike<number>, idx: Int32
   let sn = 0;
   let sd = 0;
   for (let i = 0; i < idx.length; i++) {
-    sn += num[idx[i]];
-    sd += den[idx[i]];
+    sn += num[idx[i]!]!;
+    sd += den[idx[i]!]!;
   }
   return sd > 0 ? sn / sd : NaN;
 }

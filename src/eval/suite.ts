@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { SpikelocoError } from "../core/errors.ts";
+import { defined } from "../core/defined.ts";
 import { parseConditions, type Conditions } from "../env/conditions.ts";
 
 const LEG_PLACEHOLDER = "{leg}";
@@ -98,7 +99,7 @@ export function parseSuite(json: unknown, source = "suite"): Suite {
   const prefix = source === "suite" ? "" : `${source}: `;
   const result = SuiteSchema.safeParse(json);
   if (!result.success) {
-    const issue = result.error.issues[0];
+    const issue = result.error.issues[0]!;
     let message = issue.message;
     if (issue.code === "unrecognized_keys") {
       const keys = (issue as { keys: string[] }).keys;
@@ -118,7 +119,7 @@ export function parseSuite(json: unknown, source = "suite"): Suite {
     }
     parseConditions(raw, `${prefix}suite.conditions[${i}].conditions`);
   });
-  const suite: Suite = { name: s.name, description: s.description, maxSteps: s.maxSteps, nominal: s.nominal, adaptation: s.adaptation, entries };
+  const suite: Suite = { name: s.name, maxSteps: s.maxSteps, nominal: s.nominal, ...defined({ description: s.description, adaptation: s.adaptation }), entries };
   // Structural checks on a 1-leg expansion (names must be unique, nominal must exist).
   checkResolved(resolveSuite(suite, 1, false), prefix, entries.some((e) => e.forEachLeg));
   return suite;
@@ -161,7 +162,7 @@ export function resolveSuite(suite: Suite, legCount: number, check = true): Reso
   for (const entry of suite.entries) {
     for (const e of expandEntry(entry, legCount)) conditions.push({ name: e.name, group: e.group, conditions: (e.raw ?? {}) as Conditions });
   }
-  const r: ResolvedSuite = { name: suite.name, description: suite.description, maxSteps: suite.maxSteps, nominal: suite.nominal, adaptation: suite.adaptation, conditions };
+  const r: ResolvedSuite = { name: suite.name, maxSteps: suite.maxSteps, nominal: suite.nominal, ...defined({ description: suite.description, adaptation: suite.adaptation }), conditions };
   if (check) checkResolved(r, `${suite.name}: `, suite.entries.some((e) => e.forEachLeg));
   return r;
 }

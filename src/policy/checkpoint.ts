@@ -12,6 +12,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { join } from "node:path";
 import { SpikelocoError } from "../core/errors.ts";
 import type { SearcherState } from "../train/es/searcher.ts";
+import { defined } from "../core/defined.ts";
 import type { NormalizerState } from "./normalizer.ts";
 import { collectVersions } from "./versions.ts";
 import { envIdForVersion } from "../../envs/index.ts";
@@ -107,7 +108,7 @@ function packArrays(named: Array<[string, Float32Array | Float64Array]>): { blob
     bytes += arr.byteLength;
   }
   const blob = new Uint8Array(bytes);
-  named.forEach(([, arr], i) => blob.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), entries[i].offset));
+  named.forEach(([, arr], i) => blob.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), entries[i]!.offset));
   return { blob, entries };
 }
 
@@ -141,8 +142,10 @@ export function saveCheckpoint(dir: string, ckpt: Checkpoint): void {
     versions: ckpt.versions ?? collectVersions(),
     training: {
       generation: ckpt.training.generation,
-      info: ckpt.training.info,
-      searcher: searcher ? { algo: searcher.algo, generation: searcher.generation, scalars: searcher.scalars } : undefined,
+      ...defined({
+        info: ckpt.training.info,
+        searcher: searcher ? { algo: searcher.algo, generation: searcher.generation, scalars: searcher.scalars } : undefined,
+      }),
     },
     savedAt: new Date().toISOString(),
   };
@@ -206,7 +209,7 @@ export function checkpointExists(dir: string): boolean {
 
 export interface LoadCheckpointOptions {
   /** Where the fallback-to-previous warning goes (default: a line on stderr). */
-  onWarning?: (message: string) => void;
+  onWarning?: ((message: string) => void) | undefined;
 }
 
 export async function loadCheckpoint(dir: string, options: LoadCheckpointOptions = {}): Promise<Checkpoint> {
@@ -283,7 +286,7 @@ function readManifest(dir: string, name: string, text = readFileSync(join(dir, n
     normalizer: manifest.normalizer,
     seed: manifest.seed,
     versions: manifest.versions,
-    training: { generation: manifest.training.generation, info: manifest.training.info, searcher },
+    training: { generation: manifest.training.generation, ...defined({ info: manifest.training.info, searcher }) },
   };
 }
 

@@ -29,10 +29,10 @@ export class ObsStats {
     this.count += 1;
     const n = this.count;
     for (let i = 0; i < this.dim; i++) {
-      const x = obs[i];
-      const d = x - this.mean[i];
-      this.mean[i] += d / n;
-      this.m2[i] += d * (x - this.mean[i]);
+      const x = obs[i]!;
+      const d = x - this.mean[i]!;
+      this.mean[i]! += d / n;
+      this.m2[i]! += d * (x - this.mean[i]!);
     }
   }
 
@@ -44,9 +44,9 @@ export class ObsStats {
     const nb = other.count;
     const n = na + nb;
     for (let i = 0; i < this.dim; i++) {
-      const d = other.mean[i] - this.mean[i];
-      this.mean[i] += (d * nb) / n;
-      this.m2[i] += other.m2[i] + (d * d * na * nb) / n;
+      const d = other.mean[i]! - this.mean[i]!;
+      this.mean[i]! += (d * nb) / n;
+      this.m2[i]! += other.m2[i]! + (d * d * na * nb) / n;
     }
     this.count = n;
   }
@@ -81,8 +81,8 @@ export class RunningNormalizer {
   refresh(): void {
     const n = this.stats.count;
     for (let i = 0; i < this.dim; i++) {
-      const variance = n > 1 ? this.stats.m2[i] / (n - 1) : 1;
-      this.shift[i] = n > 0 ? this.stats.mean[i] : 0;
+      const variance = n > 1 ? this.stats.m2[i]! / (n - 1) : 1;
+      this.shift[i] = n > 0 ? this.stats.mean[i]! : 0;
       this.scale[i] = 1 / Math.sqrt(Math.max(variance, 0) + this.eps * this.eps);
       if (n <= 1) this.scale[i] = 1;
     }
@@ -92,7 +92,7 @@ export class RunningNormalizer {
   normalize(obs: ArrayLike<number>, out: Float32Array): Float32Array {
     const c = this.clip;
     for (let i = 0; i < this.dim; i++) {
-      const z = (obs[i] - this.shift[i]) * this.scale[i];
+      const z = (obs[i]! - this.shift[i]!) * this.scale[i]!;
       out[i] = z > c ? c : z < -c ? -c : z;
     }
     return out;

@@ -50,18 +50,18 @@ export function createPolicy(
       if (normalizer) {
         const { shift, scale } = normalizer;
         for (let i = 0; i < obsDim; i++) {
-          const z = (obs[i] - shift[i]) * scale[i];
+          const z = (obs[i]! - shift[i]!) * scale[i]!;
           input[i] = z > clip ? clip : z < -clip ? -clip : z;
         }
       } else {
-        for (let i = 0; i < obsDim; i++) input[i] = obs[i];
+        for (let i = 0; i < obsDim; i++) input[i] = obs[i]!;
       }
       net.step(input, output);
       if (bounds) {
         for (let i = 0; i < actDim; i++) {
-          const lo = bounds.low[i];
-          const hi = bounds.high[i];
-          action[i] = lo + ((output[i] + 1) / 2) * (hi - lo);
+          const lo = bounds.low[i]!;
+          const hi = bounds.high[i]!;
+          action[i] = lo + ((output[i]! + 1) / 2) * (hi - lo);
         }
       } else {
         action.set(output);

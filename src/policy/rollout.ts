@@ -2,6 +2,7 @@
  * One episode of a policy in an env (Gymnasium loop), summing the return and every reward term.
  * Optionally feeds raw observations to running statistics (for the trainer's normaliser).
  */
+import { defined } from "../core/defined.ts";
 import type { Conditions } from "../env/conditions.ts";
 import type { Env, StepInfo } from "../env/types.ts";
 import type { ObsStats } from "./normalizer.ts";
@@ -31,7 +32,7 @@ export interface EpisodeResult {
 }
 
 export function runEpisode(env: Env, policy: Policy, options: EpisodeOptions): EpisodeResult {
-  let obs = env.reset({ seed: options.seed, conditions: options.conditions }).obs;
+  let obs = env.reset(defined({ seed: options.seed, conditions: options.conditions })).obs;
   policy.reset();
   const action = new Float32Array(policy.actDim);
   const terms: Record<string, number> = {};
@@ -49,7 +50,7 @@ export function runEpisode(env: Env, policy: Policy, options: EpisodeOptions): E
     const r = env.step(action);
     steps += 1;
     ret += r.reward;
-    for (const k in r.info.terms) terms[k] = (terms[k] ?? 0) + r.info.terms[k];
+    for (const k in r.info.terms) terms[k] = (terms[k] ?? 0) + r.info.terms[k]!;
     distance += r.info.forwardVelocity * env.controlDt;
     options.onStep?.({ t: steps, obs: r.obs, action, reward: r.reward, info: r.info });
     obs = r.obs;

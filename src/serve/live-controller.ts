@@ -66,14 +66,14 @@ export function snnController(src: ControllerSource, env: Env, options: { freeze
     hiddenSpikes: () => net.hiddenSpikes.subarray(0, nHid),
     hiddenVoltages: () => net.hiddenVoltage.subarray(0, nHid),
     modulators: (out) => {
-      if (out.length > 0) out[0] = net.modulator[0];
+      if (out.length > 0) out[0] = net.modulator[0]!;
     },
     plasticChange: () => {
       if (!projection || !alpha) return null;
       const H = net.plasticTrace(projection, 0);
       if (!H) return null;
       // The effective weight is W + alpha ⊙ H; alpha ⊙ H is what plasticity changed this episode.
-      for (let k = 0; k < change.length; k++) change[k] = alpha[k] * H[k];
+      for (let k = 0; k < change.length; k++) change[k] = alpha[k]! * H[k]!;
       return change;
     },
   };

@@ -48,13 +48,13 @@ export interface TelemetryEnv extends Env {
 }
 
 export interface LiveOptions {
-  seed?: number;
-  conditions?: Conditions;
+  seed?: number | undefined;
+  conditions?: Conditions | undefined;
   /** Send the plastic-weight heat map every this many frames (bandwidth). */
-  heatEvery?: number;
-  speed?: number;
+  heatEvery?: number | undefined;
+  speed?: number | undefined;
   /** Called when the simulation loop throws (the loop stops). */
-  onError?: (err: unknown) => void;
+  onError?: ((err: unknown) => void) | undefined;
 }
 
 /** Why an episode ended, from the step result. */
@@ -233,9 +233,9 @@ export class LiveSimulation implements StreamSource {
 
   private captureTorso(): void {
     const poses = this.env.bodyPoses(this.frame?.poses);
-    this.prevTorso[0] = poses[0];
-    this.prevTorso[1] = poses[1];
-    this.prevTorso[2] = poses[2];
+    this.prevTorso[0] = poses[0]!;
+    this.prevTorso[1] = poses[1]!;
+    this.prevTorso[2] = poses[2]!;
   }
 
   /** Advance one control step and return the frame (owned by the simulation; copy to keep). */
@@ -258,15 +258,15 @@ export class LiveSimulation implements StreamSource {
     const conditions = r.info.conditions;
     const scheduled = scheduledPush(conditions, t);
     if (scheduled) {
-      for (let k = 0; k < 3; k++) f.push[k] += scheduled[k];
+      for (let k = 0; k < 3; k++) f.push[k]! += scheduled[k]!;
       flags |= FRAME_FLAG_PUSH;
     }
     if (conditions.onsetStep > 0 && t === conditions.onsetStep) flags |= FRAME_FLAG_ONSET;
     env.bodyPoses(f.poses);
     const dt = env.controlDt;
     for (let k = 0; k < 3; k++) {
-      f.torsoVelocity[k] = (f.poses[k] - this.prevTorso[k]) / dt;
-      this.prevTorso[k] = f.poses[k];
+      f.torsoVelocity[k] = (f.poses[k]! - this.prevTorso[k]!) / dt;
+      this.prevTorso[k] = f.poses[k]!;
     }
     f.step = r.info.step;
     f.episode = this.episode;
@@ -275,7 +275,7 @@ export class LiveSimulation implements StreamSource {
     this.episodeReturn += r.reward;
     f.episodeReturn = this.episodeReturn;
     const terms = this.sceneDescription.terms;
-    for (let k = 0; k < terms.length; k++) f.terms[k] = r.info.terms[terms[k]] ?? 0;
+    for (let k = 0; k < terms.length; k++) f.terms[k] = r.info.terms[terms[k]!] ?? 0;
     f.actions.set(this.action);
     env.jointPositions(f.jointAngles);
     env.jointTorques(f.torques);

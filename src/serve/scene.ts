@@ -36,7 +36,7 @@ export function sceneTerrain(t: TerrainDescription): SceneTerrain {
     const nx = Math.floor((hf.nx - 1) / k) + 1;
     const ny = Math.floor((hf.ny - 1) / k) + 1;
     const heights = new Float32Array(nx * ny);
-    for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) heights[i * ny + j] = round4(hf.heights[i * k * hf.ny + j * k]);
+    for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) heights[i * ny + j] = round4(hf.heights[i * k * hf.ny + j * k]!);
     out.heightfield = { nx, ny, x0: hf.x0, y0: hf.y0, dx: hf.dx * k, dy: hf.dy * k, heights };
   }
   return out;
@@ -44,7 +44,7 @@ export function sceneTerrain(t: TerrainDescription): SceneTerrain {
 
 /** Radius of the robot at rest around the torso origin (body positions plus each geom's reach). */
 export function robotExtent(robot: RobotDescription): number {
-  const torso = robot.bodies[0].position;
+  const torso = robot.bodies[0]!.position;
   let r = 0;
   for (const b of robot.bodies) {
     for (const g of b.geoms) {
@@ -108,7 +108,7 @@ export function blockAverage(src: ArrayLike<number>, rows: number, cols: number,
       const c0 = Math.floor((c * cols) / outCols);
       const c1 = Math.max(c0 + 1, Math.floor(((c + 1) * cols) / outCols));
       let sum = 0;
-      for (let i = r0; i < r1; i++) for (let j = c0; j < c1; j++) sum += src[i * cols + j];
+      for (let i = r0; i < r1; i++) for (let j = c0; j < c1; j++) sum += src[i * cols + j]!;
       out[r * outCols + c] = sum / ((r1 - r0) * (c1 - c0));
     }
   }

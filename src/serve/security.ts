@@ -15,7 +15,7 @@ export function isLoopbackHost(host: string): boolean {
 function splitHostPort(value: string): { host: string; port: string } | null {
   const m = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d+))?$/.exec(value.trim());
   if (!m) return null;
-  return { host: m[1].replace(/^\[|\]$/g, "").toLowerCase(), port: m[2] ?? "80" };
+  return { host: m[1]!.replace(/^\[|\]$/g, "").toLowerCase(), port: m[2] ?? "80" };
 }
 
 export interface AccessPolicy {

@@ -19,21 +19,21 @@ export interface ViewerServerOptions {
   source: StreamSource;
   /** Directory of the built viewer (viewer/dist); nothing else is served as files. */
   staticDir: string;
-  host?: string;
-  port?: number;
-  queue?: Partial<ClientQueueOptions>;
+  host?: string | undefined;
+  port?: number | undefined;
+  queue?: Partial<ClientQueueOptions> | undefined;
   /** Frames above this size close the connection at the protocol level (ws maxPayload). */
-  maxPayloadBytes?: number;
+  maxPayloadBytes?: number | undefined;
   /** Unexpected errors from the source while applying a control (the client gets an "internal" error). */
-  onError?: (err: unknown) => void;
+  onError?: ((err: unknown) => void) | undefined;
   /** Required on /ws and /api/* (query `token=` or header `x-spikeloco-token`) when set. */
-  token?: string | null;
+  token?: string | null | undefined;
   /** Origins allowed besides the viewer's own (same-origin only by default). */
-  allowedOrigins?: string[];
+  allowedOrigins?: string[] | undefined;
   /** WebSocket connections beyond this are refused with 503. */
-  maxClients?: number;
+  maxClients?: number | undefined;
   /** Per-client control rate; all clients together get twice the burst at the same rate. */
-  controlLimits?: ControlLimits;
+  controlLimits?: ControlLimits | undefined;
 }
 
 export interface ViewerServer {
@@ -101,7 +101,7 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<V
       res.end("method not allowed\n");
       return;
     }
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0]!;
     if (path.startsWith("/api/")) {
       if (!originAllowed(policy, req.headers.origin, req.headers.host) || !tokenMatches(policy.token, requestToken(req))) {
         res.writeHead(403, { "content-type": "text/plain" });

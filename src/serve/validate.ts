@@ -25,7 +25,7 @@ export function parseControlMessage(text: string): ParsedControl {
   }
   const parsed = controlSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = parsed.error.issues[0]!;
     const path = issue.path.join(".") || "(message)";
     return { ok: false, code: "invalid", message: `${rec.type}.${path}: ${issue.message}`, id: msgId };
   }

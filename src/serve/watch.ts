@@ -3,7 +3,7 @@
  * `startWatchServer` (for `train --watch` / `npm start`: a live stream whose controller is replaced by
  * the current best one each generation). Also `recordEpisode` for `eval --record`.
  */
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { SpikelocoError } from "../core/errors.ts";
 import type { Conditions } from "../env/conditions.ts";
@@ -23,20 +23,20 @@ import { FRAME_FLAG_DONE } from "./wire/protocol.ts";
 export const DEFAULT_PORT = 8080;
 
 export interface ListenOptions {
-  host?: string;
+  host?: string | undefined;
   /** Default DEFAULT_PORT; 0 = any free port. */
-  port?: number;
+  port?: number | undefined;
   /** Try the next 20 ports when `port` is taken (npm start, train --watch, watch without --port). */
-  portFallback?: boolean;
+  portFallback?: boolean | undefined;
   /** Required on the stream and API when set (the printed URL carries it). */
-  token?: string | null;
+  token?: string | null | undefined;
   /** Origins allowed besides the viewer's own. */
-  allowedOrigins?: string[];
+  allowedOrigins?: string[] | undefined;
   /** Allow a non-loopback --host without a token (with a loud warning). */
-  insecure?: boolean;
+  insecure?: boolean | undefined;
   /** WebSocket clients served at once (default DEFAULT_MAX_CLIENTS). */
-  maxClients?: number;
-  log?: (msg: string) => void;
+  maxClients?: number | undefined;
+  log?: ((msg: string) => void) | undefined;
 }
 
 /**
@@ -102,8 +102,8 @@ async function listen(source: StreamSource, o: ListenOptions): Promise<ViewerSer
 export interface LiveWatchOptions extends ListenOptions {
   env: TelemetryEnv;
   controller: ControllerSource;
-  conditions?: Conditions;
-  seed?: number;
+  conditions?: Conditions | undefined;
+  seed?: number | undefined;
 }
 
 export interface Watch {
@@ -148,13 +148,42 @@ export interface WatchServer {
 }
 
 export interface WatchServerOptions extends ListenOptions {
-  envId?: string;
+  envId?: string | undefined;
   /** Env options the controllers were trained with (e.g. clockHz); they shape the observation. */
-  envOptions?: EnvOptions;
-  conditions?: Conditions;
-  seed?: number;
+  envOptions?: EnvOptions | undefined;
+  conditions?: Conditions | undefined;
+  seed?: number | undefined;
   /** Preset shown until the first controller is published. */
-  agent?: string;
+  agent?: string | undefined;
+  /**
+   * A shipped zoo controller for the same env to show first (a walking robot within seconds); a followed
+   * run replaces it once its own walker reaches SHIPPED_HAND_OVER x the shipped nominal speed, as read
+   * from the run's metrics file (JSON lines with center_forward_speed).
+   */
+  shipped?: { dir: string; name: string; speed: number; runMetrics: string } | undefined;
+}
+
+/** The followed run replaces a shipped controller when it walks at this fraction of the shipped speed. */
+export const SHIPPED_HAND_OVER = 0.8;
+
+/** The newest evaluated forward speed in a run's metrics file (its center rows), or null. */
+async function latestCenterSpeed(metricsFile: string): Promise<number | null> {
+  let text: string;
+  try {
+    text = await readFile(metricsFile, "utf8");
+  } catch {
+    return null;
+  }
+  const lines = text.trimEnd().split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      const row = JSON.parse(lines[i]!) as { center_forward_speed?: number };
+      if (typeof row.center_forward_speed === "number") return row.center_forward_speed;
+    } catch {
+      // a line being appended at this instant
+    }
+  }
+  return null;
 }
 
 /** A live viewer for training: starts with a fresh network of `agent`, then shows each published controller. */
@@ -166,7 +195,8 @@ export async function startWatchServer(o: WatchServerOptions = {}): Promise<Watc
   const seed = o.seed ?? 0;
   const make = (c: ControllerSource) =>
     new LiveSimulation(env, snnController(c, env), { seed, conditions: o.conditions, onError: (err) => o.log?.(`viewer simulation stopped: ${String(err)}`) });
-  const first = make(await freshController(env, o.agent, seed));
+  let shipped = o.shipped;
+  const first = make(shipped ? { ...(await checkpointController(shipped.dir)), label: `shipped ${shipped.name} (zoo; the run replaces it when it walks at ${SHIPPED_HAND_OVER * 100}% of its speed)` } : await freshController(env, o.agent, seed));
   const server = await listen(first, { portFallback: true, ...o }).catch((err: unknown) => {
     env.close();
     throw err;
@@ -187,6 +217,12 @@ export async function startWatchServer(o: WatchServerOptions = {}): Promise<Watc
       return; // no checkpoint yet
     }
     if (mtime === seenMtime) return;
+    if (shipped) {
+      const speed = await latestCenterSpeed(shipped.runMetrics);
+      if (speed === null || speed < SHIPPED_HAND_OVER * shipped.speed) return;
+      o.log?.(`viewer: the run walks at ${speed.toFixed(2)} m/s (shipped ${shipped.name}: ${shipped.speed.toFixed(2)}); showing the run from now on`);
+      shipped = undefined;
+    }
     try {
       const c = await checkpointController(dir);
       seenMtime = mtime;
@@ -258,13 +294,14 @@ export interface TrainingViewer {
  * first checkpoint lands in `runDir`, then the newest checkpoint's controller after every generation.
  */
 export async function attachTrainingViewer(o: {
-  envId?: string;
-  envOptions?: EnvOptions;
+  envId?: string | undefined;
+  envOptions?: EnvOptions | undefined;
   runDir: string;
-  agent?: string;
-  host?: string;
-  port?: number;
-  log?: (m: string) => void;
+  agent?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  log?: ((m: string) => void) | undefined;
+  shipped?: WatchServerOptions["shipped"];
 }): Promise<TrainingViewer> {
   let envId = o.envId;
   let envOptions = o.envOptions;
@@ -274,7 +311,7 @@ export async function attachTrainingViewer(o: {
     envId = stored?.envId ?? "ant";
     envOptions ??= stored?.envOptions as EnvOptions | undefined;
   }
-  const w = await startWatchServer({ envId, envOptions, agent: o.agent, host: o.host, port: o.port ?? DEFAULT_PORT, portFallback: true, log: o.log });
+  const w = await startWatchServer({ envId, envOptions, agent: o.agent, host: o.host, port: o.port ?? DEFAULT_PORT, portFallback: true, log: o.log, shipped: o.shipped });
   await w.followCheckpoint(o.runDir);
   return { url: w.url, close: () => w.close() };
 }

@@ -286,7 +286,7 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
         const row = i * nHid;
         for (let j = 0; j < nHid; j++) {
           const xv = X[row + j]!;
-          if (xv !== 0) sumW[j] += f32(xv * Wv[off + row + j]!);
+          if (xv !== 0) sumW[j]! += f32(xv * Wv[off + row + j]!);
         }
       }
     } else {
@@ -303,13 +303,13 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
           if (!any && i0 > 0) blockSum.fill(0);
           any = true;
           const r = off + i * nHid;
-          if (xi === 1) for (let j = 0; j < nHid; j++) acc[j] += Wv[r + j]!;
-          else for (let j = 0; j < nHid; j++) acc[j] += f32(xi * Wv[r + j]!);
+          if (xi === 1) for (let j = 0; j < nHid; j++) acc[j]! += Wv[r + j]!;
+          else for (let j = 0; j < nHid; j++) acc[j]! += f32(xi * Wv[r + j]!);
         }
-        if (any && i0 > 0) for (let j = 0; j < nHid; j++) sumW[j] += blockSum[j]!;
+        if (any && i0 > 0) for (let j = 0; j < nHid; j++) sumW[j]! += blockSum[j]!;
       }
     }
-    for (let j = 0; j < nHid; j++) current[j] += sumW[j]!;
+    for (let j = 0; j < nHid; j++) current[j]! += sumW[j]!;
   }
 
   /** Hidden neuron update from `current`; writes z, v, ref for batch b; returns the active count. */
@@ -549,21 +549,21 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
       for (let j = 0; j < nHid; j++) E[hr + j] = E[hr + j]! * lE;
       switch (rule) {
         case "hebb": // term = x y
-          if (on) for (let a = 0; a < nActive; a++) { const j = active[a]!; E[hr + j] += synapse ? X[row + j]! : xi; }
+          if (on) for (let a = 0; a < nActive; a++) { const j = active[a]!; E[hr + j]! += synapse ? X[row + j]! : xi; }
           break;
         case "oja": // term = y (x - y H)
           for (let a = 0; a < nActive; a++) {
             const j = active[a]!;
-            E[hr + j] += f32((synapse ? (on ? X[row + j]! : 0) : xi) - H[hr + j]!);
+            E[hr + j]! += f32((synapse ? (on ? X[row + j]! : 0) : xi) - H[hr + j]!);
           }
           break;
         case "bcm": // term = x phi_j
-          if (on) for (let j = 0; j < nHid; j++) E[hr + j] += synapse ? f32(X[row + j]! * phi[j]!) : xi === 1 ? phi[j]! : f32(xi * phi[j]!);
+          if (on) for (let j = 0; j < nHid; j++) E[hr + j]! += synapse ? f32(X[row + j]! * phi[j]!) : xi === 1 ? phi[j]! : f32(xi * phi[j]!);
           break;
         case "stdp": { // term = (aPlus preTrace_i) y_j - (aMinus postTrace_j) x_i
           const ltp = f32(aP * pre[po + i]!);
-          if (on) for (let j = 0; j < nHid; j++) E[hr + j] += f32((z[post + j] ? ltp : 0) - (xi === 1 ? ltdCoef[j]! : f32(ltdCoef[j]! * xi)));
-          else if (ltp !== 0) for (let a = 0; a < nActive; a++) E[hr + active[a]!] += ltp;
+          if (on) for (let j = 0; j < nHid; j++) E[hr + j]! += f32((z[post + j] ? ltp : 0) - (xi === 1 ? ltdCoef[j]! : f32(ltdCoef[j]! * xi)));
+          else if (ltp !== 0) for (let a = 0; a < nActive; a++) E[hr + active[a]!]! += ltp;
           break;
         }
       }
@@ -672,7 +672,7 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
       acc.fill(0);
       for (let a = 0; a < nActive; a++) {
         const row = active[a]! * nOut;
-        for (let q = 0; q < nOut; q++) acc[q] += decW[row + q]!;
+        for (let q = 0; q < nOut; q++) acc[q]! += decW[row + q]!;
       }
       const oo = b * nOut;
       if (!decoderCount) {

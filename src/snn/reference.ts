@@ -132,7 +132,7 @@ export function runReference(spec: NetworkSpec, params: ArrayLike<number>, input
           }
           X[i * nHid + j] = xv;
           const k = i * nHid + j;
-          I[j] += xv * (p.W[k]! + p.A[k]! * p.H[b * nPre * nHid + k]!);
+          I[j]! += xv * (p.W[k]! + p.A[k]! * p.H[b * nPre * nHid + k]!);
         }
         Xs.push(X);
       }

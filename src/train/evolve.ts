@@ -14,20 +14,20 @@ export interface EvolveOptions {
   problem: Problem;
   normalizer: RunningNormalizer | null;
   /** Stop after this generation count (total, including resumed ones). */
-  generations?: number;
+  generations?: number | undefined;
   /** Stop starting new generations after this wall-clock deadline (Date.now() ms). */
-  deadline?: number;
+  deadline?: number | undefined;
   /** Checkpoint + metrics directory (none: in-memory run). */
-  outDir?: string;
+  outDir?: string | undefined;
   /** Build the non-searcher parts of a checkpoint (spec, config, seed...). */
-  checkpointBase?: () => Omit<Checkpoint, "params" | "normalizer" | "training">;
+  checkpointBase?: (() => Omit<Checkpoint, "params" | "normalizer" | "training">) | undefined;
   /** Evaluate the unperturbed center every n generations (0 = never). */
-  evalCenterEvery?: number;
+  evalCenterEvery?: number | undefined;
   /** Set by the caller (e.g. on SIGINT): stop after saving; an in-flight generation is dropped. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Trainer info carried across resumes (elapsed time, totals). */
-  info?: { elapsedSeconds: number; totalSteps: number; totalSimSeconds: number };
-  onGeneration?: (row: GenerationMetrics) => void;
+  info?: { elapsedSeconds: number; totalSteps: number; totalSimSeconds: number } | undefined;
+  onGeneration?: ((row: GenerationMetrics) => void) | undefined;
 }
 
 export interface EvolveResult {
@@ -67,9 +67,9 @@ export async function evolve(options: EvolveOptions): Promise<EvolveResult> {
 
     const started = performance.now();
     const generation = searcher.generation;
-    const frozen = normalizer ? { shift: normalizer.shift.slice(), scale: normalizer.scale.slice() } : undefined;
+    const frozen = normalizer ? { normalizer: { shift: normalizer.shift.slice(), scale: normalizer.scale.slice() } } : {};
     const candidates = searcher.ask();
-    const evaluation = problem.evaluate({ generation, candidates, center: searcher.center, sigma: searcher.sigma, normalizer: frozen });
+    const evaluation = problem.evaluate({ generation, candidates, center: searcher.center, sigma: searcher.sigma, ...frozen });
     const raced = await Promise.race([evaluation, aborted]);
     if (raced === "signal") {
       evaluation.catch(() => undefined);
@@ -81,7 +81,7 @@ export async function evolve(options: EvolveOptions): Promise<EvolveResult> {
     let center: { return: number; metrics: Record<string, number> } | null = null;
     const every = options.evalCenterEvery ?? 0;
     if (problem.evaluateCenter && every > 0 && (generation % every === 0 || generation + 1 === options.generations)) {
-      center = await problem.evaluateCenter({ generation, center: searcher.center, sigma: searcher.sigma, normalizer: frozen });
+      center = await problem.evaluateCenter({ generation, center: searcher.center, sigma: searcher.sigma, ...frozen });
     }
     const wall = (performance.now() - started) / 1000;
     info.elapsedSeconds += wall;

@@ -29,7 +29,7 @@ export interface MemberResult {
   simSeconds: number;
   /** Means over the member's episodes (distance, forward speed, each reward term, falls...). */
   metrics: Record<string, number>;
-  obsStats?: ObsStatsData;
+  obsStats?: ObsStatsData | undefined;
 }
 
 /** Views onto the shared buffers the trainer fills before each generation. */

@@ -25,17 +25,17 @@ import type { DistributedOptions } from "./distributed/index.ts";
 export interface LocomotionRunOptions {
   config: LocomotionTrainConfig;
   seed: number;
-  outDir?: string;
+  outDir?: string | undefined;
   /** Total generations to reach (counting resumed ones). */
-  generations?: number;
+  generations?: number | undefined;
   /** Wall-clock budget for this invocation. */
-  minutes?: number;
-  workers?: number;
-  resume?: Checkpoint;
-  signal?: AbortSignal;
-  onGeneration?: (row: GenerationMetrics) => void;
+  minutes?: number | undefined;
+  workers?: number | undefined;
+  resume?: Checkpoint | undefined;
+  signal?: AbortSignal | undefined;
+  onGeneration?: ((row: GenerationMetrics) => void) | undefined;
   /** Evaluate members on `spikeloco worker` processes over NATS instead of local threads. */
-  distributed?: DistributedOptions;
+  distributed?: DistributedOptions | undefined;
 }
 
 export interface LocomotionRunResult extends EvolveResult {
@@ -45,7 +45,7 @@ export interface LocomotionRunResult extends EvolveResult {
   dim: number;
   workers: number;
   /** NATS pool totals (workers, cores, re-issued members, bytes...), for distributed runs. */
-  pool?: Record<string, number>;
+  pool?: Record<string, number> | undefined;
 }
 
 const evaluatorModule = siblingModule(import.meta.url, "./locomotion-fitness.ts");
@@ -113,7 +113,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
     episodesPerMember: config.episodesPerMember,
     seed,
     strataWeights: strata(config.conditions ?? {}).map((s) => s.weight),
-    pool: nats,
+    ...(nats ? { pool: nats } : {}),
   });
   const info = (options.resume?.training.info as { elapsedSeconds: number; totalSteps: number; totalSimSeconds: number } | undefined) ?? undefined;
   try {

@@ -21,8 +21,8 @@ export function createEvaluator(config: unknown): FitnessEvaluator {
         const rng = new Rng(seed);
         const obs = [rng.normal() + 2, rng.normal() * 4];
         stats.push(obs);
-        let f = noise * (obs[0] - shared.shift[0]) * shared.scale[0];
-        for (let i = 0; i < dim; i++) f -= (x[i] - 0.5) ** 2;
+        let f = noise * (obs[0]! - shared.shift[0]!) * shared.scale[0]!;
+        for (let i = 0; i < dim; i++) f -= (x[i]! - 0.5) ** 2;
         total += f;
       }
       const ret = total / task.episodeSeeds.length;

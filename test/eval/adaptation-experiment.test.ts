@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnv } from "../../envs/index.ts";
 import { ablationHooks, type Ablation } from "../../src/eval/ablation.ts";
 import { EpisodeRunner } from "../../src/eval/episode.ts";
-import { armConfig, evaluateAdaptation, loadAdaptationDefinition, runDir, trainArms, type AdaptationDefinition } from "../../src/eval/experiments/adaptation.ts";
+import { armConfig, evaluateAdaptation, loadAdaptationDefinition, pretrainDir, runDir, trainArms, type AdaptationDefinition } from "../../src/eval/experiments/adaptation.ts";
 import { createPolicy } from "../../src/policy/policy.ts";
 import { loadAgentSpec } from "../../src/policy/presets.ts";
 import { initParams } from "../../src/snn/layout.ts";
@@ -16,6 +16,7 @@ const def = loadAdaptationDefinition();
 function tiny(): AdaptationDefinition {
   const d = structuredClone(def);
   d.training = { ...d.training, popSize: 2, episodesPerMember: 2, maxSteps: 24, generations: 1 };
+  d.pretrain = { ...d.pretrain, popSize: 2, maxSteps: 24, generations: { static: 1, "nm-hebb": 1 } };
   (d.distributions.damage as { onsetStep: number[] }).onsetStep = [5, 15];
   d.evaluation = { ...d.evaluation, maxSteps: 60, onsetStep: 20, window: 10, preOnsetWindows: 2, earlyWindow: [0, 10], lateWindow: [20, 30], episodes: 2 };
   return d;
@@ -23,8 +24,10 @@ function tiny(): AdaptationDefinition {
 
 describe("the adaptation experiment's definition", () => {
   it("gives arms A, B, C the same budget and hyper-parameters; only the preset and training distribution differ", () => {
-    const [a, b, c] = (["A", "B", "C"] as const).map((arm) => armConfig(def, arm));
-    const budget = (x: typeof a) => ({ ...x, agent: null, conditions: null });
+    const [a, b, c] = (["A", "B", "C"] as const).map((arm) => armConfig(def, arm, "runs/x"));
+    const budget = (x: typeof a) => ({ ...x, agent: null, conditions: null, init: null });
+    // every arm starts from the nominal walker of its own agent
+    expect([a.init, b.init, c.init]).toEqual([pretrainDir("runs/x", "static"), pretrainDir("runs/x", "static"), pretrainDir("runs/x", c.agent)]);
     expect(budget(b)).toEqual(budget(a));
     expect(budget(c)).toEqual(budget(a));
     expect(a.agent).toBe("static");
@@ -90,15 +93,17 @@ describe("training and evaluating the arms (tiny budget)", () => {
   const d = tiny();
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "spikeloco-adapt-"));
-    await trainArms(d, { root, seeds: [0], workers: 0 });
+    const runs = await trainArms(d, { root, seeds: [0], workers: 0 });
+    // the nominal walkers first (one per agent), then the arms warm-started from them
+    expect(runs.map((r) => `${r.arm}:${r.agent}`)).toEqual(["pretrain:static", "pretrain:nm-hebb", "A:static", "B:static", "C:nm-hebb"]);
   }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("rerunning continues each run from its checkpoint; a run folder with another config is refused", async () => {
     const more = await trainArms(d, { root, seeds: [0], workers: 0, generations: 2, arms: ["A"] });
-    expect(more[0]).toMatchObject({ arm: "A", seed: 0, generation: 2, target: 2, stopped_by: "generations" });
+    expect(more.at(-1)).toMatchObject({ arm: "A", seed: 0, generation: 2, target: 2, stopped_by: "generations" });
     const again = await trainArms(d, { root, seeds: [0], workers: 0, generations: 2, arms: ["A"] });
-    expect(again[0].generation).toBe(2); // nothing left to do
+    expect(again.at(-1)?.generation).toBe(2); // nothing left to do
     const other = structuredClone(d);
     other.training.lr = 0.5;
     await expect(trainArms(other, { root, seeds: [0], workers: 0, arms: ["B"] })).rejects.toThrow(/holds a run trained with another configuration/);

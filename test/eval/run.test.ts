@@ -97,6 +97,24 @@ describe("evaluation runs", () => {
     expect(ticks).toEqual(Array.from({ length: 36 }, (_, i) => [i + 1, 36]));
   });
 
+  it("--ablations adds the onset copies: identical to the plastic controller's windows before onset, different after", async () => {
+    const r = await evaluate({
+      checkpoints: [plastic, fixed], suite: tinySuite, seeds: [0], episodesPerSeed: 1, ablation: true, workers: 0, resamples: 100,
+      ablations: ["zero-at-onset", "freeze-at-onset"], only: ["leg 2 disabled"],
+    });
+    const base = r.controllers[0]!.id;
+    expect(r.controllers.map((c) => c.id)).toEqual([base, `${base}#zero-at-onset`, `${base}#freeze-at-onset`, r.controllers[3]!.id]);
+    expect(r.controllers[3]!.agent).toBe("static"); // no copies of a static controller
+    const windows = (id: string) => r.results.adaptation.find((a) => a.controller === id && a.condition === "leg 2 disabled")!.windows.map((w) => w.reward.estimate);
+    const [asTrained, zero, freeze] = [base, `${base}#zero-at-onset`, `${base}#freeze-at-onset`].map(windows);
+    const onsetWindow = tinySuite.adaptation!.onsetStep / tinySuite.adaptation!.window;
+    expect(zero!.slice(0, onsetWindow)).toEqual(asTrained!.slice(0, onsetWindow));
+    expect(freeze!.slice(0, onsetWindow)).toEqual(asTrained!.slice(0, onsetWindow));
+    expect(zero!.slice(onsetWindow)).not.toEqual(asTrained!.slice(onsetWindow));
+    await expect(evaluate({ checkpoints: [plastic], suite: { ...tinySuite, adaptation: undefined }, seeds: [0], episodesPerSeed: 1, ablation: true, workers: 0, ablations: ["freeze-at-onset"] }))
+      .rejects.toThrow(/'freeze-at-onset' acts at the suite's onset step, and suite 'tiny' has none/);
+  });
+
   it("the ablation arm is the same checkpoint run with its plastic traces held at zero", async () => {
     const ckpt = await loadCheckpoint(plastic);
     const spec = parseNetworkSpec(ckpt.spec);

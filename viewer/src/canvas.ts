@@ -52,7 +52,12 @@ export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   values.sort((a, b) => a - b);
   const i = Math.min(values.length - 1, Math.max(0, Math.round(p * (values.length - 1))));
-  return values[i];
+  return values[i]!;
+}
+
+/** The colour of series / row `k` (the palette repeats). */
+export function seriesColor(k: number): string {
+  return COLORS[k % COLORS.length]!;
 }
 
 export const COLORS = ["#e6b34a", "#5aa0e6", "#6cc48a", "#e0607e", "#a07de0", "#4fc4c4", "#e08a4f", "#c4c44f", "#7f9cf5", "#f57fbf", "#9be07f", "#e0c07f"];

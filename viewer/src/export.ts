@@ -86,10 +86,10 @@ export class Exporter {
       const h = (w * p.canvas.height) / p.canvas.width;
       g.fillStyle = "#9ab";
       g.font = `600 ${Math.round(unit * 0.8)}px system-ui, sans-serif`;
-      g.fillText(p.title, x0, ys[col], inner);
-      ys[col] += titleH;
-      g.drawImage(p.canvas, x0, ys[col], w, h);
-      ys[col] += h + 4;
+      g.fillText(p.title, x0, ys[col]!, inner);
+      ys[col]! += titleH;
+      g.drawImage(p.canvas, x0, ys[col]!, w, h);
+      ys[col]! += h + 4;
     }
     return c;
   }

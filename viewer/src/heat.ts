@@ -7,7 +7,7 @@ export function divergingColor(v: number): [number, number, number] {
   const a = Math.min(1, Math.abs(v));
   const zero = [34, 38, 46];
   const end = v >= 0 ? [250, 90, 60] : [70, 150, 250];
-  return [0, 1, 2].map((i) => Math.round(zero[i] + (end[i] - zero[i]) * a)) as [number, number, number];
+  return [0, 1, 2].map((i) => Math.round(zero[i]! + (end[i]! - zero[i]!) * a)) as [number, number, number];
 }
 
 export type HeatScale = { kind: "auto" } | { kind: "fixed"; value: number };
@@ -79,22 +79,22 @@ export class HeatMap {
       return;
     }
     let t = cursor;
-    while (t >= episodeStart && (frames[t].flags & FRAME_FLAG_HEAT) === 0) t--;
+    while (t >= episodeStart && (frames[t]!.flags & FRAME_FLAG_HEAT) === 0) t--;
     let maxSoFar = 0;
     for (let i = episodeStart; i <= cursor; i++) {
-      if (!(frames[i].flags & FRAME_FLAG_HEAT)) continue;
-      for (const v of frames[i].heat) maxSoFar = Math.max(maxSoFar, Math.abs(v));
+      if (!(frames[i]!.flags & FRAME_FLAG_HEAT)) continue;
+      for (const v of frames[i]!.heat) maxSoFar = Math.max(maxSoFar, Math.abs(v));
     }
     const scale = this.scale.kind === "fixed" ? this.scale.value : maxSoFar > 0 ? maxSoFar : 1e-6;
     this.shownScale = scale;
     const g = this.geometry();
     const cw = g.size / s.heatCols;
     const ch = g.size / s.heatRows;
-    const heat = t >= episodeStart ? frames[t].heat : null;
+    const heat = t >= episodeStart ? frames[t]!.heat : null;
     this.lastHeat = heat;
     for (let r = 0; r < s.heatRows; r++) {
       for (let k = 0; k < s.heatCols; k++) {
-        const v = heat ? heat[r * s.heatCols + k] / scale : 0;
+        const v = heat ? heat[r * s.heatCols + k]! / scale : 0;
         const [R, G, B] = divergingColor(v);
         ctx.fillStyle = `rgb(${R},${G},${B})`;
         const x0 = Math.round(g.left + k * cw);
@@ -141,7 +141,7 @@ export class HeatMap {
     }
     if (this.hover && heat) {
       const { row, col } = this.hover;
-      const v = heat[row * s.heatCols + col];
+      const v = heat[row * s.heatCols + col]!;
       const pre = HeatMap.block(row, s.heatRows, src.pre);
       const post = HeatMap.block(col, s.heatCols, src.post);
       const text = `pre ${pre[0]}–${pre[1]} → post ${post[0]}–${post[1]}: ΔW ${fmt(v)}`;

@@ -57,12 +57,12 @@ export class History {
     if (drop <= 0) return 0;
     this.frames.splice(0, drop);
     for (const e of this.epochs) e.start = Math.max(0, e.start - drop);
-    while (this.epochs.length > 1 && this.epochs[1].start === 0) this.epochs.shift();
+    while (this.epochs.length > 1 && this.epochs[1]!.start === 0) this.epochs.shift();
     return drop;
   }
 
   sceneAt(index: number): SceneDescription {
-    let s = this.epochs[0].scene;
+    let s = this.epochs[0]!.scene;
     for (const e of this.epochs) if (e.start <= index) s = e.scene;
     return s;
   }
@@ -84,7 +84,7 @@ export class History {
     const lo = Math.max(0, from);
     const hi = Math.min(this.frames.length - 1, to);
     for (let i = lo; i <= hi; i++) {
-      const f = this.frames[i];
+      const f = this.frames[i]!;
       if (f.flags & FRAME_FLAG_RESET && i > 0) out.push({ index: i, kind: "episode", label: `ep ${f.episode}` });
       if (f.flags & FRAME_FLAG_DONE) out.push({ index: i, kind: "done", label: END_REASONS[f.endReason] || "end" });
       if (f.flags & FRAME_FLAG_PUSH) out.push({ index: i, kind: "push", label: "push" });
@@ -98,7 +98,7 @@ export class History {
   episodeStart(i: number): number {
     const ep = this.frames[i]?.episode;
     let k = i;
-    while (k > 0 && this.frames[k - 1].episode === ep && !(this.frames[k].flags & FRAME_FLAG_RESET)) k--;
+    while (k > 0 && this.frames[k - 1]!.episode === ep && !(this.frames[k]!.flags & FRAME_FLAG_RESET)) k--;
     return k;
   }
 }

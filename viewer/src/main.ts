@@ -174,7 +174,7 @@ function applyScene(next: SceneDescription): void {
   if (state.settings) applySettings(state.settings);
   if (state.mode === "replay") {
     const disabled = (conditions as { disabledLegs?: number[] } | null)?.disabledLegs;
-    applyDisabledLeg(disabled && disabled.length > 0 ? disabled[0] : null);
+    applyDisabledLeg(disabled?.[0] ?? null);
     void loadRecording();
   }
   marksDirty = true;
@@ -339,8 +339,9 @@ function goLive(): void {
 function push(): void {
   const size = Number(($("pushSize") as HTMLInputElement).value) || 0;
   // Directions in the z-up simulation frame (x forward, y left).
-  const dirs: Record<string, [number, number, number]> = { left: [0, 1, 0], right: [0, -1, 0], forward: [1, 0, 0], back: [-1, 0, 0] };
-  const d = dirs[($("pushDir") as HTMLSelectElement).value] ?? dirs.left;
+  const left: [number, number, number] = [0, 1, 0];
+  const dirs: Record<string, [number, number, number]> = { left, right: [0, -1, 0], forward: [1, 0, 0], back: [-1, 0, 0] };
+  const d = dirs[($("pushDir") as HTMLSelectElement).value] ?? left;
   send({ type: "push", impulse: [d[0] * size, d[1] * size, d[2] * size] });
 }
 
@@ -521,7 +522,7 @@ function hudLines(): string[] {
     `episode ${f.episode} · step ${f.step}`,
     `t ${f.time.toFixed(2)} s${limit}`,
     `return ${fmt(f.episodeReturn, 4)} (r ${fmt(f.reward)})`,
-    `speed ${Math.hypot(v[0], v[1], v[2]).toFixed(2)} m/s · fwd ${v[0].toFixed(2)} · x ${f.poses[0].toFixed(2)} m`,
+    `speed ${Math.hypot(v[0]!, v[1]!, v[2]!).toFixed(2)} m/s · fwd ${v[0]!.toFixed(2)} · x ${f.poses[0]!.toFixed(2)} m`,
   ];
 }
 
@@ -529,12 +530,12 @@ function hudLines(): string[] {
 function bannerAt(i: number): { text: string; neutral: boolean } | null {
   const frames = history.frames;
   for (let k = i; k >= 0 && i - k <= BANNER_FRAMES; k--) {
-    const f = frames[k];
+    const f = frames[k]!;
     if (f.flags & FRAME_FLAG_DONE) {
       return { text: `Episode ${f.episode} ended at ${f.time.toFixed(2)} s: ${END_REASONS[f.endReason] || "done"} · return ${fmt(f.episodeReturn, 4)}`, neutral: false };
     }
-    if (f.flags & FRAME_FLAG_RESET && k > 0 && !(frames[k - 1].flags & FRAME_FLAG_DONE) && frames[k - 1].episode !== f.episode) {
-      const p = frames[k - 1];
+    if (f.flags & FRAME_FLAG_RESET && k > 0 && !(frames[k - 1]!.flags & FRAME_FLAG_DONE) && frames[k - 1]!.episode !== f.episode) {
+      const p = frames[k - 1]!;
       return { text: `Episode ${p.episode} restarted at ${p.time.toFixed(2)} s (reset or terrain switch) · return ${fmt(p.episodeReturn, 4)}`, neutral: true };
     }
   }
@@ -738,7 +739,7 @@ function tick(now: number): void {
     } else panelsPending = true;
     drawHud();
     panelsMsAcc += performance.now() - p0;
-    state.torsoVelocity = Array.from(history.frames[cursor].torsoVelocity);
+    state.torsoVelocity = Array.from(history.frames[cursor]!.torsoVelocity);
     state.rasterSpikes = panels.rasterSpikes;
     dirty = false;
   } else if (panelsPending && now - panelsAt >= PANEL_INTERVAL_MS && history.length > 0) {
@@ -771,7 +772,7 @@ function tick(now: number): void {
   state.historyLength = history.length;
   state.playing = playing;
   state.following = following;
-  if (history.frames[cursor]) state.episode = history.frames[cursor].episode;
+  if (history.frames[cursor]) state.episode = history.frames[cursor]!.episode;
   requestAnimationFrame(tick);
 }
 

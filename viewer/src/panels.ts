@@ -71,12 +71,12 @@ export class Panels {
   setScene(scene: SceneDescription): void {
     this.scene = scene;
     const jointRows = scene.joints.map((j) => j.name);
-    this.terms.setOptions({ series: scene.terms.map((name) => ({ name })), unit: "", get: (f, k) => f.terms[k], legend: $("termLegend"), height: 100 });
+    this.terms.setOptions({ series: scene.terms.map((name) => ({ name })), unit: "", get: (f, k) => f.terms[k]!, legend: $("termLegend"), height: 100 });
     this.raster.setNeurons(scene.nHidden);
-    this.modulator.setOptions({ series: Array.from({ length: scene.nModulators }, (_, k) => ({ name: scene.nModulators > 1 ? `M${k}` : "M", color: "#f0c040" })), unit: "", get: (f, k) => f.modulators[k], legend: $("modLegend"), height: 64, range: { kind: "fixed", lo: -1, hi: 1 } });
-    this.actions.setOptions({ rows: scene.actions, unit: "", get: (f, j) => f.actions[j], range: () => [-1, 1], dimmed: (j) => this.jointDisabled(j) });
-    this.angles.setOptions({ rows: jointRows, unit: "rad", get: (f, j) => f.jointAngles[j], range: (j) => scene.joints[j].limits, dimmed: (j) => this.jointDisabled(j) });
-    this.torques.setOptions({ rows: jointRows, unit: "N·m", get: (f, j) => f.torques[j], range: (j) => [-scene.joints[j].maxTorque, scene.joints[j].maxTorque], dimmed: (j) => this.jointDisabled(j) });
+    this.modulator.setOptions({ series: Array.from({ length: scene.nModulators }, (_, k) => ({ name: scene.nModulators > 1 ? `M${k}` : "M", color: "#f0c040" })), unit: "", get: (f, k) => f.modulators[k]!, legend: $("modLegend"), height: 64, range: { kind: "fixed", lo: -1, hi: 1 } });
+    this.actions.setOptions({ rows: scene.actions, unit: "", get: (f, j) => f.actions[j]!, range: () => [-1, 1], dimmed: (j) => this.jointDisabled(j) });
+    this.angles.setOptions({ rows: jointRows, unit: "rad", get: (f, j) => f.jointAngles[j]!, range: (j) => scene.joints[j]!.limits, dimmed: (j) => this.jointDisabled(j) });
+    this.torques.setOptions({ rows: jointRows, unit: "N·m", get: (f, j) => f.torques[j]!, range: (j) => [-scene.joints[j]!.maxTorque, scene.joints[j]!.maxTorque], dimmed: (j) => this.jointDisabled(j) });
     this.gait.setFeet(scene.feet.map((f) => f.name));
     this.heat.setScene(scene);
     this.selectNeuron(this.raster.selected);
@@ -103,7 +103,7 @@ export class Panels {
       this.membrane.setOptions({
         series: [{ name: `v neuron ${k}`, color: "#7fd0ff" }],
         unit: "",
-        get: (f) => f.voltages[k],
+        get: (f) => f.voltages[k]!,
         legend: $("membraneLegend"),
         height: 78,
         refs: th === null ? [] : [{ value: th, label: "threshold", color: "#e06060" }],
@@ -122,8 +122,8 @@ export class Panels {
     let spikes = 0;
     let n = 0;
     for (let k = Math.max(0, i - RATE_SMOOTH + 1); k <= i; k++) {
-      const s = this.frames[k].spikes;
-      for (let j = 0; j < s.length; j++) spikes += s[j];
+      const s = this.frames[k]!.spikes;
+      for (let j = 0; j < s.length; j++) spikes += s[j]!;
       n++;
     }
     return spikes / (n * scene.nHidden * scene.controlDt);
@@ -139,12 +139,12 @@ export class Panels {
     const frames = history.frames;
     if (!scene || frames.length === 0) return;
     this.frames = frames;
-    for (let i = Math.max(0, view.start - RATE_SMOOTH); i <= Math.min(frames.length - 1, view.end); i++) this.frameIndex.set(frames[i], i);
+    for (let i = Math.max(0, view.start - RATE_SMOOTH); i <= Math.min(frames.length - 1, view.end); i++) this.frameIndex.set(frames[i]!, i);
     const markers = history.markers(view.start, view.end);
     const shown = (el: HTMLElement) => this.allVisible || this.visible.has(el.closest(".panel")!);
     for (const p of this.plots) if (shown(p.canvas)) p.draw(frames, view, markers);
     if (shown($("heat"))) this.heat.draw(frames, view.cursor, history.episodeStart(view.cursor));
-    const f = frames[view.cursor];
+    const f = frames[view.cursor]!;
     $("returnNow").textContent = `r = ${fmt(f.reward)} · return ${fmt(f.episodeReturn, 4)}`;
   }
 
@@ -155,5 +155,5 @@ export class Panels {
 
 function speedOf(f: Frame, k: number): number {
   const v = f.torsoVelocity;
-  return k === 0 ? v[0] : Math.hypot(v[0], v[1], v[2]);
+  return k === 0 ? v[0]! : Math.hypot(v[0]!, v[1]!, v[2]!);
 }

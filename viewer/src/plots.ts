@@ -4,7 +4,7 @@
  * per-joint strips, the spike raster and the gait diagram.
  */
 import type { Frame } from "../../src/serve/wire/protocol.ts";
-import { AXIS, BG, COLORS, GRID, fitCanvas, fmt, niceTicks, percentile, type Canvas2D } from "./canvas.ts";
+import { AXIS, BG, GRID, fitCanvas, fmt, niceTicks, percentile, seriesColor, type Canvas2D } from "./canvas.ts";
 import { MARKER_COLORS, WINDOW, type Marker, type View } from "./history.ts";
 
 const TICK_SECONDS = 2;
@@ -87,8 +87,8 @@ export abstract class TimeCanvas {
     ctx.textBaseline = "top";
     ctx.textAlign = "center";
     for (let i = Math.max(1, lo); i <= hi; i++) {
-      const a = Math.floor(frames[i - 1].time / TICK_SECONDS + 1e-6);
-      const b = Math.floor(frames[i].time / TICK_SECONDS + 1e-6);
+      const a = Math.floor(frames[i - 1]!.time / TICK_SECONDS + 1e-6);
+      const b = Math.floor(frames[i]!.time / TICK_SECONDS + 1e-6);
       if (a === b || b < a) continue;
       const x = Math.round(this.x(i)) + 0.5;
       ctx.strokeStyle = GRID;
@@ -231,7 +231,7 @@ export class LinePlot extends TimeCanvas {
       const item = document.createElement("span");
       item.className = "legend-item";
       const swatch = document.createElement("i");
-      swatch.style.background = s.color ?? COLORS[k % COLORS.length];
+      swatch.style.background = s.color ?? seriesColor(k);
       const name = document.createElement("span");
       name.textContent = ` ${s.name} `;
       const value = document.createElement("b");
@@ -249,7 +249,7 @@ export class LinePlot extends TimeCanvas {
     const hi = Math.min(frames.length - 1, this.view.end);
     for (let i = lo; i <= hi; i++) {
       for (let k = 0; k < this.opts.series.length; k++) {
-        const v = this.opts.get(frames[i], k);
+        const v = this.opts.get(frames[i]!, k);
         if (Number.isFinite(v)) values.push(v);
       }
     }
@@ -257,7 +257,7 @@ export class LinePlot extends TimeCanvas {
     if (values.length === 0) return [-1, 1];
     const n = values.length;
     let a = percentile(values, 0.02);
-    let b = values[Math.min(n - 1, Math.round(0.98 * (n - 1)))];
+    let b = values[Math.min(n - 1, Math.round(0.98 * (n - 1)))]!;
     if (b - a < 1e-6) {
       const m = Math.max(Math.abs(a), 1e-3) * 0.5;
       a -= m;
@@ -311,12 +311,12 @@ export class LinePlot extends TimeCanvas {
     let above = false;
     let below = false;
     for (let k = 0; k < this.opts.series.length; k++) {
-      ctx.strokeStyle = this.opts.series[k].color ?? COLORS[k % COLORS.length];
+      ctx.strokeStyle = this.opts.series[k]!.color ?? seriesColor(k);
       ctx.lineWidth = 1.25;
       ctx.beginPath();
       let pen = false;
       for (let i = start; i <= end; i++) {
-        const v = this.opts.get(frames[i], k);
+        const v = this.opts.get(frames[i]!, k);
         if (!Number.isFinite(v)) {
           pen = false;
           continue;
@@ -333,7 +333,7 @@ export class LinePlot extends TimeCanvas {
     ctx.lineWidth = 1;
     if (this.opts.marks) {
       ctx.fillStyle = "#fff0c8";
-      for (let i = start; i <= end; i++) if (this.opts.marks(frames[i])) ctx.fillRect(Math.round(this.x(i)), top, Math.max(1, Math.round(this.colWidth)), 4);
+      for (let i = start; i <= end; i++) if (this.opts.marks(frames[i]!)) ctx.fillRect(Math.round(this.x(i)), top, Math.max(1, Math.round(this.colWidth)), 4);
     }
     ctx.restore();
     // Values beyond the robust range are clipped, not allowed to flatten the rest: say so.
@@ -345,12 +345,12 @@ export class LinePlot extends TimeCanvas {
     if (below) ctx.fillText("▼ off scale", this.margins.left + this.plotWidth - 2, top + h);
     const at = this.readoutIndex(frames);
     const unit = this.opts.unit ? ` ${this.opts.unit}` : "";
-    this.legendValues.forEach((el, k) => (el.textContent = `${fmt(this.opts.get(frames[at], k))}${unit}`));
+    this.legendValues.forEach((el, k) => (el.textContent = `${fmt(this.opts.get(frames[at]!, k))}${unit}`));
     if (this.hoverIndex !== null && this.hoverIndex >= 0 && this.hoverIndex < frames.length) {
-      const f = frames[this.hoverIndex];
+      const f = frames[this.hoverIndex]!;
       this.drawTooltip([
         { text: `t ${f.time.toFixed(2)} s · ep ${f.episode}` },
-        ...this.opts.series.map((s, k) => ({ text: `${s.name}: ${fmt(this.opts.get(f, k))}${unit}`, color: s.color ?? COLORS[k % COLORS.length] })),
+        ...this.opts.series.map((s, k) => ({ text: `${s.name}: ${fmt(this.opts.get(f, k))}${unit}`, color: s.color ?? seriesColor(k) })),
       ]);
     }
   }
@@ -414,11 +414,11 @@ export class StripPlot extends TimeCanvas {
         ctx.lineTo(this.margins.left + this.plotWidth, Math.round(y(0)) + 0.5);
         ctx.stroke();
       }
-      ctx.strokeStyle = dim ? "#555b66" : COLORS[r % COLORS.length];
+      ctx.strokeStyle = dim ? "#555b66" : seriesColor(r);
       ctx.beginPath();
       for (let i = start; i <= end; i++) {
         const xx = this.x(i) + this.colWidth / 2;
-        const v = this.opts.get(frames[i], r);
+        const v = this.opts.get(frames[i]!, r);
         if (i === start) ctx.moveTo(xx, y(v));
         else ctx.lineTo(xx, y(v));
       }
@@ -426,18 +426,18 @@ export class StripPlot extends TimeCanvas {
       ctx.fillStyle = dim ? "#666c76" : "#aab4c0";
       ctx.textAlign = "right";
       ctx.textBaseline = "middle";
-      ctx.fillText(this.opts.rows[r], this.margins.left - 4, top + rh / 2, this.margins.left - 6);
+      ctx.fillText(this.opts.rows[r]!, this.margins.left - 4, top + rh / 2, this.margins.left - 6);
       ctx.textAlign = "left";
-      ctx.fillStyle = COLORS[r % COLORS.length];
-      ctx.fillText(`${fmt(this.opts.get(frames[at], r), 2)}`, this.margins.left + this.plotWidth + 4, top + rh / 2, this.margins.right - 6);
+      ctx.fillStyle = seriesColor(r);
+      ctx.fillText(`${fmt(this.opts.get(frames[at]!, r), 2)}`, this.margins.left + this.plotWidth + 4, top + rh / 2, this.margins.right - 6);
     }
     if (this.hoverIndex !== null && this.hoverIndex >= 0 && this.hoverIndex < frames.length) {
       const row = Math.min(n - 1, Math.max(0, Math.floor((this.hoverY - this.margins.top) / rh)));
-      const f = frames[this.hoverIndex];
+      const f = frames[this.hoverIndex]!;
       const [lo, hi] = this.opts.range(row);
       this.drawTooltip([
         { text: `t ${f.time.toFixed(2)} s · ep ${f.episode}` },
-        { text: `${this.opts.rows[row]}: ${fmt(this.opts.get(f, row))} ${this.opts.unit}`, color: COLORS[row % COLORS.length] },
+        { text: `${this.opts.rows[row]}: ${fmt(this.opts.get(f, row))} ${this.opts.unit}`, color: seriesColor(row) },
         { text: `scale [${fmt(lo)}, ${fmt(hi)}]` },
       ]);
     }
@@ -500,7 +500,7 @@ export class Raster extends TimeCanvas {
     for (let i = start; i <= end; i++) {
       const x0 = Math.round(this.x(i) * dpr);
       const x1 = Math.max(x0 + 1, Math.round(this.x(i + 1) * dpr) - (this.colWidth * dpr >= 3 ? 1 : 0));
-      const spikes = frames[i].spikes;
+      const spikes = frames[i]!.spikes;
       for (let k = 0; k < n; k++) {
         if (!spikes[k]) continue;
         count++;
@@ -520,13 +520,13 @@ export class Raster extends TimeCanvas {
     ctx.fillText(String(n - 1), this.margins.left - 4, this.margins.top + (n - 0.5) * rowH);
     if (this.hoverIndex !== null && this.hoverIndex >= 0 && this.hoverIndex < frames.length) {
       const k = this.neuronAt(this.hoverY);
-      const f = frames[this.hoverIndex];
+      const f = frames[this.hoverIndex]!;
       let active = 0;
-      for (let j = 0; j < n; j++) active += f.spikes[j];
+      for (let j = 0; j < n; j++) active += f.spikes[j]!;
       this.drawTooltip([
         { text: `t ${f.time.toFixed(2)} s · ep ${f.episode}` },
         { text: `${active} of ${n} neurons spiked` },
-        ...(k === null ? [] : [{ text: `neuron ${k}: ${f.spikes[k] ? "spike" : "silent"}, v = ${fmt(f.voltages[k])}` }, { text: "click: show its membrane potential", color: AXIS }]),
+        ...(k === null ? [] : [{ text: `neuron ${k}: ${f.spikes[k] ? "spike" : "silent"}, v = ${fmt(f.voltages[k]!)}` }, { text: "click: show its membrane potential", color: AXIS }]),
       ]);
     }
   }
@@ -561,10 +561,10 @@ export class GaitPlot extends TimeCanvas {
     ctx.font = FONT;
     for (let f = 0; f < n; f++) {
       const top = this.margins.top + f * rh;
-      ctx.fillStyle = COLORS[f % COLORS.length];
+      ctx.fillStyle = seriesColor(f);
       let down = 0;
       for (let i = start; i <= end; i++) {
-        if (!frames[i].contacts[f]) continue;
+        if (!frames[i]!.contacts[f]) continue;
         down++;
         const x0 = Math.round(this.x(i));
         ctx.fillRect(x0, Math.round(top + 2), Math.max(1, Math.round(this.x(i + 1)) - x0), Math.max(1, Math.round(rh - 4)));
@@ -578,8 +578,8 @@ export class GaitPlot extends TimeCanvas {
       ctx.fillText(total > 0 ? `${Math.round((100 * down) / total)}%` : "", this.margins.left + this.plotWidth + 4, top + rh / 2);
     }
     if (this.hoverIndex !== null && this.hoverIndex >= 0 && this.hoverIndex < frames.length) {
-      const fr = frames[this.hoverIndex];
-      this.drawTooltip([{ text: `t ${fr.time.toFixed(2)} s` }, ...this.feet.map((name, k) => ({ text: `${name}: ${fr.contacts[k] ? "stance" : "swing"}`, color: COLORS[k % COLORS.length] }))]);
+      const fr = frames[this.hoverIndex]!;
+      this.drawTooltip([{ text: `t ${fr.time.toFixed(2)} s` }, ...this.feet.map((name, k) => ({ text: `${name}: ${fr.contacts[k] ? "stance" : "swing"}`, color: seriesColor(k) }))]);
     }
   }
 }

@@ -295,9 +295,9 @@ export class World {
     this.extent = Math.max(0.1, desc.extent);
     this.terrainCache.clear();
     this.setTerrain(desc.terrain);
-    this.bodyMaterials = desc.bodies.map((_, i) => this.makeMaterial({ color: BODY_COLORS[i === 0 ? 0 : 1 + (i % (BODY_COLORS.length - 1))], roughness: 0.55, metalness: 0.1 }));
+    this.bodyMaterials = desc.bodies.map((_, i) => this.makeMaterial({ color: BODY_COLORS[i === 0 ? 0 : 1 + (i % (BODY_COLORS.length - 1))]!, roughness: 0.55, metalness: 0.1 }));
     this.bodies = desc.bodies.map((b, i) => {
-      const obj = buildBody(b, this.bodyMaterials[i]);
+      const obj = buildBody(b, this.bodyMaterials[i]!);
       this.root.add(obj);
       return obj;
     });
@@ -354,7 +354,7 @@ export class World {
     const d = this.desc;
     if (!d) return;
     const next = new Set<number>();
-    if (leg !== null && d.legs[leg]) for (const j of d.legs[leg].joints) next.add(d.joints[j].child);
+    if (leg !== null && d.legs[leg]) for (const j of d.legs[leg].joints) next.add(d.joints[j]!.child);
     this.disabledBodies = next;
     this.bodies.forEach((b, i) => {
       const mat = next.has(i) ? this.disabledMaterial : this.bodyMaterials[i];
@@ -372,26 +372,26 @@ export class World {
     const p = frame.poses;
     for (let i = 0; i < this.bodies.length; i++) {
       const o = i * 7;
-      this.bodies[i].position.set(p[o], p[o + 1], p[o + 2]);
-      this.bodies[i].quaternion.set(p[o + 3], p[o + 4], p[o + 5], p[o + 6]);
+      this.bodies[i]!.position.set(p[o]!, p[o + 1]!, p[o + 2]!);
+      this.bodies[i]!.quaternion.set(p[o + 3]!, p[o + 4]!, p[o + 5]!, p[o + 6]!);
     }
     this.root.updateMatrixWorld();
-    toThree(p[0], p[1], p[2], this.torso);
+    toThree(p[0]!, p[1]!, p[2]!, this.torso);
     const footWorld = new THREE.Vector3();
     const g = 9.81 * Math.max(0.05, d.mass);
     let groundZ = Infinity;
     d.feet.forEach((foot, f) => {
-      const body = this.bodies[foot.body];
-      footWorld.set(foot.point[0], foot.point[1], foot.point[2]).applyQuaternion(body.quaternion).add(body.position);
-      const ring = this.rings[f];
+      const body = this.bodies[foot.body]!;
+      footWorld.set(foot.point[0]!, foot.point[1]!, foot.point[2]!).applyQuaternion(body.quaternion).add(body.position);
+      const ring = this.rings[f]!;
       ring.visible = frame.contacts[f] === 1;
       ring.position.set(footWorld.x, footWorld.y, footWorld.z - foot.radius + 0.004);
       groundZ = Math.min(groundZ, footWorld.z - foot.radius);
-      const fx = frame.contactForces[3 * f];
-      const fy = frame.contactForces[3 * f + 1];
-      const fz = frame.contactForces[3 * f + 2];
+      const fx = frame.contactForces[3 * f]!;
+      const fy = frame.contactForces[3 * f + 1]!;
+      const fz = frame.contactForces[3 * f + 2]!;
       const mag = Math.hypot(fx, fy, fz);
-      const arrow = this.forceArrows[f];
+      const arrow = this.forceArrows[f]!;
       if (this.showForces && mag > 0.02 * g) {
         // A foot carrying the whole weight gets an arrow of one robot extent.
         const base = toThree(footWorld.x, footWorld.y, footWorld.z - foot.radius);
@@ -402,15 +402,15 @@ export class World {
       if (label) {
         // Beside the foot, pushed outwards from the torso so that neighbouring labels do not overlap.
         label.visible = this.showLegLabels;
-        const ox = footWorld.x - p[0];
-        const oy = footWorld.y - p[1];
+        const ox = footWorld.x - p[0]!;
+        const oy = footWorld.y - p[1]!;
         const n = Math.hypot(ox, oy) || 1;
         const out = this.extent * 0.35;
         label.position.copy(toThree(footWorld.x + (ox / n) * out, footWorld.y + (oy / n) * out, footWorld.z + this.extent * 0.12));
       }
     });
     if (this.blobShadow.visible && Number.isFinite(groundZ)) {
-      this.blobShadow.position.set(p[0], p[1], groundZ + 0.003);
+      this.blobShadow.position.set(p[0]!, p[1]!, groundZ + 0.003);
       this.blobShadow.scale.setScalar(this.extent * 0.9);
     }
     this.updatePush(frames, cursor);
@@ -423,7 +423,7 @@ export class World {
     let k = cursor;
     let found: Frame | null = null;
     while (k >= 0 && cursor - k <= PUSH_FRAMES) {
-      const f = frames[k];
+      const f = frames[k]!;
       if (f.flags & FRAME_FLAG_PUSH && (f.push[0] !== 0 || f.push[1] !== 0 || f.push[2] !== 0)) {
         found = f;
         break;
@@ -439,7 +439,7 @@ export class World {
       this.pushArrow.group.visible = false;
       return;
     }
-    const dir = toThree(found.push[0], found.push[1], found.push[2]);
+    const dir = toThree(found.push[0]!, found.push[1]!, found.push[2]!);
     const impulse = dir.length();
     const d = this.desc!;
     // Length grows with the velocity change the push gives (impulse / mass), one extent per m/s.
@@ -456,18 +456,18 @@ export class World {
     const col = this.trail.geometry.getAttribute("color") as THREE.BufferAttribute;
     const dots = this.trailDots.geometry.getAttribute("position") as THREE.BufferAttribute;
     let first = cursor;
-    while (first > 0 && cursor - first < TRAIL_FRAMES - 1 && !(frames[first].flags & FRAME_FLAG_RESET)) first--;
+    while (first > 0 && cursor - first < TRAIL_FRAMES - 1 && !(frames[first]!.flags & FRAME_FLAG_RESET)) first--;
     const n = this.showTrail ? cursor - first + 1 : 0;
     const v = new THREE.Vector3();
     let nDots = 0;
     for (let i = 0; i < n; i++) {
-      const f = frames[first + i];
-      toThree(f.poses[0], f.poses[1], f.poses[2], v);
+      const f = frames[first + i]!;
+      toThree(f.poses[0]!, f.poses[1]!, f.poses[2]!, v);
       pos.setXYZ(i, v.x, v.y, v.z);
       const age = (n - 1 - i) / TRAIL_FRAMES;
       col.setXYZW(i, 1, 0.82, 0.35, Math.max(0, 1 - age) * 0.95);
       // One dot per second of episode time: their spacing is the speed.
-      if (i > 0 && Math.floor(f.time + 1e-6) !== Math.floor(frames[first + i - 1].time + 1e-6) && nDots < dots.count) dots.setXYZ(nDots++, v.x, v.y, v.z);
+      if (i > 0 && Math.floor(f.time + 1e-6) !== Math.floor(frames[first + i - 1]!.time + 1e-6) && nDots < dots.count) dots.setXYZ(nDots++, v.x, v.y, v.z);
     }
     pos.needsUpdate = true;
     col.needsUpdate = true;
@@ -636,12 +636,12 @@ function buildGeom(g: SceneGeom, mat: THREE.Material): THREE.Mesh {
   let mesh: THREE.Mesh;
   switch (g.kind) {
     case "box":
-      mesh = new THREE.Mesh(new THREE.BoxGeometry(2 * g.halfExtents[0], 2 * g.halfExtents[1], 2 * g.halfExtents[2]), mat);
-      mesh.position.set(g.center[0], g.center[1], g.center[2]);
+      mesh = new THREE.Mesh(new THREE.BoxGeometry(2 * g.halfExtents[0]!, 2 * g.halfExtents[1]!, 2 * g.halfExtents[2]!), mat);
+      mesh.position.set(g.center[0]!, g.center[1]!, g.center[2]!);
       break;
     case "sphere":
       mesh = new THREE.Mesh(new THREE.SphereGeometry(g.radius, 20, 14), mat);
-      mesh.position.set(g.center[0], g.center[1], g.center[2]);
+      mesh.position.set(g.center[0]!, g.center[1]!, g.center[2]!);
       break;
     case "capsule": {
       const from = new THREE.Vector3(g.from[0], g.from[1], g.from[2]);
@@ -736,19 +736,19 @@ function buildTerrain(t: SceneTerrain, texture: THREE.Texture, makeMaterial: (p:
   let topLo = Infinity;
   let topHi = -Infinity;
   for (const b of t.boxes) {
-    topLo = Math.min(topLo, b.center[2] + b.halfExtents[2]);
-    topHi = Math.max(topHi, b.center[2] + b.halfExtents[2]);
+    topLo = Math.min(topLo, b.center[2]! + b.halfExtents[2]!);
+    topHi = Math.max(topHi, b.center[2]! + b.halfExtents[2]!);
   }
   const edgeMaterial = new THREE.LineBasicMaterial({ color: 0x2a3038 });
   const boxLow = new THREE.Color(0x6a7581);
   const boxHigh = new THREE.Color(0xaab5c1);
   t.boxes.forEach((b) => {
-    const top = b.center[2] + b.halfExtents[2];
+    const top = b.center[2]! + b.halfExtents[2]!;
     const shade = t.boxes.length > 1 ? new THREE.Color().copy(boxLow).lerp(boxHigh, topHi > topLo ? (top - topLo) / (topHi - topLo) : 0.3) : new THREE.Color(0x8a95a1);
-    const geo = new THREE.BoxGeometry(2 * b.halfExtents[0], 2 * b.halfExtents[1], 2 * b.halfExtents[2]);
+    const geo = new THREE.BoxGeometry(2 * b.halfExtents[0]!, 2 * b.halfExtents[1]!, 2 * b.halfExtents[2]!);
     const mesh = new THREE.Mesh(geo, makeMaterial({ color: shade, roughness: 0.95, map: texture }));
-    mesh.position.set(b.center[0], b.center[1], b.center[2]);
-    mesh.quaternion.set(b.rotation[0], b.rotation[1], b.rotation[2], b.rotation[3]);
+    mesh.position.set(b.center[0]!, b.center[1]!, b.center[2]!);
+    mesh.quaternion.set(b.rotation[0]!, b.rotation[1]!, b.rotation[2]!, b.rotation[3]!);
     mesh.updateMatrix();
     applyWorldUVs(geo, mesh.matrix);
     mesh.receiveShadow = true;

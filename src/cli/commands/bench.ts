@@ -5,10 +5,9 @@ import { registerAll } from "../registry.ts";
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..", "bench");
 
-/** `spikeloco bench <what>`: each benchmark is a module in src/cli/bench exporting `register`. */
-export async function register(program: Command): Promise<void> {
-  const bench = program
-    .command("bench")
-    .description("measure speeds (env, snn, train, ...); --json prints one object");
+export const summary = "measure speeds (env, snn, train, ...); --json prints one object";
+
+/** `spikeloco bench <what>`: each benchmark is a module in src/cli/bench exporting `register(parent)`. */
+export async function register(bench: Command): Promise<void> {
   await registerAll(bench, benchDir);
 }

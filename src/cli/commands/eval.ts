@@ -28,10 +28,20 @@ interface EvalFlags {
   workers?: number;
   forceWorkers?: boolean;
   ablation: boolean;
+  ablations?: Array<"frozen" | "zero-at-onset" | "freeze-at-onset">;
   maxSteps?: number;
   only?: string[];
   resamples: number;
   json?: boolean;
+}
+
+const ABLATION_COPIES = ["frozen", "zero-at-onset", "freeze-at-onset"] as const;
+
+function parseAblations(value: string): Array<(typeof ABLATION_COPIES)[number]> {
+  const names = value.split(",").map((v) => v.trim());
+  const bad = names.find((n) => !(ABLATION_COPIES as readonly string[]).includes(n));
+  if (bad !== undefined) throw new SpikelocoError(`must be a comma list of ${ABLATION_COPIES.join(", ")}, got '${bad}'`, "--ablations");
+  return [...new Set(names)] as Array<(typeof ABLATION_COPIES)[number]>;
 }
 
 function collect(flag: string) {
@@ -46,7 +56,7 @@ export function parseSeeds(value: string): number[] {
   const parts = value.split(",").map((s) => s.trim());
   if (value.trim() === "" || parts.some((p) => p === "")) throw new SpikelocoError(`must be a count or a comma list of seeds, got '${value}'`, "--seeds");
   if (parts.length === 1) {
-    const n = intOption("--seeds", 1, 10_000)(parts[0]);
+    const n = intOption("--seeds", 1, 10_000)(parts[0]!);
     return Array.from({ length: n }, (_, i) => i);
   }
   const seeds = parts.map((p) => intOption("--seeds", 0, 2 ** 32 - 1)(p));
@@ -61,7 +71,7 @@ function parseOnly(value: string): string[] {
 }
 
 /** The files this evaluation will write, checked now (no write). */
-function plannedOutputs(flags: EvalFlags): { report?: string; json?: string; record?: string } {
+function plannedOutputs(flags: EvalFlags): { report: string | undefined; json: string | undefined; record: string | undefined } {
   const json = flags.out ?? (flags.report ? flags.report.replace(/\.html?$/i, "") + ".json" : undefined);
   if (flags.report) checkWritableFile(flags.report, "--report");
   if (json) checkWritableFile(json, flags.out ? "--out" : "--report");
@@ -80,7 +90,7 @@ async function checkInputs(flags: EvalFlags) {
   const { readCheckpoint, checkConditionsForEnv, checkStoredNetwork } = await import("../validate.ts");
   const { checkpointEnv } = await import("../../policy/checkpoint.ts");
   const { envDefinition } = await import("../../../envs/index.ts");
-  const first = flags.checkpoint[0];
+  const first = flags.checkpoint[0]!;
   // (a fallback to a previous checkpoint is reported once, by the evaluation itself)
   const ckpt = await readCheckpoint(first, "--checkpoint", true);
   await checkStoredNetwork(ckpt, `--checkpoint ${first}`);
@@ -112,10 +122,10 @@ function writeKept(path: string, data: string, field: string): string {
   }
 }
 
-export function register(program: Command): void {
-  program
-    .command("eval")
-    .description("evaluate checkpoints under a robustness or adaptation suite (paired seeds, bootstrap CIs, frozen-plasticity ablation)")
+export const summary = "evaluate checkpoints under a robustness or adaptation suite (paired seeds, bootstrap CIs, frozen-plasticity ablation)";
+
+export function register(cmd: Command): void {
+  cmd
     .option("--checkpoint <dir>", "checkpoint directory to evaluate (repeat for several controllers)", collect("--checkpoint"), [])
     .option("--pretrained <name>", "a shipped controller from zoo/ (repeat; adds to --checkpoint)", collect("--pretrained"), [])
     .option("--suite <name|file>", "robustness | adaptation | path to a suite JSON file", textOption("--suite"), "robustness")
@@ -126,7 +136,8 @@ export function register(program: Command): void {
     .option("--record <dir>", "write viewer recordings (.spkrec) of each controller's first episode per condition", textOption("--record"))
     .option("--workers <n>", "worker threads (default: all cores; 0 = in-process)", workersOption())
     .option("--force-workers", "allow --workers above the number of cores")
-    .option("--no-ablation", "skip the plasticity-frozen copy of plastic controllers")
+    .option("--no-ablation", "skip the ablated copies of plastic controllers")
+    .option("--ablations <list>", `ablated copies of each plastic controller (comma list of ${ABLATION_COPIES.join(", ")}; default frozen; the onset ones need an adaptation suite)`, parseAblations)
     .option("--max-steps <n>", "override the suite's episode length", intOption("--max-steps", 1, 1_000_000))
     .option("--only <names>", "run only these conditions (comma list; nominal is always included)", parseOnly)
     .option("--resamples <n>", "bootstrap resamples per interval", intOption("--resamples", 100, 1_000_000), 2000)
@@ -156,6 +167,7 @@ Examples:
           seeds: flags.seeds,
           episodesPerSeed: flags.episodes,
           ablation: flags.ablation,
+          ...(flags.ablations ? { ablations: flags.ablations } : {}),
           workers: flags.workers,
           maxSteps: flags.maxSteps,
           only: flags.only,

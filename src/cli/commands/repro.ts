@@ -19,10 +19,10 @@ export async function loadExperiments(): Promise<Map<string, ReproExperiment>> {
   return found;
 }
 
-export function register(program: Command): void {
-  program
-    .command("repro")
-    .description("run a named experiment from the seed papers and print its figures")
+export const summary = "run a named experiment from the seed papers and print its figures";
+
+export function register(cmd: Command): void {
+  cmd
     .argument("[name]", "experiment name; omit to list them")
     .option("--seed <n>", "random seed", intOption("--seed", 0, 2 ** 32 - 1), 0)
     .option("--train", "adaptation: rerun training (each arm-seed a checkpointed run folder; rerunning continues where it stopped)")

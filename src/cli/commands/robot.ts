@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
+import { defined } from "../../core/defined.ts";
 import { action, floatOption, intOption, printResult } from "../output.ts";
 
 interface ImportFlags {
@@ -42,10 +43,11 @@ export async function standRobot(robot: string, steps: number): Promise<StandRes
   const env = await makeEnv("legged", { robot, resetNoiseScale: 0, terminateWhenUnhealthy: false, maxSteps: steps });
   const lo = env.observationSpace.names.indexOf("torso_height");
   const qw = env.observationSpace.names.indexOf("torso_quat_w");
+  if (lo < 0 || qw < 0) throw new Error(`robot check: the legged observation has no torso_height/torso_quat_w channel`);
   const action = new Float32Array(env.actionSpace.shape[0]);
   let { obs } = env.reset({ seed: 0 });
-  let min = obs[lo];
-  let final = obs[lo];
+  let min = obs[lo]!;
+  let final = obs[lo]!;
   let fell = false;
   let nonfinite = false;
   const healthyLow = STAND_FRACTION * env.robot.spawnHeight;
@@ -56,11 +58,11 @@ export async function standRobot(robot: string, steps: number): Promise<StandRes
       nonfinite = true;
       break;
     }
-    const h = obs[lo];
+    const h = obs[lo]!;
     min = Math.min(min, h);
     final = h;
     // torso z axis in the world: 1 - 2(qx² + qy²)
-    const up = 1 - 2 * (obs[qw + 1] ** 2 + obs[qw + 2] ** 2);
+    const up = 1 - 2 * (obs[qw + 1]! ** 2 + obs[qw + 2]! ** 2);
     if (h < healthyLow || up < 0.5) fell = true;
     if (r.terminated || r.truncated) break;
   }
@@ -68,8 +70,9 @@ export async function standRobot(robot: string, steps: number): Promise<StandRes
   return { fell: fell || nonfinite, torso_height: { min, final }, nonfinite };
 }
 
-export function register(program: Command): void {
-  const robot = program.command("robot").description("import users' robots (URDF, MJCF) and check them");
+export const summary = "import users' robots (URDF, MJCF) and check them";
+
+export function register(robot: Command): void {
   robot
     .command("import <file>")
     .description("import a URDF (.urdf) or MJCF (.xml) robot; print its summary and write the description with --out")
@@ -86,13 +89,13 @@ export function register(program: Command): void {
       action(async (file: string, flags: ImportFlags) => {
         const { loadRobotFile, summarize, robotFileKind } = await import("../../physics/import/load.ts");
         if (robotFileKind(file) === "json") throw new SpikelocoError("give a .urdf or .xml/.mjcf file to import (a robot .json is already imported)", "FILE");
-        const gains = { kp: flags.kp, kd: flags.kd, maxTorque: flags.maxTorque };
-        const options = {
+        const gains = defined({ kp: flags.kp, kd: flags.kd, maxTorque: flags.maxTorque });
+        const options = defined({
           feet: flags.feet,
           actuated: flags.actuated,
           meshFallback: flags.meshFallback ? ("bounds" as const) : undefined,
-          gains: Object.values(gains).some((v) => v !== undefined) ? gains : undefined,
-        };
+          gains: Object.keys(gains).length > 0 ? gains : undefined,
+        });
         const result = loadRobotFile(file, options);
         const summary: ReturnType<typeof summarize> & { mujoco?: unknown } = summarize(result);
         if (flags.mujoco) {

@@ -10,9 +10,8 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
-import { DEFAULT_ENV, envIds, envTakesRobot } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
+import { defined } from "../../core/defined.ts";
 import type { Checkpoint } from "../../policy/checkpoint.ts";
 import type { Interrupt } from "../interrupt.ts";
 import type { LocomotionPlan, LocomotionSummary } from "../train/locomotion.ts";
@@ -35,16 +34,18 @@ interface Opts {
   json?: boolean;
 }
 
-const agentNames = () => listAgents().map((a) => a.name);
 
 export function startFolder(env: string, agent: string): string {
   return join("runs", `start-${env}-${agent}`);
 }
 
-export function register(program: Command): void {
-  program
-    .command("start")
-    .description("main job: train the plastic SNN (nm-hebb) on the Ant with ES, then evaluate its robustness")
+export const summary = "main job: train the plastic SNN (nm-hebb) on the Ant with ES, then evaluate its robustness";
+
+export async function register(cmd: Command): Promise<void> {
+  // the registries are imported here, not at the top: the CLI imports this module on every start
+  const [{ DEFAULT_AGENT, listAgents }, { DEFAULT_ENV, envIds, envTakesRobot }] = await Promise.all([import("../../../agents/index.ts"), import("../../../envs/index.ts")]);
+  const agentNames = () => listAgents().map((a) => a.name);
+  cmd
     .option("--env <id>", envIds().map((id) => (envTakesRobot(id) ? `${id} (with --robot)` : id)).join(" | "), choiceOption("--env", envIds), DEFAULT_ENV)
     .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')", textOption("--robot"))
     .option("--agent <name>", `controller preset (${agentNames().join(", ")})`, choiceOption("--agent", agentNames), DEFAULT_AGENT)
@@ -80,8 +81,8 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
         const resume = stored !== undefined;
         const plan = await planLocomotionTraining(
           resume
-            ? { resume: out, robot: o.robot, agent: o.agent, seed: stored!.seed, minutes: o.minutes, workers: o.workers }
-            : { env: o.env, robot: o.robot, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out },
+            ? defined({ resume: out, robot: o.robot, agent: o.agent, seed: stored!.seed, minutes: o.minutes, workers: o.workers })
+            : defined({ env: o.env, robot: o.robot, agent: o.agent, seed: o.seed, minutes: o.minutes, workers: o.workers, out }),
           { agent: false, seed: false },
           stored,
           "--out",
@@ -94,6 +95,8 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
         let viewer: { url: string; close(): Promise<void> } | null = null;
         try {
           if (o.viewer) {
+            const shipped = await shippedWalker(plan);
+            if (shipped) log(`viewer: showing the shipped ${shipped.name} (${shipped.speed.toFixed(2)} m/s) until this run walks at 80% of its speed`);
             viewer = await (await import("../../serve/watch.ts")).attachTrainingViewer({
               envId: plan.config.env,
               envOptions: plan.config.envOptions,
@@ -101,6 +104,7 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
               agent: plan.config.agent,
               port: o.port,
               log,
+              shipped,
             });
             log(`viewer: ${viewer.url}  (live; shows the newest checkpoint after every generation)`);
           }
@@ -113,6 +117,16 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
         }
       }),
     );
+}
+
+/** The zoo's nominal walker for this run's env and agent ("ant-nm-hebb"), if one was shipped for the same env options. */
+async function shippedWalker(plan: LocomotionPlan): Promise<{ dir: string; name: string; speed: number; runMetrics: string } | undefined> {
+  const { listZoo, zooCheckpoint } = await import("../../policy/zoo.ts");
+  const { METRICS_FILE } = await import("../../train/metrics.ts");
+  const name = `${plan.config.env}-${plan.config.agent}`;
+  const meta = listZoo().find((m) => m.name === name);
+  if (!meta || JSON.stringify(meta.env.options) !== JSON.stringify(plan.config.envOptions ?? {})) return undefined;
+  return { dir: zooCheckpoint(name), name, speed: meta.eval.speed, runMetrics: join(plan.out, METRICS_FILE) };
 }
 
 async function trainThenEvaluate(o: Opts, plan: LocomotionPlan, interrupt: Interrupt): Promise<number> {

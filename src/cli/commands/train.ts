@@ -6,16 +6,10 @@
  * return) on stderr; --json prints one summary object on stdout; Ctrl-C saves and exits 130.
  */
 import type { Command } from "commander";
-import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
-import { envIds, envTakesRobot, versionedEnvIds } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
-import { SEARCHERS } from "../../train/es/index.ts";
 import { NATS_FLAG_SPECS } from "../../train/distributed/flags.ts";
-import { TASKS } from "../../train/tasks/index.ts";
 import type { TrainFlags } from "../train/locomotion.ts";
 import { EXIT, action, checkWorkers, choiceOption, floatOption, intOption, log, minutesOption, printResult, textOption, workersOption } from "../output.ts";
-
-const agentNames = () => listAgents().map((a) => a.name);
 
 function evenPopulation(value: string): number {
   const n = intOption("--population", 2, 100_000)(value);
@@ -40,10 +34,18 @@ function refuseForeignFlags(flags: TrainFlags, cmd: Command, kind: "locomotion" 
   }
 }
 
-export function register(program: Command): void {
-  const train = program
-    .command("train")
-    .description("meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)")
+export const summary = "meta-train an SNN controller: ES on a robot env (--env) or BPTT on a temporal task (--task)";
+
+export async function register(cmd: Command): Promise<void> {
+  // the registries are imported here, not at the top: the CLI imports this module on every start
+  const [{ DEFAULT_AGENT, listAgents }, { envIds, envTakesRobot, versionedEnvIds }, { SEARCHERS }, { TASKS }] = await Promise.all([
+    import("../../../agents/index.ts"),
+    import("../../../envs/index.ts"),
+    import("../../train/es/index.ts"),
+    import("../../train/tasks/index.ts"),
+  ]);
+  const agentNames = () => listAgents().map((a) => a.name);
+  const train = cmd
     .option("--env <id>", `robot environment: ${envIds().map((id) => (envTakesRobot(id) ? `${id} (with --robot)` : id)).join(" | ")}, or a versioned id (${versionedEnvIds().join(", ")})`, choiceOption("--env", () => [...envIds(), ...versionedEnvIds()]))
     .option("--robot <file>", "--env legged: the robot (.urdf, .xml/.mjcf, or a robot .json from 'spikeloco robot import --out')", textOption("--robot"))
     .option("--task <name>", `temporal task: ${TASKS.join(" | ")}`, choiceOption("--task", () => TASKS))

@@ -6,8 +6,6 @@
 import { randomBytes } from "node:crypto";
 import { extname } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
-import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { action, intOption, log, printResult } from "../output.ts";
 
@@ -49,10 +47,12 @@ function parseSize(value: string): { width: number; height: number } {
   return { width, height };
 }
 
-export function register(program: Command): void {
-  program
-    .command("watch")
-    .description("serve the live viewer: a checkpoint's controller (or a fresh network) in the simulator, or a recording; --export renders a recording to .webm/.png")
+export const summary = "serve the live viewer: a checkpoint's controller (or a fresh network) in the simulator, or a recording; --export renders a recording to .webm/.png";
+
+export async function register(cmd: Command): Promise<void> {
+  // the registries are imported here, not at the top: the CLI imports this module on every start
+  const [{ DEFAULT_AGENT, listAgents }, { DEFAULT_ENV, envIds }] = await Promise.all([import("../../../agents/index.ts"), import("../../../envs/index.ts")]);
+  cmd
     .option("--checkpoint <dir>", "controller to run (a training run directory); default: a fresh, untrained network")
     .option("--pretrained <name>", "a shipped controller from zoo/ (e.g. ant-adapt-C) instead of --checkpoint")
     .option("--recording <file>", "replay a recording (.spkrec) instead of simulating")

@@ -16,10 +16,10 @@ interface WorkerFlags extends NatsFlags {
   json?: boolean;
 }
 
-export function register(program: Command): void {
-  const worker = program
-    .command("worker")
-    .description("evaluate population members for `spikeloco train --nats` runs, on this machine's cores")
+export const summary = "evaluate population members for `spikeloco train --nats` runs, on this machine's cores";
+
+export function register(cmd: Command): void {
+  const worker = cmd
     .option("--cores <n>", "members evaluated at once (threads; default: all cores)", intOption("--cores", 1, 1024))
     .option("--run <id>", "serve only this run id (default: the first run that announces itself)")
     .option("--idle-exit <s>", "exit once no run has needed this worker for s seconds (default: run until stopped)", floatOption("--idle-exit", 0))

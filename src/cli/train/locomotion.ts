@@ -118,12 +118,12 @@ export interface LocomotionPlan {
   out: string;
   /** The flag that named the run folder (for messages). */
   outField: string;
-  resume?: Checkpoint;
-  generations?: number;
-  minutes?: number;
-  workers?: number;
+  resume?: Checkpoint | undefined;
+  generations?: number | undefined;
+  minutes?: number | undefined;
+  workers?: number | undefined;
   /** --nats: the distributed pool's options (checked in the plan). */
-  distributed?: DistributedPlan;
+  distributed?: DistributedPlan | undefined;
 }
 
 type DistributedPlan = ReturnType<typeof import("../../train/distributed/cli.ts").distributedOptions>;

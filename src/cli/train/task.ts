@@ -5,6 +5,7 @@
  */
 import { SpikelocoError } from "../../core/errors.ts";
 import type { BpttRow } from "../../train/bptt/trainer.ts";
+import type { AdamState } from "../../train/optim/adam.ts";
 import { makeTask } from "../../train/tasks/index.ts";
 import type { TemporalTask } from "../../train/tasks/types.ts";
 import { initParams } from "../../snn/layout.ts";
@@ -61,9 +62,11 @@ export interface TaskPlan {
   seed: number;
   out: string;
   outField: string;
-  resume?: Checkpoint;
-  iterations?: number;
-  minutes?: number;
+  resume?: Checkpoint | undefined;
+  /** The resumed run's Adam state (none: a fresh optimiser). */
+  adamState?: AdamState | undefined;
+  iterations?: number | undefined;
+  minutes?: number | undefined;
 }
 
 /** Check everything a task run needs (task options, agent, the checkpoint being resumed, the run folder); writes nothing. */
@@ -104,20 +107,31 @@ export async function planTaskTraining(flags: TrainFlags, resumeCkpt?: Checkpoin
   const start = resume?.training.generation ?? 0;
   const iterations = flags.iterations ?? (flags.minutes === undefined ? Math.max(TASK_DEFAULTS.iterations, start + 1) : undefined);
   if (iterations !== undefined && iterations <= start) throw new SpikelocoError(`the run has already completed ${start} iterations; ask for more`, "--iterations");
-  return { cfg, task, seed, out, outField, resume, iterations, minutes: flags.minutes };
+  const adamState = resume ? storedAdamState(resume, "--resume") : undefined;
+  return { cfg, task, seed, out, outField, resume, adamState, iterations, minutes: flags.minutes };
+}
+
+/** The Adam state a task checkpoint stores beside its params (t, m, v), checked; undefined if it stores none. */
+function storedAdamState(ckpt: Checkpoint, field: string): AdamState | undefined {
+  const searcher = ckpt.training.searcher;
+  if (!searcher) return undefined;
+  const t = searcher.scalars["t"];
+  const { m, v } = searcher.arrays;
+  const n = ckpt.params.length;
+  if (typeof t !== "number" || !(m instanceof Float64Array) || !(v instanceof Float64Array) || m.length !== n || v.length !== n) {
+    throw new SpikelocoError(`the checkpoint's Adam state (training.searcher: scalars.t, arrays m and v of ${n} float64) is incomplete`, field);
+  }
+  return { t, m, v };
 }
 
 export async function runTaskTraining(plan: TaskPlan, interrupt?: Interrupt): Promise<TaskSummary> {
-  const { cfg, task, seed, out, resume, iterations } = plan;
+  const { cfg, task, seed, out, resume, adamState, iterations } = plan;
   const { trainBptt } = await import("../../train/bptt/trainer.ts"); // tfjs: loaded only to train
   const spec = resume ? parseNetworkSpec(resume.spec) : await loadAgentSpec(cfg.agent, { obsDim: task.nIn, actDim: task.nOut }).then((s) =>
     parseNetworkSpec({ ...s, hidden: { ...s.hidden, size: cfg.hidden } }),
   );
   const params = resume ? resume.params : initParams(spec, seed);
   const start = resume?.training.generation ?? 0;
-  const adamState = resume?.training.searcher
-    ? { t: resume.training.searcher.scalars.t, m: resume.training.searcher.arrays.m as Float64Array, v: resume.training.searcher.arrays.v as Float64Array }
-    : undefined;
 
   const claim = claimRunFolder(out, plan.outField);
   const ownInterrupt = interrupt ? null : interruptSignal("saving the last iteration and exiting");

@@ -61,6 +61,15 @@ const DefinitionSchema = z.strictObject({
     groupScaling: z.enum(["none", "init-rms"]),
     generations: z.number().int().min(1),
   }),
+  pretrain: z.strictObject({
+    about: z.string(),
+    seed: z.number().int().min(0),
+    popSize: z.number().int().min(2),
+    episodesPerMember: z.number().int().min(1),
+    maxSteps: z.number().int().min(1),
+    /** Generations of each agent's nominal walker (the arms' common starting point). */
+    generations: z.record(z.string(), z.number().int().min(1)),
+  }),
   distributions: z.record(z.string(), z.unknown()),
   arms: z.strictObject({
     A: z.strictObject({ label: z.string(), agent: z.string(), train: z.string() }),
@@ -88,7 +97,10 @@ export type AdaptationDefinition = z.output<typeof DefinitionSchema>;
 export function loadAdaptationDefinition(path: string | URL = new URL("./adaptation.json", import.meta.url)): AdaptationDefinition {
   const raw = JSON.parse(readFileSync(path, "utf8")) as unknown;
   const r = DefinitionSchema.safeParse(raw);
-  if (!r.success) throw new SpikelocoError(r.error.issues[0].message, `adaptation.json: ${r.error.issues[0].path.join(".")}`);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new SpikelocoError(issue.message, `adaptation.json: ${issue.path.join(".")}`);
+  }
   const d = r.data;
   for (const [name, c] of Object.entries(d.distributions)) parseConditions(c, `adaptation.json: distributions.${name}`);
   d.evaluation.heldOut.forEach((h, i) => parseConditions(h.conditions, `adaptation.json: evaluation.heldOut[${i}].conditions`));
@@ -97,12 +109,45 @@ export function loadAdaptationDefinition(path: string | URL = new URL("./adaptat
   if (e.window * e.preOnsetWindows > e.onsetStep) throw new SpikelocoError("pre-onset windows do not fit before onsetStep", "adaptation.json: evaluation.preOnsetWindows");
   for (const arm of TRAINED_ARMS) {
     if (!(d.arms[arm].train in d.distributions)) throw new SpikelocoError(`unknown distribution '${d.arms[arm].train}'`, `adaptation.json: arms.${arm}.train`);
+    if (!(d.arms[arm].agent in d.pretrain.generations)) throw new SpikelocoError(`no nominal walker budget for agent '${d.arms[arm].agent}'`, `adaptation.json: pretrain.generations`);
   }
   return d;
 }
 
-/** The training configuration of an arm: identical budget and hyper-parameters for every arm. */
-export function armConfig(def: AdaptationDefinition, arm: TrainedArm): LocomotionTrainConfig {
+/** Where an agent's nominal walker (the warm start of every arm with that agent) is trained. */
+export const pretrainDir = (root: string, agent: string): string => join(root, `pretrain-${agent}`);
+
+/** The agents the trained arms use, in arm order without repeats. */
+export const pretrainAgents = (def: AdaptationDefinition): string[] => [...new Set(TRAINED_ARMS.map((a) => def.arms[a].agent))];
+
+/** An agent's nominal walker: the train command's defaults on flat ground, the definition's budget. */
+export function pretrainConfig(def: AdaptationDefinition, agent: string): LocomotionTrainConfig {
+  const p = def.pretrain;
+  return {
+    kind: "locomotion",
+    env: def.env,
+    agent,
+    algo: LOCOMOTION_DEFAULTS.algo,
+    popSize: p.popSize,
+    sigma: LOCOMOTION_DEFAULTS.sigma,
+    lr: LOCOMOTION_DEFAULTS.lr,
+    weightDecay: LOCOMOTION_DEFAULTS.weightDecay,
+    weightDecayMode: LOCOMOTION_DEFAULTS.weightDecayMode,
+    groupScaling: LOCOMOTION_DEFAULTS.groupScaling,
+    episodesPerMember: p.episodesPerMember,
+    maxSteps: p.maxSteps,
+    normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
+    evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
+    conditions: {},
+    envOptions: { clockHz: 0 },
+  };
+}
+
+/**
+ * The training configuration of an arm: identical budget and hyper-parameters for every arm, starting
+ * from its agent's nominal walker under `root`.
+ */
+export function armConfig(def: AdaptationDefinition, arm: TrainedArm, root: string): LocomotionTrainConfig {
   const t = def.training;
   return {
     kind: "locomotion",
@@ -121,6 +166,7 @@ export function armConfig(def: AdaptationDefinition, arm: TrainedArm): Locomotio
     evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
     conditions: def.distributions[def.arms[arm].train] as Conditions,
     envOptions: { clockHz: 0 },
+    init: pretrainDir(root, def.arms[arm].agent),
   };
 }
 
@@ -144,7 +190,9 @@ export interface TrainArmsOptions {
 }
 
 export interface ArmRunSummary {
-  arm: TrainedArm;
+  /** The arm, or "pretrain" for an agent's nominal walker. */
+  arm: TrainedArm | "pretrain";
+  agent: string;
   seed: number;
   dir: string;
   generation: number;
@@ -162,31 +210,36 @@ export interface ArmRunSummary {
 export async function trainArms(def: AdaptationDefinition, o: TrainArmsOptions): Promise<ArmRunSummary[]> {
   const { trainLocomotion } = await import("../../train/locomotion.ts");
   const deadline = o.minutes !== undefined ? Date.now() + o.minutes * 60_000 : undefined;
-  const target = o.generations ?? def.training.generations;
+  const runs: Array<{ arm: TrainedArm | "pretrain"; agent: string; seed: number; dir: string; config: LocomotionTrainConfig; target: number }> = [];
+  for (const agent of pretrainAgents(def)) {
+    runs.push({ arm: "pretrain", agent, seed: def.pretrain.seed, dir: pretrainDir(o.root, agent), config: pretrainConfig(def, agent), target: def.pretrain.generations[agent]! });
+  }
+  for (const seed of o.seeds) for (const arm of o.arms ?? TRAINED_ARMS) {
+    runs.push({ arm, agent: def.arms[arm].agent, seed, dir: runDir(o.root, arm, seed), config: armConfig(def, arm, o.root), target: o.generations ?? def.training.generations });
+  }
   const out: ArmRunSummary[] = [];
-  for (const seed of o.seeds) {
-    for (const arm of o.arms ?? TRAINED_ARMS) {
-      const dir = runDir(o.root, arm, seed);
-      const config = armConfig(def, arm);
-      const resume = checkpointExists(dir) ? await loadCheckpoint(dir) : undefined;
-      if (resume) {
-        if (canonical(resume.config) !== canonical(config)) throw new SpikelocoError(`holds a run trained with another configuration than adaptation.json's arm ${arm}; move it away to retrain`, dir);
-      }
-      const done = resume?.training.generation ?? 0;
-      const info = resume?.training.info as { elapsedSeconds?: number; totalSimSeconds?: number } | undefined;
-      if (done >= target) {
-        out.push({ arm, seed, dir, generation: done, target, stopped_by: "generations", wall_s: info?.elapsedSeconds ?? 0, sim_seconds: info?.totalSimSeconds ?? 0, sim_seconds_per_wall_second: (info?.totalSimSeconds ?? 0) / Math.max(1e-9, info?.elapsedSeconds ?? 0) });
-        continue;
-      }
-      const minutes = deadline !== undefined ? (deadline - Date.now()) / 60_000 : undefined;
-      if ((minutes !== undefined && minutes <= 0) || o.signal?.aborted) {
-        out.push({ arm, seed, dir, generation: done, target, stopped_by: o.signal?.aborted ? "signal" : "deadline", wall_s: info?.elapsedSeconds ?? 0, sim_seconds: info?.totalSimSeconds ?? 0, sim_seconds_per_wall_second: (info?.totalSimSeconds ?? 0) / Math.max(1e-9, info?.elapsedSeconds ?? 0) });
-        continue;
-      }
-      o.log?.(`adaptation: train arm ${arm} seed ${seed} (${def.arms[arm].agent} on '${def.arms[arm].train}') from generation ${done} to ${target} in ${dir}`);
-      const r = await trainLocomotion({ config, seed, outDir: dir, generations: target, minutes, workers: o.workers, resume, signal: o.signal });
-      out.push({ arm, seed, dir, generation: r.generation, target, stopped_by: r.stoppedBy, wall_s: r.info.elapsedSeconds, sim_seconds: r.info.totalSimSeconds, sim_seconds_per_wall_second: r.info.totalSimSeconds / Math.max(1e-9, r.info.elapsedSeconds) });
+  for (const { arm, agent, seed, dir, config, target } of runs) {
+    const resume = checkpointExists(dir) ? await loadCheckpoint(dir) : undefined;
+    if (resume && canonical(resume.config) !== canonical(config)) {
+      throw new SpikelocoError(`holds a run trained with another configuration than adaptation.json's ${arm === "pretrain" ? `nominal ${agent} walker` : `arm ${arm}`}; move it away to retrain`, dir);
     }
+    const done = resume?.training.generation ?? 0;
+    const info = resume?.training.info as { elapsedSeconds?: number; totalSimSeconds?: number } | undefined;
+    const summary = (generation: number, stopped_by: string, wall_s: number, sim_seconds: number): ArmRunSummary =>
+      ({ arm, agent, seed, dir, generation, target, stopped_by, wall_s, sim_seconds, sim_seconds_per_wall_second: sim_seconds / Math.max(1e-9, wall_s) });
+    if (done >= target) {
+      out.push(summary(done, "generations", info?.elapsedSeconds ?? 0, info?.totalSimSeconds ?? 0));
+      continue;
+    }
+    const minutes = deadline !== undefined ? (deadline - Date.now()) / 60_000 : undefined;
+    const unfinishedStart = out.some((r) => r.arm === "pretrain" && r.generation < r.target);
+    if ((minutes !== undefined && minutes <= 0) || o.signal?.aborted || (arm !== "pretrain" && unfinishedStart)) {
+      out.push(summary(done, o.signal?.aborted ? "signal" : unfinishedStart ? "waiting for the nominal walkers" : "deadline", info?.elapsedSeconds ?? 0, info?.totalSimSeconds ?? 0));
+      continue;
+    }
+    o.log?.(`adaptation: train ${arm === "pretrain" ? `the nominal ${agent} walker` : `arm ${arm} seed ${seed} (${agent} on '${def.arms[arm].train}')`} from generation ${done} to ${target} in ${dir}`);
+    const r = await trainLocomotion({ config, seed, outDir: dir, generations: target, minutes, workers: o.workers, resume, signal: o.signal });
+    out.push(summary(r.generation, r.stoppedBy, r.info.elapsedSeconds, r.info.totalSimSeconds));
   }
   return out;
 }
@@ -243,8 +296,9 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
   for (const arm of TRAINED_ARMS) {
     if (o.checkpoints[arm].length !== seeds || seeds === 0) throw new SpikelocoError(`every arm needs the same number (>= 1) of checkpoints; A has ${seeds}, ${arm} has ${o.checkpoints[arm].length}`, "checkpoints");
   }
-  const first = await loadCheckpoint(o.checkpoints.A[0]);
-  const env = checkpointEnv(first, o.checkpoints.A[0]);
+  const firstDir = o.checkpoints.A[0]!; // seeds >= 1, checked above
+  const first = await loadCheckpoint(firstDir);
+  const env = checkpointEnv(first, firstDir);
   const probe = await (await import("../../../envs/index.ts")).makeEnv(env.envId, env.envOptions);
   const controlDt = probe.controlDt;
   probe.close();
@@ -253,7 +307,7 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
     const ckpt = await loadCheckpoint(dir);
     generations.set(dir, ckpt.training.generation);
     const other = checkpointEnv(ckpt, dir);
-    if (other.envId !== env.envId || JSON.stringify(other.envOptions) !== JSON.stringify(env.envOptions)) throw new SpikelocoError(`was trained in another env than ${o.checkpoints.A[0]}`, dir);
+    if (other.envId !== env.envId || JSON.stringify(other.envOptions) !== JSON.stringify(env.envOptions)) throw new SpikelocoError(`was trained in another env than ${firstDir}`, dir);
   }
   const e = def.evaluation;
   const perSeed = o.episodes ?? Math.ceil(e.episodes / seeds);
@@ -269,9 +323,9 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
   for (let u = 0; u < unitSeeds.length; u++) conditions.forEach((c, ci) => {
     ARMS.forEach((arm, ai) => {
       const src = armSource(def, arm);
-      const checkpoint = o.checkpoints[src.trained][unitCkpt[u]];
+      const checkpoint = o.checkpoints[src.trained][unitCkpt[u]!]!;
       jobs.push({
-        controller: ai, condition: ci, unit: u, seed: unitSeeds[u], checkpoint, generation: generations.get(checkpoint)!, frozen: false,
+        controller: ai, condition: ci, unit: u, seed: unitSeeds[u]!, checkpoint, generation: generations.get(checkpoint)!, frozen: false,
         envId: env.envId, envOptions: env.envOptions, conditions: { ...(c.conditions as Conditions), onsetStep: e.onsetStep }, maxSteps: e.maxSteps,
         trace: true, ablation: src.ablation, onsetStep: e.onsetStep,
       });
@@ -290,7 +344,7 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
   } finally {
     await pool.destroy();
   }
-  const episodes = records.map((r, k) => toEpisode(def, jobArm[k], r));
+  const episodes = records.map((r, k) => toEpisode(def, jobArm[k]!, r));
   const seconds = (performance.now() - started) / 1000;
   const steps = records.reduce((s, r) => s + r.steps, 0);
   const simSeconds = steps * controlDt;
@@ -303,7 +357,7 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
     onset_step: e.onsetStep,
     max_steps: e.maxSteps,
     held_out: results.slice(0, e.heldOut.length),
-    intact: results[e.heldOut.length],
+    intact: results[e.heldOut.length]!,
     checkpoints: o.checkpoints,
     timing: { seconds, episodes: episodes.length, steps, sim_seconds_per_wall_second: simSeconds / seconds },
   };

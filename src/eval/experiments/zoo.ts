@@ -45,12 +45,12 @@ export async function shipToZoo(runDir: string, name: string, description: strin
   const { envId, envOptions } = checkpointEnv(ckpt, runDir);
   // runs made before checkpoints recorded the env version get the version current at shipping time
   const versions = { ...(ckpt.versions ?? {}), env: ckpt.versions?.env ?? `${envId}@${envDefinition(envId).version}` };
-  saveCheckpoint(dest, { ...ckpt, versions, training: { generation: ckpt.training.generation, info: ckpt.training.info } });
+  saveCheckpoint(dest, { ...ckpt, versions, training: { generation: ckpt.training.generation, ...(ckpt.training.info !== undefined ? { info: ckpt.training.info } : {}) } });
   const metricsPath = join(runDir, METRICS_FILE);
   const rows = existsSync(metricsPath) ? readFileSync(metricsPath, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>) : [];
   const curve = rows.map((r) => ({
-    generation: r.generation,
-    return_mean: r.return_mean,
+    generation: r.generation!,
+    return_mean: r.return_mean!,
     ...(r.center_return !== undefined ? { center_return: r.center_return, center_forward_speed: r.center_forward_speed } : {}),
   }));
   const measured = await measureNominal(dest);

@@ -6,15 +6,19 @@
  */
 import { join } from "node:path";
 import { SpikelocoError } from "../../core/errors.ts";
+import { defined } from "../../core/defined.ts";
 import { checkpointExists } from "../../policy/checkpoint.ts";
 import { zooCheckpoint } from "../../policy/zoo.ts";
 import {
-  evaluateAdaptation, formatAdaptationReport, loadAdaptationDefinition, runDir, trainArms, TRAINED_ARMS,
+  evaluateAdaptation, formatAdaptationReport, loadAdaptationDefinition, pretrainAgents, pretrainDir, runDir, trainArms, TRAINED_ARMS,
   type AdaptationReport, type TrainedArm,
 } from "../../eval/experiments/adaptation.ts";
 import type { ReproExperiment } from "./experiment.ts";
 
 export const ZOO_ARM_NAMES: Record<TrainedArm, string> = { A: "ant-adapt-A", B: "ant-adapt-B", C: "ant-adapt-C" };
+
+/** The zoo name of an env's nominal walker for an agent ("ant-static", "ant-nm-hebb"). */
+export const zooWalkerName = (env: string, agent: string): string => `${env}-${agent}`;
 
 export const experiment: ReproExperiment = {
   name: "adaptation",
@@ -26,7 +30,8 @@ export const experiment: ReproExperiment = {
     if (o.train) {
       const root = o.out ?? join("runs", "adaptation");
       const seeds = o.trainSeeds ?? [0];
-      const runs = await trainArms(def, { root, seeds, minutes: o.minutes, workers: o.workers, signal: o.signal, log: o.log });
+      if (seeds.length === 0) throw new SpikelocoError("give at least one training seed", "--train-seeds");
+      const runs = await trainArms(def, defined({ root, seeds, minutes: o.minutes, workers: o.workers, signal: o.signal, log: o.log }));
       training = runs;
       for (const arm of TRAINED_ARMS) checkpoints[arm] = seeds.map((s) => runDir(root, arm, s));
       const unfinished = runs.filter((r) => r.generation < r.target);
@@ -39,17 +44,22 @@ export const experiment: ReproExperiment = {
     for (const arm of TRAINED_ARMS) for (const dir of checkpoints[arm]) {
       if (!checkpointExists(dir)) throw new SpikelocoError(`arm ${arm} has no checkpoint yet (train it with --train)`, dir);
     }
-    const report: AdaptationReport = await evaluateAdaptation(def, {
+    const report: AdaptationReport = await evaluateAdaptation(def, defined({
       checkpoints,
       episodes: o.episodes,
       workers: o.workers,
-      onProgress: (done, total) => { if (done % 50 === 0 || done === total) o.log(`adaptation: ${done}/${total} episodes`); },
-    });
+      onProgress: (done: number, total: number) => { if (done % 50 === 0 || done === total) o.log(`adaptation: ${done}/${total} episodes`); },
+    }));
     if (o.ship) {
       if (!o.train) throw new SpikelocoError("--ship copies trained runs into the zoo; use it with --train", "--ship");
       const { shipToZoo } = await import("../../eval/experiments/zoo.ts");
-      for (const arm of TRAINED_ARMS) {
-        const meta = await shipToZoo(checkpoints[arm][0], ZOO_ARM_NAMES[arm], `adaptation arm ${arm}: ${def.arms[arm].label}`, "shipped");
+      const root = o.out ?? join("runs", "adaptation");
+      const ships: Array<[string, string, string]> = [
+        ...pretrainAgents(def).map((agent): [string, string, string] => [pretrainDir(root, agent), zooWalkerName(def.env, agent), `nominal ${agent} walker (flat ground; the adaptation arms' starting point)`]),
+        ...TRAINED_ARMS.map((arm): [string, string, string] => [checkpoints[arm][0]!, ZOO_ARM_NAMES[arm], `adaptation arm ${arm}: ${def.arms[arm].label}`]),
+      ];
+      for (const [dir, name, description] of ships) {
+        const meta = await shipToZoo(dir, name, description, "shipped");
         o.log(`adaptation: shipped ${meta.name} (generation ${meta.generation}, nominal speed ${meta.eval.speed.toFixed(3)} m/s)`);
       }
     }

@@ -7,20 +7,20 @@ export interface ReproOptions {
   /** Progress lines (to stderr in the CLI). */
   log: (message: string) => void;
   /** Experiments with a training phase (adaptation): rerun (resume) it instead of using shipped checkpoints. */
-  train?: boolean;
+  train?: boolean | undefined;
   /** Wall-clock budget for training in this invocation. */
-  minutes?: number;
+  minutes?: number | undefined;
   /** Worker threads. */
-  workers?: number;
+  workers?: number | undefined;
   /** Evaluation episodes per training seed. */
-  episodes?: number;
+  episodes?: number | undefined;
   /** Training seeds. */
-  trainSeeds?: number[];
+  trainSeeds?: number[] | undefined;
   /** Where training runs live. */
-  out?: string;
+  out?: string | undefined;
   /** After training, copy the first seed's runs into the zoo (adaptation). */
-  ship?: boolean;
-  signal?: AbortSignal;
+  ship?: boolean | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 export interface ReproExperiment {

@@ -74,7 +74,7 @@ export function allocFrame(l: FrameLayout): Frame {
 }
 
 function writeFloats(view: DataView, at: number, src: ArrayLike<number>, n: number): number {
-  for (let i = 0; i < n; i++) view.setFloat32(at + 4 * i, i < src.length ? src[i] : 0, true);
+  for (let i = 0; i < n; i++) view.setFloat32(at + 4 * i, i < src.length ? src[i]! : 0, true);
   return at + 4 * n;
 }
 
@@ -86,12 +86,12 @@ function readFloats(view: DataView, at: number, dst: Float32Array, n: number): n
 function writeBits(bytes: Uint8Array, at: number, src: ArrayLike<number>, n: number): number {
   const nb = Math.ceil(n / 8);
   bytes.fill(0, at, at + nb);
-  for (let i = 0; i < n; i++) if (src[i]) bytes[at + (i >> 3)] |= 1 << (i & 7);
+  for (let i = 0; i < n; i++) if (src[i]) bytes[at + (i >> 3)]! |= 1 << (i & 7);
   return at + nb;
 }
 
 function readBits(bytes: Uint8Array, at: number, dst: Uint8Array, n: number): number {
-  for (let i = 0; i < n; i++) dst[i] = (bytes[at + (i >> 3)] >> (i & 7)) & 1;
+  for (let i = 0; i < n; i++) dst[i] = (bytes[at + (i >> 3)]! >> (i & 7)) & 1;
   return at + Math.ceil(n / 8);
 }
 

@@ -28,14 +28,14 @@ export function encodeScene(scene: SceneDescription): Uint8Array {
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < n; i++) {
-      lo = Math.min(lo, hf.heights[i]);
-      hi = Math.max(hi, hf.heights[i]);
+      lo = Math.min(lo, hf.heights[i]!);
+      hi = Math.max(hi, hf.heights[i]!);
     }
     if (!(hi >= lo)) throw new WireError("heightfield heights must be finite", "scene");
     const span = hi > lo ? hi - lo : 1;
     view.setFloat32(padded, lo, true);
     view.setFloat32(padded + 4, hi, true);
-    for (let i = 0; i < n; i++) view.setUint16(padded + 8 + 2 * i, Math.round(((hf.heights[i] - lo) / span) * 65535), true);
+    for (let i = 0; i < n; i++) view.setUint16(padded + 8 + 2 * i, Math.round(((hf.heights[i]! - lo) / span) * 65535), true);
   }
   return bytes;
 }

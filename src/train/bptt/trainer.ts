@@ -18,21 +18,21 @@ export interface BpttOptions {
   params: Float32Array;
   seed: number;
   /** Total iterations to reach (counting `startIteration`). */
-  iterations?: number;
-  deadline?: number;
-  startIteration?: number;
-  adamState?: AdamState;
+  iterations?: number | undefined;
+  deadline?: number | undefined;
+  startIteration?: number | undefined;
+  adamState?: AdamState | undefined;
   batch: number;
   lr: number;
   /** Global gradient-norm clip (0 = off). */
   clipNorm: number;
-  logitScale?: number;
-  evalEvery?: number;
-  evalBatch?: number;
-  signal?: AbortSignal;
-  onIteration?: (row: BpttRow) => void;
+  logitScale?: number | undefined;
+  evalEvery?: number | undefined;
+  evalBatch?: number | undefined;
+  signal?: AbortSignal | undefined;
+  onIteration?: ((row: BpttRow) => void) | undefined;
   /** Called after every iteration with the number of completed iterations (for checkpoints). */
-  onCheckpoint?: (completed: number, params: Float32Array, adam: AdamState) => void;
+  onCheckpoint?: ((completed: number, params: Float32Array, adam: AdamState) => void) | undefined;
 }
 
 export interface BpttRow {
@@ -53,7 +53,7 @@ export interface BpttResult {
   rows: BpttRow[];
   stoppedBy: "iterations" | "deadline" | "signal";
   /** Held-out accuracy of the final parameters (when evalEvery > 0). */
-  finalEval?: number;
+  finalEval?: number | undefined;
 }
 
 function tensors(data: TemporalBatch) {
@@ -119,19 +119,19 @@ export async function trainBptt(o: BpttOptions): Promise<BpttResult> {
         return o.task.loss === "classification" ? maskedCrossEntropy(y, Y, M, logitScale) : maskedMse(y, Y, M);
       };
       const { value, grad: g } = tf.valueAndGrad(f)(P);
-      const result = { loss: value.dataSync()[0], grad: (g.dataSync() as Float32Array).slice(), outputs: (out as unknown as tf.Tensor).dataSync() as Float32Array };
+      const result = { loss: value.dataSync()[0]!, grad: (g.dataSync() as Float32Array).slice(), outputs: (out as unknown as tf.Tensor).dataSync() as Float32Array };
       (out as unknown as tf.Tensor).dispose();
       return result;
     });
     let normSq = 0;
-    for (let i = 0; i < grad.length; i++) normSq += grad[i] * grad[i];
+    for (let i = 0; i < grad.length; i++) normSq += grad[i]! * grad[i]!;
     const norm = Math.sqrt(normSq);
     const clipped = o.clipNorm > 0 && norm > o.clipNorm;
     const scale = clipped ? o.clipNorm / norm : 1;
     // A non-finite gradient (a diverging episode) skips the update rather than poisoning Adam's moments.
     const finite = Number.isFinite(norm);
     if (finite) {
-      for (let i = 0; i < grad.length; i++) grad64[i] = -grad[i] * scale;
+      for (let i = 0; i < grad.length; i++) grad64[i] = -grad[i]! * scale;
       adam.ascend(params, grad64);
     }
     const row: BpttRow = {

@@ -25,13 +25,13 @@ export interface CoordinatorOptions {
   run: string;
   description: Omit<RunDescription, "format" | "run" | "versions">;
   /** The searcher + normaliser state the current evaluation derives from (lets workers replay updates). */
-  snapshot?: () => ReplicaSnapshot;
+  snapshot?: (() => ReplicaSnapshot) | undefined;
   /** Seconds of silence after which a worker is dropped and its members re-issued (default 10). */
-  workerTimeoutMs?: number;
+  workerTimeoutMs?: number | undefined;
   /** Backup copies of members slower than factor x median (default 4; never sooner than twice the worker timeout). */
-  backupFactor?: number;
-  onStatus?: (status: PoolStatus) => void;
-  log?: (message: string) => void;
+  backupFactor?: number | undefined;
+  onStatus?: ((status: PoolStatus) => void) | undefined;
+  log?: ((message: string) => void) | undefined;
 }
 
 export interface PoolStatus {
@@ -63,7 +63,7 @@ interface TellData {
   generation: number;
   state: string;
   fitness: Float64Array;
-  obs?: { count: number; mean: ArrayLike<number>; m2: ArrayLike<number> };
+  obs?: { count: number; mean: ArrayLike<number>; m2: ArrayLike<number> } | undefined;
 }
 
 export class NatsPool implements MemberPool {
@@ -195,7 +195,7 @@ export class NatsPool implements MemberPool {
     const job = this.job;
     if (!job) return;
     for (const a of this.scheduler.assign(Date.now(), worker)) {
-      const batch: TaskBatch = { ...job.batchBase, seq: a.seq, members: a.positions.map((pos) => ({ pos, task: job.tasks[pos] })) };
+      const batch: TaskBatch = { ...job.batchBase, seq: a.seq, members: a.positions.map((pos) => ({ pos, task: job.tasks[pos]! })) };
       this.nc.publish(this.subjects.worker(a.worker), json.encode(batch));
     }
     if (worker === undefined) job.inFlightMax = Math.max(job.inFlightMax, this.scheduler.inFlight());

@@ -19,7 +19,7 @@ export interface RunDescription {
   dim: number;
   obsDim: number;
   /** The searcher, so workers can replay each generation's update instead of downloading the new center. */
-  searcher?: { algo: SearcherName; options: SearcherOptions };
+  searcher?: { algo: SearcherName; options: SearcherOptions } | undefined;
   /** Code versions of the coordinator (workers warn on a mismatch: results would not be bitwise equal). */
   versions: Record<string, string>;
 }
@@ -42,7 +42,7 @@ export interface GenHeader {
   /** Hash of the evaluation state (center, sigma, normaliser) the members are evaluated with. */
   state: string;
   /** Hash of the searcher + normaliser replica this state derives from (late joiners fetch it). */
-  replica?: string;
+  replica?: string | undefined;
   /** Present when the previous population evaluation was generation - 1: its state hash and stats count. */
   prev?: { generation: number; state: string; obsCount?: number };
 }
@@ -52,7 +52,7 @@ export interface TaskBatch {
   job: string;
   generation: number;
   state: string;
-  replica?: string;
+  replica?: string | undefined;
   session: string;
   seq: number;
   members: Array<{ pos: number; task: MemberTask }>;
@@ -81,7 +81,7 @@ interface ResultHeader {
   index: number;
   ms: number;
   keys: string[];
-  obsCount?: number;
+  obsCount?: number | undefined;
   error?: string;
 }
 
@@ -106,7 +106,7 @@ export function encodeResult(worker: string, job: string, pos: number, ms: numbe
   values[0] = r.return;
   values[1] = r.steps;
   values[2] = r.simSeconds;
-  keys.forEach((k, i) => (values[3 + i] = r.metrics[k]));
+  keys.forEach((k, i) => (values[3 + i] = r.metrics[k]!));
   const arrays: Record<string, Float64Array> = { values };
   if (r.obsStats) {
     arrays.mean = Float64Array.from(r.obsStats.mean);
@@ -127,10 +127,11 @@ export function decodeUp(bytes: Uint8Array): UpMessage {
   if (header.t !== "result") throw new Error(`unknown message type '${header.t}'`);
   const h = header as ResultHeader;
   if (h.error !== undefined) return { t: "result", result: { worker: h.worker, job: h.job, pos: h.pos, ms: h.ms, error: h.error } };
-  const v = arrays.values as Float64Array;
+  const v = arrays.values;
+  if (!(v instanceof Float64Array) || v.length !== 3 + h.keys.length) throw new Error(`malformed result message from worker '${h.worker}'`);
   const metrics: Record<string, number> = {};
-  h.keys.forEach((k, i) => (metrics[k] = v[3 + i]));
-  const result: MemberResult = { index: h.index, return: v[0], steps: v[1], simSeconds: v[2], metrics };
+  h.keys.forEach((k, i) => (metrics[k] = v[3 + i]!));
+  const result: MemberResult = { index: h.index, return: v[0]!, steps: v[1]!, simSeconds: v[2]!, metrics };
   if (h.obsCount !== undefined) result.obsStats = { count: h.obsCount, mean: arrays.mean as Float64Array, m2: arrays.m2 as Float64Array };
   return { t: "result", result: { worker: h.worker, job: h.job, pos: h.pos, ms: h.ms, result } };
 }

@@ -193,7 +193,7 @@ export class Scheduler {
         if (live(pos)) return pos;
       }
       while (job.head < job.pending.length) {
-        const pos = job.pending[job.head++];
+        const pos = job.pending[job.head++]!;
         if (live(pos)) return pos;
       }
       return undefined;
@@ -208,16 +208,16 @@ export class Scheduler {
         take(w, pos);
       }
     }
-    while (job.retry.length > 0 && !live(job.retry[job.retry.length - 1])) job.retry.pop();
-    while (job.head < job.pending.length && !live(job.pending[job.head])) job.head++;
+    while (job.retry.length > 0 && !live(job.retry[job.retry.length - 1]!)) job.retry.pop();
+    while (job.head < job.pending.length && !live(job.pending[job.head]!)) job.head++;
     if (worker === undefined && job.retry.length === 0 && job.head === job.pending.length) {
       const med = job.durations.length > 0 ? median(job.durations) : this.lastMedianMs;
       const limit = Math.max(this.options.backupMinMs, this.options.backupFactor * med);
       const slow = [...job.leases.entries()]
-        .filter(([pos, ls]) => !job.done[pos] && ls.length === 1 && now - ls[0].at > limit)
-        .sort((a, b) => a[1][0].at - b[1][0].at);
+        .filter(([pos, ls]) => !job.done[pos] && ls.length === 1 && now - ls[0]!.at > limit)
+        .sort((a, b) => a[1][0]!.at - b[1][0]!.at);
       for (const [pos, ls] of slow) {
-        const w = workers.find((x) => free(x) > 0 && x.id !== ls[0].worker);
+        const w = workers.find((x) => free(x) > 0 && x.id !== ls[0]!.worker);
         if (!w) break;
         take(w, pos);
         this.counters.backups += 1;
@@ -272,5 +272,5 @@ export class Scheduler {
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

@@ -22,10 +22,10 @@ export interface WorkerOptions {
   connection: NatsConnection;
   cores: number;
   /** Serve only this run (default: whichever run announces itself first). */
-  run?: string;
+  run?: string | undefined;
   /** Exit once no run has needed this worker for this long (default: never). */
-  idleExitMs?: number;
-  signal?: AbortSignal;
+  idleExitMs?: number | undefined;
+  signal?: AbortSignal | undefined;
   log: (message: string) => void;
 }
 
@@ -45,7 +45,7 @@ interface Queued {
   job: string;
   generation: number;
   state: string;
-  replica?: string;
+  replica?: string | undefined;
   pos: number;
   task: MemberTask;
 }
@@ -53,7 +53,7 @@ interface Queued {
 interface Tell {
   state: string;
   fitness: Float64Array;
-  obs?: ObsStatsData;
+  obs?: ObsStatsData | undefined;
 }
 
 const FETCH_TIMEOUT_MS = 10_000;
@@ -234,7 +234,7 @@ class RunSession {
     }
     this.advance(header);
     // members of older generations that have not started are no longer needed
-    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].generation < this.latestGeneration) this.queue.splice(i, 1);
+    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.generation < this.latestGeneration) this.queue.splice(i, 1);
   }
 
   private onTasks(batch: TaskBatch): void {
@@ -250,8 +250,8 @@ class RunSession {
 
   private pump(): void {
     if (this.closed || this.resolving) return;
-    if (this.running.size === 0 && this.queue.length > 0 && this.active?.hash !== this.queue[0].state) {
-      const next = this.queue[0];
+    if (this.running.size === 0 && this.queue.length > 0 && this.active?.hash !== this.queue[0]!.state) {
+      const next = this.queue[0]!;
       this.resolving = true;
       this.resolveState(next.state, next.replica, next.generation)
         .then((state) => {
@@ -259,7 +259,7 @@ class RunSession {
         })
         .catch((err: Error) => {
           this.log(`cannot get state ${next.state.slice(0, 12)} of generation ${next.generation}: ${err.message}; dropping its members`);
-          for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].state === next.state) this.queue.splice(i, 1);
+          for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.state === next.state) this.queue.splice(i, 1);
         })
         .finally(() => {
           this.resolving = false;
@@ -270,8 +270,7 @@ class RunSession {
     while (this.active && this.running.size < this.cores) {
       const at = this.queue.findIndex((q) => q.state === this.active!.hash);
       if (at < 0) break;
-      const [q] = this.queue.splice(at, 1);
-      this.evaluate(q, this.active.state);
+      this.evaluate(this.queue.splice(at, 1)[0]!, this.active.state);
     }
     if (this.running.size === 0 && this.queue.length > 0) this.pump();
   }
@@ -283,7 +282,7 @@ class RunSession {
       .run(state, [q.task])
       .then(([r]) => {
         this.summary.members += 1;
-        if (!this.closed) this.nc.publish(this.subjects.up, encodeResult(this.id, q.job, q.pos, performance.now() - started, r));
+        if (!this.closed) this.nc.publish(this.subjects.up, encodeResult(this.id, q.job, q.pos, performance.now() - started, r!));
       })
       .catch((err: Error) => {
         if (!this.closed) this.nc.publish(this.subjects.up, encodeFailure(this.id, q.job, q.pos, q.task.index, err.message));

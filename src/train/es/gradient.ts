@@ -25,7 +25,7 @@ export function pairSums(
   }
   const pairs = plus.size;
   let baseline = 0;
-  for (let i = 0; i < shaped.length; i++) baseline += shaped[i];
+  for (let i = 0; i < shaped.length; i++) baseline += shaped[i]!;
   baseline /= shaped.length;
   const diff = new Float64Array(dim);
   const sum = withSum ? new Float64Array(dim) : null;
@@ -34,16 +34,16 @@ export function pairSums(
     const m = minus.get(seed);
     if (!m) throw new Error(`candidate with seed ${seed} has no antithetic partner`);
     fillDirection(seed, eps);
-    const d = (shaped[p.index] - shaped[m.index]) / 2 / pairs;
-    const s = ((shaped[p.index] + shaped[m.index]) / 2 - baseline) / pairs;
-    for (let i = 0; i < dim; i++) diff[i] += d * eps[i];
-    if (sum) for (let i = 0; i < dim; i++) sum[i] += s * (eps[i] * eps[i] - 1);
+    const d = (shaped[p.index]! - shaped[m.index]!) / 2 / pairs;
+    const s = ((shaped[p.index]! + shaped[m.index]!) / 2 - baseline) / pairs;
+    for (let i = 0; i < dim; i++) diff[i]! += d * eps[i]!;
+    if (sum) for (let i = 0; i < dim; i++) sum[i]! += s * (eps[i]! * eps[i]! - 1);
   }
   return { diff, sum };
 }
 
 export function l2(v: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
   return Math.sqrt(s);
 }

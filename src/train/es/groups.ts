@@ -23,7 +23,7 @@ export function parameterGroups(layout: ParamLayout, initial: Float32Array, scal
   return layout.entries.map((e) => {
     if (scaling === "none") return { name: e.name, offset: e.offset, length: e.length, scale: 1 };
     let s = 0;
-    for (let i = e.offset; i < e.offset + e.length; i++) s += initial[i] * initial[i];
+    for (let i = e.offset; i < e.offset + e.length; i++) s += initial[i]! * initial[i]!;
     const rms = Math.sqrt(s / e.length);
     return { name: e.name, offset: e.offset, length: e.length, scale: rms > 1e-6 ? rms : 1 };
   });

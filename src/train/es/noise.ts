@@ -43,6 +43,6 @@ export function materialize(
 ): Float32Array {
   fillDirection(candidate.seed, eps);
   const s = candidate.sign;
-  for (let i = 0; i < center.length; i++) out[i] = center[i] + s * sigma[i] * eps[i];
+  for (let i = 0; i < center.length; i++) out[i] = center[i]! + s * sigma[i]! * eps[i]!;
   return out;
 }

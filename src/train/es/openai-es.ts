@@ -4,6 +4,7 @@
  * fitness shaping, Adam on the gradient estimate (per-parameter lr = lr * scale_i) with weight decay
  * (decoupled by default, see optim/adam.ts).
  */
+import { SpikelocoError } from "../../core/errors.ts";
 import { Adam } from "../optim/adam.ts";
 import { antitheticPopulation, type Candidate } from "./noise.ts";
 import { l2, pairSums } from "./gradient.ts";
@@ -33,7 +34,7 @@ export class OpenAIES implements Searcher {
     this.scale = options.scale ? Float32Array.from(options.scale) : null;
     if (this.scale && this.scale.length !== this.dim) throw new Error(`scale has ${this.scale.length} entries, expected ${this.dim}`);
     this.sigma = new Float32Array(this.dim).fill(options.sigma);
-    if (this.scale) for (let i = 0; i < this.dim; i++) this.sigma[i] = options.sigma * this.scale[i];
+    if (this.scale) for (let i = 0; i < this.dim; i++) this.sigma[i] = options.sigma * this.scale[i]!;
     this.popSize = options.popSize;
     this.seed = options.seed >>> 0;
     this.shaping = options.fitnessShaping ?? "centered-ranks";
@@ -55,8 +56,8 @@ export class OpenAIES implements Searcher {
     const shaped = shapeFitness(fitness, this.shaping);
     const { diff } = pairSums(candidates, shaped, this.dim, false);
     // d/dc E[f(c + sigma_i eps)] = E[f eps_i] / sigma_i
-    if (this.scale) for (let i = 0; i < this.dim; i++) diff[i] /= this.sigmaValue * this.scale[i];
-    else for (let i = 0; i < this.dim; i++) diff[i] /= this.sigmaValue;
+    if (this.scale) for (let i = 0; i < this.dim; i++) diff[i]! /= this.sigmaValue * this.scale[i]!;
+    else for (let i = 0; i < this.dim; i++) diff[i]! /= this.sigmaValue;
     return diff;
   }
 
@@ -84,6 +85,11 @@ export class OpenAIES implements Searcher {
     if (!(center instanceof Float32Array) || center.length !== this.dim) throw new Error("searcher state: center has the wrong size");
     this.center.set(center);
     this.generation = state.generation;
-    this.adam.load({ t: state.scalars.adamT, m: state.arrays.adamM as Float64Array, v: state.arrays.adamV as Float64Array });
+    const t = state.scalars["adamT"];
+    const { adamM: m, adamV: v } = state.arrays;
+    if (typeof t !== "number" || !(m instanceof Float64Array) || !(v instanceof Float64Array)) {
+      throw new SpikelocoError("searcher state: the Adam state (scalars.adamT, arrays adamM and adamV as float64) is missing");
+    }
+    this.adam.load({ t, m, v });
   }
 }

@@ -58,7 +58,7 @@ export interface SearcherOptions {
   weightDecay?: number;
   weightDecayMode?: "decoupled" | "coupled";
   /** Per-parameter multiplier of sigma (ES and PGPE's initial std) and of the ES learning rate (groups.ts). */
-  scale?: ArrayLike<number>;
+  scale?: ArrayLike<number> | undefined;
   /** PGPE only: ClipUp max speed (default 2 * lr), momentum (0.9), std learning rate (0.1), max relative std change (0.2). */
   maxSpeed?: number;
   momentum?: number;

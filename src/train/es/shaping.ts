@@ -7,10 +7,10 @@ export type FitnessShaping = "centered-ranks" | "raw";
 export function centeredRanks(fitness: ArrayLike<number>): Float64Array {
   const n = fitness.length;
   const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => fitness[a] - fitness[b] || a - b);
+  order.sort((a, b) => fitness[a]! - fitness[b]! || a - b);
   const out = new Float64Array(n);
   if (n === 1) return out;
-  for (let r = 0; r < n; r++) out[order[r]] = r / (n - 1) - 0.5;
+  for (let r = 0; r < n; r++) out[order[r]!] = r / (n - 1) - 0.5;
   return out;
 }
 

@@ -8,13 +8,13 @@
  */
 export interface AdamOptions {
   lr: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  weightDecay?: number;
-  weightDecayMode?: "decoupled" | "coupled";
+  beta1?: number | undefined;
+  beta2?: number | undefined;
+  eps?: number | undefined;
+  weightDecay?: number | undefined;
+  weightDecayMode?: "decoupled" | "coupled" | undefined;
   /** Per-parameter learning-rate multipliers (default 1). */
-  lrScale?: Float32Array;
+  lrScale?: Float32Array | undefined;
 }
 
 export interface AdamState {
@@ -65,13 +65,13 @@ export class Adam {
     const scale = this.lrScale;
     let stepSq = 0;
     for (let i = 0; i < theta.length; i++) {
-      const g = grad[i] - coupledWd * theta[i];
-      const m = (this.m[i] = b1 * this.m[i] + (1 - b1) * g);
-      const v = (this.v[i] = b2 * this.v[i] + (1 - b2) * g * g);
-      const s = scale ? scale[i] : 1;
+      const g = grad[i]! - coupledWd * theta[i]!;
+      const m = (this.m[i] = b1 * this.m[i]! + (1 - b1) * g);
+      const v = (this.v[i] = b2 * this.v[i]! + (1 - b2) * g * g);
+      const s = scale ? scale[i]! : 1;
       let step = (s * a * m) / (Math.sqrt(v) + this.eps * Math.sqrt(c2));
-      if (decoupledWd !== 0) step -= s * lr * decoupledWd * theta[i];
-      theta[i] += step;
+      if (decoupledWd !== 0) step -= s * lr * decoupledWd * theta[i]!;
+      theta[i]! += step;
       stepSq += step * step;
     }
     return Math.sqrt(stepSq);

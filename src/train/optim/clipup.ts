@@ -5,8 +5,8 @@
  */
 export interface ClipUpOptions {
   stepSize: number;
-  maxSpeed?: number;
-  momentum?: number;
+  maxSpeed?: number | undefined;
+  momentum?: number | undefined;
 }
 
 export class ClipUp {
@@ -25,19 +25,19 @@ export class ClipUp {
   /** Apply one step; returns the L2 norm of the applied velocity. */
   ascend(theta: Float32Array, grad: ArrayLike<number>): number {
     let gNormSq = 0;
-    for (let i = 0; i < theta.length; i++) gNormSq += grad[i] * grad[i];
+    for (let i = 0; i < theta.length; i++) gNormSq += grad[i]! * grad[i]!;
     const gScale = gNormSq > 0 ? this.stepSize / Math.sqrt(gNormSq) : 0;
     let vNormSq = 0;
     const vel = this.velocity;
     for (let i = 0; i < theta.length; i++) {
-      vel[i] = this.momentum * vel[i] + gScale * grad[i];
-      vNormSq += vel[i] * vel[i];
+      vel[i] = this.momentum * vel[i]! + gScale * grad[i]!;
+      vNormSq += vel[i]! * vel[i]!;
     }
     const vNorm = Math.sqrt(vNormSq);
     const clip = vNorm > this.maxSpeed ? this.maxSpeed / vNorm : 1;
     for (let i = 0; i < theta.length; i++) {
-      vel[i] *= clip;
-      theta[i] += vel[i];
+      vel[i]! *= clip;
+      theta[i]! += vel[i]!;
     }
     return vNorm * clip;
   }

@@ -65,7 +65,7 @@ export function cueAssociation(options: CueAssociationOptions = {}): TemporalTas
         for (const cue of rng.shuffle(Array.from({ length: K }, (_, k) => k))) {
           for (let s = 0; s < o.showSteps; s++, t++) {
             inputs[at(t, b, cue)] = 1;
-            inputs[at(t, b, K + pairing[cue])] = 1;
+            inputs[at(t, b, K + pairing[cue]!)] = 1;
           }
           t += o.gapSteps;
         }
@@ -76,14 +76,14 @@ export function cueAssociation(options: CueAssociationOptions = {}): TemporalTas
         for (let s = 0; s < o.queryShow; s++, t++) {
           inputs[at(t, b, cue)] = 1;
           inputs[at(t, b, queryFlag)] = 1;
-          targets[(t * batch + b) * K + pairing[cue]] = 1;
+          targets[(t * batch + b) * K + pairing[cue]!] = 1;
           mask[t * batch + b] = 1;
         }
-        queries.push({ b, start, end: t, label: pairing[cue] });
+        queries.push({ b, start, end: t, label: pairing[cue]! });
         t += o.gapSteps;
       }
     }
-    if (o.noise > 0) for (let i = 0; i < inputs.length; i++) inputs[i] += o.noise * rng.normal();
+    if (o.noise > 0) for (let i = 0; i < inputs.length; i++) inputs[i]! += o.noise * rng.normal();
     return { T, batch, nIn, nOut: K, inputs, targets, mask, queries };
   }
 
@@ -92,9 +92,9 @@ export function cueAssociation(options: CueAssociationOptions = {}): TemporalTas
     const mean = new Float64Array(K);
     for (const q of data.queries) {
       mean.fill(0);
-      for (let t = q.start; t < q.end; t++) for (let k = 0; k < K; k++) mean[k] += outputs[(t * data.batch + q.b) * K + k];
+      for (let t = q.start; t < q.end; t++) for (let k = 0; k < K; k++) mean[k]! += outputs[(t * data.batch + q.b) * K + k]!;
       let best = 0;
-      for (let k = 1; k < K; k++) if (mean[k] > mean[best]) best = k;
+      for (let k = 1; k < K; k++) if (mean[k]! > mean[best]!) best = k;
       if (best === q.label) correct++;
     }
     return { accuracy: correct / data.queries.length, chance: 1 / K };

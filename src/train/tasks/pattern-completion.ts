@@ -59,8 +59,8 @@ export function patternCompletion(options: PatternCompletionOptions = {}): Tempo
       let t = 0;
       for (let r = 0; r < o.repeats; r++) {
         for (const p of rng.shuffle(Array.from({ length: o.patterns }, (_, i) => i))) {
-          const shown = stored[p].map((v) => (rng.uniform() < o.flip ? -v : v));
-          for (let s = 0; s < o.showSteps; s++, t++) for (let i = 0; i < N; i++) inputs[(t * batch + b) * nIn + i] = shown[i];
+          const shown = stored[p]!.map((v) => (rng.uniform() < o.flip ? -v : v));
+          for (let s = 0; s < o.showSteps; s++, t++) for (let i = 0; i < N; i++) inputs[(t * batch + b) * nIn + i] = shown[i]!;
           t += o.gapSteps;
         }
       }
@@ -70,15 +70,15 @@ export function patternCompletion(options: PatternCompletionOptions = {}): Tempo
       const start = t;
       for (let s = 0; s < o.queryShow; s++, t++) {
         for (let i = 0; i < N; i++) {
-          inputs[(t * batch + b) * nIn + i] = hidden.includes(i) ? 0 : stored[which][i];
-          targets[(t * batch + b) * N + i] = stored[which][i];
+          inputs[(t * batch + b) * nIn + i] = hidden.includes(i) ? 0 : stored[which]![i]!;
+          targets[(t * batch + b) * N + i] = stored[which]![i]!;
         }
         inputs[(t * batch + b) * nIn + N] = 1;
         mask[t * batch + b] = 1;
       }
-      queries.push({ b, start, end: t, label: which, bits: hidden.map((i) => i * 2 + (stored[which][i] > 0 ? 1 : 0)) });
+      queries.push({ b, start, end: t, label: which, bits: hidden.map((i) => i * 2 + (stored[which]![i]! > 0 ? 1 : 0)) });
     }
-    if (o.noise > 0) for (let i = 0; i < inputs.length; i++) inputs[i] += o.noise * rng.normal();
+    if (o.noise > 0) for (let i = 0; i < inputs.length; i++) inputs[i]! += o.noise * rng.normal();
     return { T, batch, nIn, nOut: N, inputs, targets, mask, queries };
   }
 
@@ -90,7 +90,7 @@ export function patternCompletion(options: PatternCompletionOptions = {}): Tempo
         const i = code >> 1;
         const sign = code & 1 ? 1 : -1;
         let sum = 0;
-        for (let t = q.start; t < q.end; t++) sum += outputs[(t * data.batch + q.b) * N + i];
+        for (let t = q.start; t < q.end; t++) sum += outputs[(t * data.batch + q.b) * N + i]!;
         if (Math.sign(sum) === sign) correct++;
         total++;
       }
