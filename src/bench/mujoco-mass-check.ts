@@ -59,7 +59,7 @@ export async function mujocoMassCheck(text: string, robot: RobotDescription, ext
   const decoder = new TextDecoder();
   const names = model.names;
   const nameOf = (b: number) => {
-    const start = model.name_bodyadr[b];
+    const start = model.name_bodyadr[b]!;
     let end = start;
     while (names[end] !== 0) end++;
     return decoder.decode(names.subarray(start, end));
@@ -70,11 +70,11 @@ export async function mujocoMassCheck(text: string, robot: RobotDescription, ext
   const absorbing = new Set<string>();
   for (let b = 1; b < model.nbody; b++) {
     const name = nameOf(b);
-    mjBodies.set(name, { mass: model.body_mass[b], inertia: [model.body_inertia[3 * b], model.body_inertia[3 * b + 1], model.body_inertia[3 * b + 2]].sort((x, y) => x - y) });
+    mjBodies.set(name, { mass: model.body_mass[b]!, inertia: [model.body_inertia[3 * b]!, model.body_inertia[3 * b + 1]!, model.body_inertia[3 * b + 2]!].sort((x, y) => x - y) });
     if (!known.has(name)) {
       merged.push(name);
-      let p = model.body_parentid[b];
-      while (p > 0 && !known.has(nameOf(p))) p = model.body_parentid[p];
+      let p = model.body_parentid[b]!;
+      while (p > 0 && !known.has(nameOf(p))) p = model.body_parentid[p]!;
       if (p > 0) absorbing.add(nameOf(p));
     }
   }
@@ -86,7 +86,7 @@ export async function mujocoMassCheck(text: string, robot: RobotDescription, ext
   const bodies: BodyMassCheck[] = [];
   let spk = 0;
   robot.bodies.forEach((b, i) => {
-    const body = built.bodies[i];
+    const body = built.bodies[i]!; // one built body per described body, in order
     const p = body.principalInertia();
     const mine = { mass: body.mass(), inertia: [p.x, p.y, p.z].sort((x, y) => x - y) };
     const theirs = mjBodies.get(b.name);
@@ -95,7 +95,7 @@ export async function mujocoMassCheck(text: string, robot: RobotDescription, ext
     // a body that absorbed welded (fixed) children is compared through the total only
     if (!theirs || absorbing.has(b.name)) return;
     const rel = (a: number, t: number) => Math.abs(a - t) / Math.max(Math.abs(t), 1e-12);
-    const maxRelError = Math.max(rel(mine.mass, theirs.mass), ...mine.inertia.map((v, k) => rel(v, theirs.inertia[k])));
+    const maxRelError = Math.max(rel(mine.mass, theirs.mass), ...mine.inertia.map((v, k) => rel(v, theirs.inertia[k]!)));
     bodies.push({ body: b.name, mujoco: theirs, spikeloco: mine, maxRelError });
   });
   world.free();

@@ -93,8 +93,8 @@ export function register(bench: Command): void {
         await new Promise((r) => setTimeout(r, flags.seconds * 1000));
         const seconds = (performance.now() - t0) / 1000;
         if (readFrames) browserFps = ((await readFrames()) - rendered0) / seconds;
-        const bytes = counters.reduce((s, c, i) => s + c.bytes - start[i].bytes, 0) / flags.clients;
-        const frames = counters.reduce((s, c, i) => s + c.frames - start[i].frames, 0) / flags.clients;
+        const bytes = counters.reduce((s, c, i) => s + c.bytes - start[i]!.bytes, 0) / flags.clients;
+        const frames = counters.reduce((s, c, i) => s + c.frames - start[i]!.frames, 0) / flags.clients;
         const dropped = w.server.clientStats().reduce((s, x) => s + x.droppedFrames, 0);
         for (const s of sockets) s.close();
         await browser?.close();
@@ -113,7 +113,7 @@ export function register(bench: Command): void {
           dropped_frames: dropped,
           browser_fps: browserFps,
           browser_renderer: renderer,
-          load_average: loadavg()[0],
+          load_average: loadavg()[0]!, // always three numbers
         };
         printResult(result, !!flags.json, (r) =>
           [
