@@ -38,6 +38,7 @@ describe("the adaptation experiment's definition", () => {
     // the training horizon holds the onset range, the evaluation horizon the late window
     expect(a.maxSteps).toBeGreaterThan(350);
     expect(def.evaluation.onsetStep + def.evaluation.lateWindow[1]).toBeLessThanOrEqual(def.evaluation.maxSteps);
+    expect(def.evaluation.maxSteps).toBeLessThanOrEqual(a.maxSteps); // evaluated within the trained horizon
     // held-out conditions are not in the training mixture: leg 3 is never disabled in training
     expect(JSON.stringify(def.distributions)).not.toMatch(/\[3\]/);
   });
