@@ -12,8 +12,8 @@ import { listZoo, zooCheckpoint } from "../../src/policy/zoo.ts";
 const entries = listZoo();
 
 describe("the model zoo", () => {
-  it("holds the adaptation arms' checkpoints", () => {
-    expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(["ant-adapt-B", "ant-adapt-C"]));
+  it("holds the nominal walkers (static and plastic) and the adaptation arms' checkpoints", () => {
+    expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(["ant-static", "ant-nm-hebb", "ant-adapt-B", "ant-adapt-C"]));
   });
 
   for (const meta of entries) {
