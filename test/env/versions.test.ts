@@ -6,7 +6,8 @@ import { envDefinition, envIdForVersion, makeEnv, versionedEnvIds } from "../../
 import { findCheckpointEnv, loadCheckpoint, saveCheckpoint } from "../../src/policy/checkpoint.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 
-const ZOO_V3 = new URL("../../zoo/ant-adapt-A", import.meta.url).pathname;
+/** A real checkpoint written on ant-v3 before v4 existed (the first adaptation pilot, arm A, generation 13). */
+const ZOO_V3 = new URL("../support/checkpoints/ant-v3-pilot", import.meta.url).pathname;
 
 describe("env versions", () => {
   it.each([
@@ -51,7 +52,7 @@ describe("env versions", () => {
     expect(envIdForVersion("hexapod", "ant@ant-v3")).toBe("hexapod");
   });
 
-  it("the zoo's v3 checkpoints (written before v4) resolve to ant-v3 through findCheckpointEnv and loadPolicy", async () => {
+  it("a v3 checkpoint (written before v4) resolves to ant-v3 through findCheckpointEnv and loadPolicy", async () => {
     const ckpt = await loadCheckpoint(ZOO_V3);
     expect(ckpt.versions?.env).toBe("ant@ant-v3");
     expect(findCheckpointEnv(ckpt)?.envId).toBe("ant-v3");
