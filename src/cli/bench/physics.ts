@@ -1,6 +1,6 @@
 /** `spikeloco bench physics`: physics step and solver iterations as throughput against fidelity, side by side. */
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
 import { action, intOption, log, printResult } from "../output.ts";
 
@@ -32,7 +32,7 @@ export function register(bench: Command): void {
     .command("physics")
     .description("physics step x solver iterations: CPU per control step against standing height, scripted-gait speed and return, and slip vs Coulomb")
     .option("--env <id>", envIds().join(" | "), DEFAULT_ENV)
-    .option("--settings <list>", "comma-separated PHYSICS_DTxITERATIONS; the first is the reference", parseSettings, parseSettings(DEFAULT_SETTINGS))
+    .addOption(new Option("--settings <list>", "comma-separated PHYSICS_DTxITERATIONS; the first is the reference").argParser(parseSettings).default(parseSettings(DEFAULT_SETTINGS), DEFAULT_SETTINGS))
     .option("--seeds <n>", "scripted-gait episodes per setting", intOption("--seeds", 1, 100), 8)
     .option("--steps <n>", "control steps per episode", intOption("--steps", 50, 100_000), 1000)
     .option("--rounds <n>", "interleaved timing rounds (median reported)", intOption("--rounds", 1, 50), 3)

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
+import type { SnnBenchOptions } from "../../bench/snn.ts";
 import { action, choiceOption, intOption, log, printResult } from "../output.ts";
 
 const agentNames = () => listAgents().map((a) => a.name);
@@ -9,16 +10,8 @@ function batchList(value: string): number[] {
   return value.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => intOption("--bptt-batches", 1, 256)(s));
 }
 
-interface BenchOptions {
-  json?: boolean;
-  agent: string;
-  kernelSteps: number;
-  tensorSteps: number;
-  bpttSteps: number;
-  bpttBatches: number[];
-  rules: boolean;
-  seed: number;
-}
+/** The bench's options as parsed from the flags (the log is the CLI's). */
+type BenchOptions = Omit<SnnBenchOptions, "log"> & { json?: boolean };
 
 /** `spikeloco bench snn`: kernel vs tensor engine on the reference network, and BPTT cost, in one run.
  *  `spikeloco bench snn-gradcheck`: tensor-engine gradients vs float64 finite differences for every model x rule. */

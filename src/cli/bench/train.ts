@@ -3,20 +3,13 @@ import type { Command } from "commander";
 import { DEFAULT_AGENT, listAgents } from "../../../agents/index.ts";
 import { DEFAULT_ENV, envIds } from "../../../envs/index.ts";
 import { SpikelocoError } from "../../core/errors.ts";
+import type { BenchTrainOptions } from "../../bench/train.ts";
 import { action, checkWorkers, choiceOption, intOption, log, printResult } from "../output.ts";
 
 const agentNames = () => listAgents().map((a) => a.name);
 
-interface Opts {
-  env: string;
-  agent: string;
-  population: number;
-  maxSteps: number;
-  generations: number;
-  workers?: number;
-  seed: number;
-  json?: boolean;
-}
+/** The bench's options as parsed from the flags. */
+type Opts = Omit<BenchTrainOptions, "lockstepRounds" | "onProgress"> & { json?: boolean };
 
 export function register(bench: Command): void {
   bench
