@@ -41,6 +41,9 @@ if (BY_ID.size !== ENVS.length) throw new SpikelocoError("two envs share an id",
 
 const fromOptions = (e: EnvDefinition | EnvFromOptions): e is EnvFromOptions => "fromOptions" in e;
 
+/** The envs with a built-in robot (all but those built from options). */
+const BUILT_IN = ENVS.filter((e): e is Extract<(typeof ENVS)[number], EnvDefinition> => !fromOptions(e));
+
 /** Every registered env id, in registry order. */
 export function envIds(): EnvId[] {
   return ENVS.map((e) => e.id);
@@ -54,7 +57,7 @@ export function envTakesRobot(id: string): boolean {
 
 /** The envs with a built-in robot and their space sizes under `options` (the clock adds two channels, say). */
 export function listEnvs(options: EnvOptions = {}): Array<{ id: EnvId; version: string; summary: string; observationSize: number; actionSize: number }> {
-  return ENVS.filter((e): e is Extract<(typeof ENVS)[number], EnvDefinition> => !fromOptions(e)).map((d) => ({
+  return BUILT_IN.map((d) => ({
     id: d.id,
     version: d.version,
     summary: d.summary,
@@ -65,14 +68,13 @@ export function listEnvs(options: EnvOptions = {}): Array<{ id: EnvId; version: 
 
 /** Earlier versions by versioned id ("ant-v3"): the env they belong to and the defaults that differ. */
 const EARLIER = new Map<string, { env: EnvDefinition; overrides: Partial<EnvDefinition["defaults"]> }>();
-for (const e of ENVS) {
-  if (fromOptions(e)) continue;
+for (const e of BUILT_IN) {
   for (const [version, overrides] of Object.entries(e.earlierVersions ?? {})) EARLIER.set(version, { env: e, overrides });
 }
 
 /** The ids `makeEnv` accepts beyond envIds(): each env's current and earlier versioned ids ("ant-v4", "ant-v3"). */
 export function versionedEnvIds(): string[] {
-  return ENVS.filter((e): e is Extract<(typeof ENVS)[number], EnvDefinition> => !fromOptions(e)).flatMap((e) => [e.version, ...Object.keys(e.earlierVersions ?? {})]);
+  return BUILT_IN.flatMap((e) => [e.version, ...Object.keys(e.earlierVersions ?? {})]);
 }
 
 /**
@@ -81,12 +83,9 @@ export function versionedEnvIds(): string[] {
  */
 export function envIdForVersion(envId: string, recorded: string | undefined): string {
   const version = recorded?.split("@")[1];
-  return version !== undefined && EARLIER.has(version) && EARLIER.get(version)?.env.id === envDefinitionOrNull(envId)?.id ? version : envId;
-}
-
-function envDefinitionOrNull(id: string): EnvDefinition | null {
-  const e = BY_ID.get(id) ?? EARLIER.get(id)?.env;
-  return e && !fromOptions(e) ? e : null;
+  const earlier = version === undefined ? undefined : EARLIER.get(version);
+  const named = BY_ID.get(envId) ?? EARLIER.get(envId)?.env;
+  return version !== undefined && earlier !== undefined && earlier.env === named ? version : envId;
 }
 
 /**

@@ -12,6 +12,12 @@ import type { KernelNet } from "../snn/kernel.ts";
 
 export const ABLATIONS = ["as-trained", "frozen", "zero-at-onset", "freeze-at-onset"] as const;
 export type Ablation = (typeof ABLATIONS)[number];
+/** The ablations that act at an onset step (they need a suite with one). */
+export type OnsetAblation = Extract<Ablation, "zero-at-onset" | "freeze-at-onset">;
+export const isOnsetAblation = (a: Ablation): a is OnsetAblation => a === "zero-at-onset" || a === "freeze-at-onset";
+/** The ablated copies evaluation can add beside a plastic controller. */
+export type AblatedCopy = Exclude<Ablation, "as-trained">;
+export const ABLATED_COPIES = ABLATIONS.filter((a): a is AblatedCopy => a !== "as-trained");
 
 export interface AblationHooks {
   /** Call after policy.reset(), before the first step. */

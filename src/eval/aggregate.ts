@@ -10,6 +10,7 @@ import { deriveSeed } from "../core/rng.ts";
 import { padTrace, recoveryTime, windowMeans } from "./adaptation.ts";
 import { mean, meanInterval, pairedDifference, retention, retentionDifference, type Interval } from "./stats.ts";
 import { onsetOf, type ResolvedSuite } from "./suite.ts";
+import type { OnsetAblation } from "./ablation.ts";
 
 export interface EpisodeRecord {
   controller: number;
@@ -39,7 +40,7 @@ export interface ControllerInfo {
   /** Within-episode plasticity frozen at evaluation (the ablation). */
   frozen: boolean;
   /** An ablation acting from the suite's onset step (ablation.ts); absent = as `frozen` says. */
-  ablation?: "zero-at-onset" | "freeze-at-onset";
+  ablation?: OnsetAblation;
   config: Record<string, unknown>;
   versions: Record<string, string>;
   trainedOn: unknown;

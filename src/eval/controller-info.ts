@@ -5,7 +5,7 @@
  */
 import { basename, resolve } from "node:path";
 import type { LoadedPolicy } from "../policy/load.ts";
-import type { Ablation } from "./ablation.ts";
+import { isOnsetAblation, type Ablation } from "./ablation.ts";
 import type { ControllerInfo } from "./aggregate.ts";
 
 const ABLATION_LABEL: Record<Ablation, string> = {
@@ -25,7 +25,7 @@ export function describeController(loaded: LoadedPolicy, ablation: boolean | Abl
   return {
     id: kind === "as-trained" ? base : `${base}#${kind}`,
     label: kind === "as-trained" ? base : `${base} (${ABLATION_LABEL[kind]})`,
-    ...(kind === "zero-at-onset" || kind === "freeze-at-onset" ? { ablation: kind } : {}),
+    ...(isOnsetAblation(kind) ? { ablation: kind } : {}),
     checkpoint: resolve(loaded.dir),
     agent,
     plastic: loaded.plastic,

@@ -20,7 +20,7 @@ import { defaultThreads, InterruptedError, ThreadPool } from "../train/threads.t
 import { collectVersions } from "../policy/versions.ts";
 import { aggregate, type Aggregate, type ControllerInfo, type EpisodeRecord } from "./aggregate.ts";
 import { describeController } from "./controller-info.ts";
-import type { Ablation } from "./ablation.ts";
+import { isOnsetAblation, type AblatedCopy, type OnsetAblation } from "./ablation.ts";
 import type { EpisodeJob } from "./episode.ts";
 import { inertConditionWarnings, resolveSuite, type ResolvedSuite, type Suite } from "./suite.ts";
 
@@ -36,7 +36,7 @@ export interface EvaluateOptions {
    * Which ablated copies of every plastic controller to add when `ablation` is on (default: frozen).
    * zero-at-onset and freeze-at-onset need a suite with an onset step (an adaptation suite).
    */
-  ablations?: Array<Exclude<Ablation, "as-trained">>;
+  ablations?: AblatedCopy[];
   /** Worker threads (0 = in-process). */
   workers?: number | undefined;
   /** Override the suite's episode length (e.g. for quick runs). */
@@ -83,7 +83,7 @@ export interface PlannedController {
   checkpoint: string;
   generation: number;
   frozen: boolean;
-  ablation?: "zero-at-onset" | "freeze-at-onset";
+  ablation?: OnsetAblation;
 }
 
 /** Every (controller, condition, unit) episode, interleaved so progress is spread over conditions. */
@@ -193,7 +193,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
 
   for (const w of inertConditionWarnings(suite)) options.onWarning?.(w);
   const ablations = options.ablations ?? ["frozen"];
-  const atOnset = ablations.find((a) => a === "zero-at-onset" || a === "freeze-at-onset");
+  const atOnset = ablations.find(isOnsetAblation);
   if (options.ablation && atOnset && !suite.adaptation) {
     throw new SpikelocoError(`'${atOnset}' acts at the suite's onset step, and suite '${suite.name}' has none (use an adaptation suite)`, "--ablations");
   }

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SpikelocoError } from "../core/errors.ts";
 import { packageRoot } from "../core/package.ts";
+import { checkpointExists } from "./checkpoint.ts";
 
 export const ZOO_META = "zoo.json";
 
@@ -49,4 +50,9 @@ export function zooCheckpoint(name: string, field = "--pretrained"): string {
     throw new SpikelocoError(`no shipped controller '${name}' (zoo has: ${known.join(", ") || "none"})`, field);
   }
   return dir;
+}
+
+/** A run folder holding a checkpoint, else the shipped controller of that name (`train --init` takes either). */
+export function runOrZooCheckpoint(dirOrName: string, field: string): string {
+  return checkpointExists(dirOrName) ? dirOrName : zooCheckpoint(dirOrName, field);
 }

@@ -4,7 +4,7 @@
  * a checkpoint and a metrics row per generation. Resuming from a checkpoint replays bit for bit.
  */
 import { siblingModule } from "../core/package.ts";
-import { envDefinition, envIdForVersion, makeEnv } from "../../envs/index.ts";
+import { envIdForVersion, makeEnv } from "../../envs/index.ts";
 import { collectVersions } from "../policy/versions.ts";
 import { createSearcher, parameterGroups, perParameterScale } from "./es/index.ts";
 import { SpikelocoError } from "../core/errors.ts";
@@ -13,8 +13,8 @@ import { RunningNormalizer } from "../policy/normalizer.ts";
 import { buildLayout, initParams } from "../snn/layout.ts";
 import { parseNetworkSpec, type NetworkSpec } from "../snn/spec.ts";
 import { loadAgentSpec } from "../policy/presets.ts";
-import { checkpointExists, loadCheckpoint, type Checkpoint } from "../policy/checkpoint.ts";
-import { zooCheckpoint } from "../policy/zoo.ts";
+import { loadCheckpoint, type Checkpoint } from "../policy/checkpoint.ts";
+import { runOrZooCheckpoint } from "../policy/zoo.ts";
 import { evolve, type EvolveResult } from "./evolve.ts";
 import type { LocomotionEvaluatorConfig } from "./locomotion-fitness.ts";
 import type { GenerationMetrics } from "./metrics.ts";
@@ -60,6 +60,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
   // a resumed run continues on the env version it started on (an earlier one if the env has moved on since)
   const envId = options.resume ? envIdForVersion(config.env, options.resume.versions?.env) : config.env;
   const probe = await makeEnv(envId, { ...envOptions, maxSteps: config.maxSteps });
+  const envVersion = `${probe.id}@${probe.version}`;
   const obsDim = probe.observationSpace.shape[0];
   const actDim = probe.actionSpace.shape[0];
   probe.close();
@@ -124,7 +125,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
       generations: options.generations,
       deadline: options.minutes !== undefined ? Date.now() + options.minutes * 60_000 : undefined,
       outDir: options.outDir,
-      checkpointBase: () => ({ spec, config: { ...config }, seed, versions: { ...collectVersions(), env: `${envDefinition(envId).id}@${envDefinition(envId).version}` } }),
+      checkpointBase: () => ({ spec, config: { ...config }, seed, versions: { ...collectVersions(), env: envVersion } }),
       evalCenterEvery: config.evalCenterEvery,
       signal: options.signal,
       info: info ? { elapsedSeconds: info.elapsedSeconds, totalSteps: info.totalSteps, totalSimSeconds: info.totalSimSeconds } : undefined,
@@ -138,7 +139,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
 
 /** The parameters and normaliser a warm-started run begins from (config.init), checked against the run's network. */
 async function loadWarmStart(init: string, spec: NetworkSpec, dim: number): Promise<{ params: Float32Array; normalizer: Checkpoint["normalizer"] }> {
-  const dir = checkpointExists(init) ? init : zooCheckpoint(init, "init");
+  const dir = runOrZooCheckpoint(init, "init");
   const ckpt = await loadCheckpoint(dir);
   if (ckpt.params.length !== dim || JSON.stringify(parseNetworkSpec(ckpt.spec)) !== JSON.stringify(spec)) {
     throw new SpikelocoError(`'${init}' holds a different network (${ckpt.params.length} parameters) than this run's agent and env (${dim})`, "init");

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
+import { ABLATED_COPIES, type AblatedCopy } from "../../eval/ablation.ts";
 import { checkWritableDir, checkWritableFile, makeDirs } from "../../core/paths.ts";
 import { EXIT, action, checkWorkers, intOption, log, printResult, textOption, workersOption } from "../output.ts";
 
@@ -28,20 +29,18 @@ interface EvalFlags {
   workers?: number;
   forceWorkers?: boolean;
   ablation: boolean;
-  ablations?: Array<"frozen" | "zero-at-onset" | "freeze-at-onset">;
+  ablations?: AblatedCopy[];
   maxSteps?: number;
   only?: string[];
   resamples: number;
   json?: boolean;
 }
 
-const ABLATION_COPIES = ["frozen", "zero-at-onset", "freeze-at-onset"] as const;
-
-function parseAblations(value: string): Array<(typeof ABLATION_COPIES)[number]> {
+function parseAblations(value: string): AblatedCopy[] {
   const names = value.split(",").map((v) => v.trim());
-  const bad = names.find((n) => !(ABLATION_COPIES as readonly string[]).includes(n));
-  if (bad !== undefined) throw new SpikelocoError(`must be a comma list of ${ABLATION_COPIES.join(", ")}, got '${bad}'`, "--ablations");
-  return [...new Set(names)] as Array<(typeof ABLATION_COPIES)[number]>;
+  const bad = names.find((n) => !(ABLATED_COPIES as readonly string[]).includes(n));
+  if (bad !== undefined) throw new SpikelocoError(`must be a comma list of ${ABLATED_COPIES.join(", ")}, got '${bad}'`, "--ablations");
+  return [...new Set(names)] as AblatedCopy[];
 }
 
 function collect(flag: string) {
@@ -137,7 +136,7 @@ export function register(cmd: Command): void {
     .option("--workers <n>", "worker threads (default: all cores; 0 = in-process)", workersOption())
     .option("--force-workers", "allow --workers above the number of cores")
     .option("--no-ablation", "skip the ablated copies of plastic controllers")
-    .option("--ablations <list>", `ablated copies of each plastic controller (comma list of ${ABLATION_COPIES.join(", ")}; default frozen; the onset ones need an adaptation suite)`, parseAblations)
+    .option("--ablations <list>", `ablated copies of each plastic controller (comma list of ${ABLATED_COPIES.join(", ")}; default frozen; the onset ones need an adaptation suite)`, parseAblations)
     .option("--max-steps <n>", "override the suite's episode length", intOption("--max-steps", 1, 1_000_000))
     .option("--only <names>", "run only these conditions (comma list; nominal is always included)", parseOnly)
     .option("--resamples <n>", "bootstrap resamples per interval", intOption("--resamples", 100, 1_000_000), 2000)

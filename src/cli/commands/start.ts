@@ -95,9 +95,10 @@ Ctrl-C saves the last generation and exits 130 (during the evaluation too; the t
         let viewer: { url: string; close(): Promise<void> } | null = null;
         try {
           if (o.viewer) {
+            const { attachTrainingViewer, SHIPPED_HAND_OVER } = await import("../../serve/watch.ts");
             const shipped = await shippedWalker(plan);
-            if (shipped) log(`viewer: showing the shipped ${shipped.name} (${shipped.speed.toFixed(2)} m/s) until this run walks at 80% of its speed`);
-            viewer = await (await import("../../serve/watch.ts")).attachTrainingViewer({
+            if (shipped) log(`viewer: showing the shipped ${shipped.name} (${shipped.speed.toFixed(2)} m/s) until this run walks at ${SHIPPED_HAND_OVER * 100}% of its speed`);
+            viewer = await attachTrainingViewer({
               envId: plan.config.env,
               envOptions: plan.config.envOptions,
               runDir: out,

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { SpikelocoError, isSpikelocoError } from "../../core/errors.ts";
 import type { NatsFlags } from "../../train/distributed/flags.ts";
 import { checkpointExists, type Checkpoint } from "../../policy/checkpoint.ts";
-import { zooCheckpoint } from "../../policy/zoo.ts";
+import { runOrZooCheckpoint } from "../../policy/zoo.ts";
 import { parseConditions, type Conditions } from "../../env/conditions.ts";
 import { LOCOMOTION_DEFAULTS, readConditionsFile, type LocomotionTrainConfig } from "../../train/config.ts";
 import { interruptSignal, type Interrupt } from "../interrupt.ts";
@@ -184,7 +184,7 @@ export async function planLocomotionTraining(flags: TrainFlags, explicit: Explic
       envOptions: envOptionsFromFlags(flags),
       ...(flags.init !== undefined ? { init: flags.init } : {}),
     };
-    if (flags.init !== undefined && !checkpointExists(flags.init)) zooCheckpoint(flags.init, "--init"); // a run folder or a zoo name
+    if (flags.init !== undefined) runOrZooCheckpoint(flags.init, "--init");
     if (flags.conditions !== undefined) {
       await checkConditionsForEnv(config.env, config.envOptions ?? {}, [{ conditions, where: `--conditions ${flags.conditions}` }]);
     } else if (config.env === "legged") {

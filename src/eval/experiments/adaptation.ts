@@ -147,28 +147,23 @@ export function pretrainConfig(def: AdaptationDefinition, agent: string): Locomo
 
 /**
  * The training configuration of an arm: identical budget and hyper-parameters for every arm, starting
- * from its agent's nominal walker under `root`.
+ * from its agent's nominal walker under `root` (the walker's config with the arm's budget and distribution).
  */
 export function armConfig(def: AdaptationDefinition, arm: TrainedArm, root: string): LocomotionTrainConfig {
   const t = def.training;
+  const agent = def.arms[arm].agent;
   return {
-    kind: "locomotion",
-    env: def.env,
-    agent: def.arms[arm].agent,
+    ...pretrainConfig(def, agent),
     algo: t.algo,
     popSize: t.popSize,
     sigma: t.sigma,
     lr: t.lr,
     weightDecay: t.weightDecay,
-    weightDecayMode: "decoupled",
     groupScaling: t.groupScaling,
     episodesPerMember: t.episodesPerMember,
     maxSteps: t.maxSteps,
-    normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
-    evalCenterEvery: LOCOMOTION_DEFAULTS.evalCenterEvery,
     conditions: def.distributions[def.arms[arm].train] as Conditions,
-    envOptions: { clockHz: 0 },
-    init: pretrainDir(root, def.arms[arm].agent),
+    init: pretrainDir(root, agent),
   };
 }
 
