@@ -24,6 +24,8 @@ export interface NetConstants {
   bcmTargetRate: number;
   /** eligibility decay; 0 when the spec has no eligibility trace. */
   lambdaElig: number;
+  /** leak of the plastic trace H per step (H = clip(lambdaDecay H + dh)); 1 when the spec has no decayTau. */
+  lambdaDecay: number;
   refractorySteps: number;
   /** GRF centres (length `centers`), empty for direct encoding. */
   grfCenters: Float32Array;
@@ -66,6 +68,7 @@ export function netConstants(spec: NetworkSpec): NetConstants {
     lambdaTheta: decay(dt, p.tauTheta),
     bcmTargetRate: f32(p.bcmTargetRate),
     lambdaElig: p.eligibilityTau === null ? 0 : decay(dt, p.eligibilityTau),
+    lambdaDecay: p.decayTau === null ? 1 : decay(dt, p.decayTau),
     refractorySteps: n.model === "izhikevich" ? 0 : n.refractory,
     grfCenters: centers,
     grfInvTwoSigma2: enc.kind === "grf" ? f32(1 / (2 * enc.sigma * enc.sigma)) : 0,

@@ -61,6 +61,7 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
   const rule = spec.plasticity.rule;
   const modulated = hasModulator(spec);
   const elig = spec.plasticity.eligibilityTau !== null;
+  const leak = spec.plasticity.decayTau !== null;
   const clipF = f32(spec.plasticity.clip);
   const decoderCount = spec.decoder.kind === "count";
   const window = spec.decoder.kind === "count" ? spec.decoder.window : 0;
@@ -373,6 +374,20 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
   }
 
   /**
+   * H = f32(l_h * H) + 0 over len synapses from H[hr] (weights from W[row]), and their cached effective weights.
+   * The + 0 turns an underflowed -0 into +0, so a later exact + 0 (the WASM kernel's whole-row updates) cannot
+   * change its bits.
+   */
+  function decayH(pr: Projection, hr: number, row: number, len: number): void {
+    const H = pr.H, WE = pr.WE, Wm = pr.W, Am = pr.A, lD = c.lambdaDecay;
+    for (let k = 0; k < len; k++) {
+      const h = f32(H[hr + k]! * lD) + 0;
+      H[hr + k] = h;
+      WE[hr + k] = Wm[row + k]! + f32(Am[row + k]! * h);
+    }
+  }
+
+  /**
    * Plastic update of H for batch element b, rounded like the tensor engine: every product, sum and
    * difference is one float32 operation in the tensor engine's order, i.e.
    *   term (rule, rules.ts) -> [E = l_e * E + term] -> dh = eta * (term | E) -> dh = dh * M_j -> H = clip(H + dh).
@@ -381,6 +396,9 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
    * Float32Array is rounded by the store, so a sum stored directly (WE = W + f32(alpha * H)) is one float32
    * operation; only intermediate results need Math.fround. Per-postsynaptic coefficients are precomputed
    * where the tensor engine's operands make them exact (x = 1, one eta per projection).
+   * With decayTau, H = clip(f32(l_h * H) + dh) for every synapse, which is dense: decayH first takes every H to
+   * f32(l_h * H) (no clip needed: |l_h H| <= |H| <= clip), then the rule's own update adds dh where it is nonzero;
+   * Oja's term reads H before its decay, so Oja decays and updates synapse by synapse.
    */
   function plasticity(pr: Projection, b: number, nActive: number): void {
     const nPre = pr.nPre;
@@ -408,6 +426,7 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
       for (let j = 0; j < nHid; j++) ltdCoef[j] = f32(aM * postTrace[post + j]!); // aMinus * postTrace
     }
     if (!elig) {
+      if (leak && rule !== "oja") decayH(pr, hOff, 0, n);
       switch (rule) {
         case "hebb":
           // term = x (y = 1); for x = 1 and one eta per projection dh = (eta * 1) * M_j = eta * M_j
@@ -439,6 +458,30 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
           }
           return;
         case "oja":
+          if (leak) {
+            // the term reads H before its decay, so decay and update go together, synapse by synapse
+            const lD = c.lambdaDecay;
+            for (let i = 0; i < nPre; i++) {
+              const row = i * nHid;
+              const hr = hOff + row;
+              const on = synapse ? rowActive[i] === 1 : true;
+              const xi = x[i]!;
+              for (let j = 0; j < nHid; j++) {
+                const k = row + j;
+                const ho = H[hr + j]!;
+                const hd = f32(ho * lD) + 0;
+                let hc = hd;
+                if (z[post + j]) {
+                  const d = f32((perSyn ? etaArr[k]! : eta0) * f32((synapse ? (on ? X[k]! : 0) : xi) - ho));
+                  const h = f32(hd + (modulated ? f32(d * Mpost[j]!) : d));
+                  hc = h > clipF ? clipF : h < -clipF ? -clipF : h;
+                }
+                H[hr + j] = hc;
+                WE[hr + j] = Wm[k]! + f32(Am[k]! * hc);
+              }
+            }
+            return;
+          }
           // term = y (x - y H) = x - H (y = 1); row by row (the active columns of a row share cache lines)
           for (let i = 0; i < nPre; i++) {
             const row = i * nHid;
@@ -567,6 +610,7 @@ export function createJsKernelNet(spec: NetworkSpec, params: Float32Array, batch
           break;
         }
       }
+      if (leak) decayH(pr, hr, row, nHid); // after the term (Oja's reads H before its decay)
       for (let j = 0; j < nHid; j++) {
         const e = E[hr + j]!;
         if (e === 0) continue;

@@ -41,6 +41,7 @@ export function runReference(spec: NetworkSpec, params: ArrayLike<number>, input
   const sur = spec.surrogate;
   const modulated = hasModulator(spec);
   const elig = pl.eligibilityTau !== null;
+  const leak = pl.decayTau !== null;
   const spike = (x: number, refr: boolean): number => relax ? relaxedSpike(sur, x, refr) : (!refr && x >= 0 ? 1 : 0);
 
   const gain = view("encoder.gain"), ebias = view("encoder.bias"), hbias = view("hidden.bias");
@@ -209,7 +210,8 @@ export function runReference(spec: NetworkSpec, params: ArrayLike<number>, input
           let dh: number;
           if (elig) { p.E[hk] = c.lambdaElig * p.E[hk]! + term; dh = eta * M[j]! * p.E[hk]!; }
           else dh = eta * M[j]! * term;
-          p.H[hk] = Math.min(Math.max(p.H[hk]! + dh, -pl.clip), pl.clip);
+          const h = leak ? c.lambdaDecay * p.H[hk]! : p.H[hk]!;
+          p.H[hk] = Math.min(Math.max(h + dh, -pl.clip), pl.clip);
         }
       });
       for (const p of projs) {

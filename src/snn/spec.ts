@@ -111,6 +111,8 @@ const plasticitySchema = z.object({
   fanout: z.enum(["scalar", "perPost"]).default("perPost"),
   /** low-pass filtered Hebbian term: E = l_e E + term, dH = eta M E. null = no eligibility trace. */
   eligibilityTau: pos.nullable().default(null),
+  /** H relaxes toward 0 with this time constant (steps): H = clip(l_h H + dh), l_h = exp(-dt/decayTau); null = H changes only by the rule. */
+  decayTau: pos.nullable().default(null),
   eta: z.enum(["projection", "synapse"]).default("projection"),
   etaInit: z.number().default(0.05),
   clip: pos.default(2),

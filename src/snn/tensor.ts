@@ -173,6 +173,7 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
   const pl = spec.plasticity;
   const modulated = hasModulator(spec);
   const elig = pl.eligibilityTau !== null;
+  const leak = pl.decayTau !== null;
   const win = spec.decoder.kind === "count" ? spec.decoder.window : 0;
 
   function sliceParams(P: tf.Tensor1D): Params {
@@ -365,7 +366,7 @@ export function createTensorNet(spec: NetworkSpec): TensorNet {
       if (elig) { E = tf.add(tf.mul(ps.E!, c.lambdaElig), term) as tf.Tensor3D; base = E; }
       let dh = tf.mul(pr.eta!, base);
       if (M3) dh = tf.mul(dh, M3);
-      const H = tf.clipByValue(tf.add(ps.H!, dh), -pl.clip, pl.clip) as tf.Tensor3D;
+      const H = tf.clipByValue(tf.add(leak ? tf.mul(ps.H!, c.lambdaDecay) : ps.H!, dh), -pl.clip, pl.clip) as tf.Tensor3D;
       const pre = preDecayed ? (tf.add(preDecayed, xd) as tf.Tensor2D) : null;
       newProj[idx] = { H, E, pre, hist: ps.hist };
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../../src/core/rng.ts";
-import { createKernelNet } from "../../src/snn/kernel.ts";
+import { createKernelNet, KERNELS } from "../../src/snn/kernel.ts";
 import { buildLayout, initParams } from "../../src/snn/layout.ts";
 import { plasticTerm, type TermInputs } from "../../src/snn/rules.ts";
 import { parseNetworkSpec } from "../../src/snn/spec.ts";
@@ -432,5 +432,52 @@ describe("eligibility trace", () => {
         else expect(h).toBeCloseTo((0.2 * M * (1 - l ** (t - 9))) / (1 - l), 5);
       }
     }
+  });
+});
+
+describe("leaky plastic trace (decayTau)", () => {
+  /** The pair rig: both inputs spike at step 10, input 1 (which alone makes the hidden neuron spike) again at step 12;
+   *  after that nothing spikes, so every rule's term is 0 and H(t) = f32(l_h H(t-1)) exactly, step by step. */
+  const l = Math.fround(Math.exp(-1 / 10));
+  const f = Math.fround;
+  const input = (t: number) => new Float32Array([t === 10 ? 1 : 0, t === 10 || t === 12 ? 1 : 0]);
+  for (const kernel of KERNELS) {
+    for (const rule of ["hebb", "oja", "bcm", "stdp"] as const) {
+      it(`${kernel}, ${rule}: H decays by exactly l_h per step once the term is 0, not at all while frozen`, () => {
+        const { spec, params } = pairRig({ rule, decayTau: 10, clip: 100, tauPlus: 20, tauMinus: 10, tauRate: 10, tauTheta: 30 }, 0.2);
+        const net = createKernelNet(spec, params, 1, { kernel });
+        const out = new Float32Array(1);
+        const H = () => [...net.plasticTrace("input", 0)!];
+        let prev = H();
+        let geometric = 0;
+        for (let t = 0; t < 60; t++) {
+          if (t === 30) net.freezePlasticity(true);
+          if (t === 40) net.freezePlasticity(false);
+          net.step(input(t), out);
+          expect(net.hiddenSpikes[0], `spike at step ${t}`).toBe(t === 10 || t === 12 ? 1 : 0);
+          const h = H();
+          if (rule === "hebb" && t === 12) {
+            // decay first, then the rule: H1 = f32(f32(l f32(l eta)) + eta), H0 = f32(l f32(l eta))
+            expect(h).toEqual([f(l * f(l * f(0.2))), f(f(l * f(l * f(0.2))) + f(0.2))]);
+          }
+          if (t === 13) expect(Math.max(...h.map(Math.abs)), "H after the pairings").toBeGreaterThan(1e-3);
+          if (t > 12) {
+            const frozen = t >= 30 && t < 40;
+            h.forEach((x, k) => expect(x, `step ${t}, synapse ${k}`).toBe(frozen ? prev[k]! : f(l * prev[k]!)));
+            if (!frozen && h.some((x) => x !== 0)) geometric++;
+          }
+          prev = h;
+        }
+        expect(geometric).toBe(60 - 13 - 10);
+      });
+    }
+  }
+
+  it("decayTau null leaves H where the rule put it (the same run without decay keeps its peak)", () => {
+    const { spec, params } = pairRig({ rule: "hebb", clip: 100 }, 0.2);
+    const net = createKernelNet(spec, params, 1);
+    const out = new Float32Array(1);
+    for (let t = 0; t < 60; t++) net.step(input(t), out);
+    expect([...net.plasticTrace("input", 0)!]).toEqual([f(0.2), f(f(0.2) + f(0.2))]);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Tensor engine vs kernel engine on the spec options that the per-model suites (test/snn/engines.<model>.test.ts,
- * default variants only) do not reach: eligibility traces, scalar fan-out, per-synapse eta, GRF encoding, the
+ * default variants only) do not reach: eligibility traces, a leaky H (decayTau), scalar fan-out, per-synapse eta, GRF encoding, the
  * spike-count decoder, learned thresholds and time constants, reset to zero with a refractory period, the
  * fast-sigmoid and Gaussian surrogates. Same tolerance: identical hidden spike trains over 1000 steps (B = 2),
  * actions and modulator within 1e-5; gradients vs float64 central differences within 1e-2 (relaxed spikes).
  * Also: the kernel's float32 tanh/exp against the WASM backend's, bit for bit; parity only, Izhikevich (the model
- * most sensitive to rounding) with an eligibility trace for every rule, and with more than 48 presynaptic inputs at
+ * most sensitive to rounding) with an eligibility trace and with a leaky H for every rule, and with more than 48 presynaptic inputs at
  * B = 2 (tfjs's batched matMul sums in blocks of 48; see tensor.ts); the tensor engine's pseudo-derivatives in
  * hard-spike mode, and its bad-input errors.
  */
@@ -25,12 +25,19 @@ beforeAll(async () => {
 });
 
 const elig = (rule: Variant["rule"], modulated: boolean) => ({ plasticity: { rule, modulated, etaInit: 0.1, eligibilityTau: 10, tauRate: 10, tauTheta: 30 } });
+/** H decays with time constant 20 steps (plus any other plasticity options). */
+const leaky = (rule: Variant["rule"], modulated: boolean, o: Record<string, unknown> = {}) => ({ plasticity: { rule, modulated, etaInit: 0.1, decayTau: 20, tauRate: 10, tauTheta: 30, ...o } });
 
 const cases: Array<{ name: string; v: Variant; extra: Record<string, unknown>; groups?: string[] }> = [
   { name: "eligibility trace, lif nm-hebb", v: { model: "lif", rule: "hebb", modulated: true }, extra: elig("hebb", true) },
   { name: "eligibility trace, alif nm-oja", v: { model: "alif", rule: "oja", modulated: true }, extra: elig("oja", true) },
   { name: "eligibility trace, stdpLif nm-bcm", v: { model: "stdpLif", rule: "bcm", modulated: true }, extra: elig("bcm", true) },
   { name: "eligibility trace, lif stdp", v: { model: "lif", rule: "stdp", modulated: false }, extra: elig("stdp", false) },
+  { name: "leaky H, lif nm-hebb", v: { model: "lif", rule: "hebb", modulated: true }, extra: leaky("hebb", true) },
+  { name: "leaky H, alif oja", v: { model: "alif", rule: "oja", modulated: false }, extra: leaky("oja", false) },
+  { name: "leaky H + eligibility trace, stdpLif nm-bcm", v: { model: "stdpLif", rule: "bcm", modulated: true }, extra: leaky("bcm", true, { eligibilityTau: 10 }) },
+  { name: "leaky H + eligibility trace, alif nm-oja", v: { model: "alif", rule: "oja", modulated: true }, extra: leaky("oja", true, { eligibilityTau: 10 }) },
+  { name: "leaky H, scalar fan-out, per-synapse eta, lif nm-stdp", v: { model: "lif", rule: "stdp", modulated: true }, extra: leaky("stdp", true, { fanout: "scalar", eta: "synapse" }) },
   {
     name: "scalar fan-out, per-synapse eta, lif nm-bcm",
     v: { model: "lif", rule: "bcm", modulated: true },
@@ -109,6 +116,17 @@ describe("engines agree exactly on Izhikevich spike trains", () => {
       if (r.rule === "none") continue;
       const v: Variant = { model: "izhikevich", ...r };
       const p = kernelTensorParity(variantSpec(v, { nIn: 3, nHid: 6, nOut: 2 }, elig(r.rule, r.modulated)), 1000, 2, 5);
+      expect(p.spikeRate, variantName(v)).toBeGreaterThan(0.02);
+      expect(p.firstSpikeMismatch, `${variantName(v)}: first mismatch at step ${p.firstSpikeMismatch}`).toBe(-1);
+      expect(p.maxOutputError).toBeLessThan(1e-5);
+      expect(p.maxModulatorError).toBeLessThan(1e-5);
+    }
+  });
+  it("with a leaky H, every rule (1000 steps, B = 2)", () => {
+    for (const r of RULE_VARIANTS) {
+      if (r.rule === "none") continue;
+      const v: Variant = { model: "izhikevich", ...r };
+      const p = kernelTensorParity(variantSpec(v, { nIn: 3, nHid: 6, nOut: 2 }, leaky(r.rule, r.modulated)), 1000, 2, 5);
       expect(p.spikeRate, variantName(v)).toBeGreaterThan(0.02);
       expect(p.firstSpikeMismatch, `${variantName(v)}: first mismatch at step ${p.firstSpikeMismatch}`).toBe(-1);
       expect(p.maxOutputError).toBeLessThan(1e-5);

@@ -1,7 +1,7 @@
 /**
  * The WASM SIMD kernel equals the JS kernel bit for bit on every spec option beyond model x rule (delays, GRF encoder,
  * count decoder, learned thresholds and time constants, reset to zero, scalar fan-out, per-synapse eta, static or
- * disabled projections, non-finite parameters), 3 seeds x B = 1 and 3 (test/support/kernel-lockstep.ts); its expf / tanhf
+ * disabled projections, non-finite parameters, a leaky H with those options and one that decays below float32 range), 3 seeds x B = 1 and 3 (test/support/kernel-lockstep.ts); its expf / tanhf
  * are f32math.ts's; how the kernel is chosen; bad arguments; state views that stay valid.
  */
 import { describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import { createWasmKernelNet, instantiateKernel } from "../../src/snn/kernel-was
 import { expf, tanhf } from "../../src/snn/f32math.ts";
 import { initParams } from "../../src/snn/layout.ts";
 import { randomInputs, variantSpec, type Variant } from "../../src/snn/variants.ts";
-import { checkSeeds, eligibility, printTally, SIZES } from "../support/kernel-lockstep.ts";
+import { checkSeeds, eligibility, plasticityWith, printTally, SIZES } from "../support/kernel-lockstep.ts";
 
 describe("wasm-simd kernel = js kernel, bit for bit: spec options", () => {
   const tally = { runs: 0, mismatches: 0 };
@@ -42,6 +42,16 @@ describe("wasm-simd kernel = js kernel, bit for bit: spec options", () => {
     { name: "static input projection, plastic recurrent, stdp", v: { ...lif, rule: "stdp", modulated: false }, extra: { projections: { input: { initScale: 2, plastic: false }, recurrent: { initScale: 1 } } } },
     { name: "non-finite parameters (an infinite weight, NaN delays), nm-hebb", v: lif, extra: { projections: delays("axon") }, corrupt: true },
     { name: "non-finite parameters, per-synapse delays, oja", v: { ...lif, rule: "oja" }, extra: { projections: delays("synapse") }, corrupt: true },
+    ...(["hebb", "oja", "bcm", "stdp"] as const).flatMap((rule) => [
+      { name: `leaky H, scalar fan-out, per-synapse eta, nm-${rule}`, v: { ...lif, rule }, extra: plasticityWith({ ...lif, rule }, { fanout: "scalar", eta: "synapse", decayTau: 20 }) },
+      // l_h = exp(-2): H underflows through the subnormals to zero (the + 0 that keeps its sign canonical)
+      { name: `leaky H with decayTau 0.5, nm-${rule}`, v: { ...lif, rule }, extra: plasticityWith({ ...lif, rule }, { decayTau: 0.5 }) },
+    ]),
+    ...(["hebb", "oja", "bcm"] as const).flatMap((rule) => [
+      { name: `leaky H, per-synapse delays and eta, nm-${rule}`, v: { ...lif, rule }, extra: { projections: delays("synapse"), ...plasticityWith({ ...lif, rule }, { eta: "synapse", decayTau: 20 }) } },
+      { name: `leaky H, per-synapse delays and eta, ${rule} + eligibility`, v: { ...lif, rule, modulated: false }, extra: { projections: delays("synapse"), ...plasticityWith({ ...lif, rule, modulated: false }, { eta: "synapse", eligibilityTau: 10, decayTau: 20 }) } },
+    ]),
+    { name: "leaky H, non-finite parameters, nm-hebb", v: lif, extra: { projections: delays("axon"), ...plasticityWith(lif, { decayTau: 20 }) }, corrupt: true },
   ];
   for (const o of options) {
     it(`${o.name}: 3 seeds x B = 1, 3`, () => checkSeeds(o.v, o.extra, tally, { corruptParams: o.corrupt === true, maxHidden: 40 }));

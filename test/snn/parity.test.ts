@@ -1,6 +1,6 @@
 /**
  * Parity of the kernel engine with the float64 reference (500 steps for every neuron model x rule, 200 with
- * eligibility traces, plus delays, GRF encoding and the spike-count decoder). The 1000-step parity of the
+ * eligibility traces, with a leaky H (decayTau) and with both, plus delays, GRF encoding and the spike-count decoder). The 1000-step parity of the
  * two engines is in test/snn/engines.*.test.ts.
  * Tolerance: identical hidden spike trains at every step; actions within 1e-5; final H within 1e-4.
  * Documented exception: Izhikevich (see the note on IZHIKEVICH_MIN_AGREEMENT).
@@ -72,8 +72,10 @@ describe("kernel engine vs float64 reference", () => {
   for (const v of allVariants()) {
     it(variantName(v), () => check(v, {}));
     if (v.rule !== "none") {
-      it(`${variantName(v)} + eligibility trace`, () =>
-        check(v, { plasticity: { rule: v.rule, modulated: v.modulated, etaInit: 0.1, eligibilityTau: 10, tauRate: 10, tauTheta: 30 } }, 200));
+      const plasticity = (o: Record<string, unknown>) => ({ plasticity: { rule: v.rule, modulated: v.modulated, etaInit: 0.1, tauRate: 10, tauTheta: 30, ...o } });
+      it(`${variantName(v)} + eligibility trace`, () => check(v, plasticity({ eligibilityTau: 10 }), 200));
+      it(`${variantName(v)} + leaky H`, () => check(v, plasticity({ decayTau: 20 }), 200));
+      it(`${variantName(v)} + eligibility trace + leaky H`, () => check(v, plasticity({ eligibilityTau: 10, decayTau: 20 }), 200));
     }
   }
   const lif = { model: "lif" as const, rule: "hebb" as const, modulated: true };

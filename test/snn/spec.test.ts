@@ -3,6 +3,8 @@ import { listAgents, loadAgent } from "../../agents/index.ts";
 import { listEnvs } from "../../envs/index.ts";
 import { createKernelNet } from "../../src/snn/kernel.ts";
 import { buildLayout, initParams } from "../../src/snn/layout.ts";
+import { readFileSync } from "node:fs";
+import { netConstants } from "../../src/snn/constants.ts";
 import { parseNetworkSpec } from "../../src/snn/spec.ts";
 
 const base = {
@@ -30,6 +32,7 @@ describe("network description errors name the field", () => {
   it("negative time constant", () => {
     expect(errorOf(() => parseNetworkSpec({ ...base, hidden: { size: 4, neuron: { model: "lif", tau: -5 } } }))).toBe("spec.hidden.neuron.tau: must be > 0");
     expect(errorOf(() => parseNetworkSpec({ ...base, plasticity: { rule: "stdp", tauPlus: -1 } }))).toBe("spec.plasticity.tauPlus: must be > 0");
+    expect(errorOf(() => parseNetworkSpec({ ...base, plasticity: { rule: "hebb", decayTau: 0 } }))).toBe("spec.plasticity.decayTau: must be > 0");
   });
   it("unknown field and bad size", () => {
     expect(errorOf(() => parseNetworkSpec({ ...base, hidden: { size: 0, neuron: { model: "lif" } } }))).toBe("spec.hidden.size: must be >= 1");
@@ -58,6 +61,23 @@ describe("network description errors name the field", () => {
     const net = createKernelNet(spec, initParams(spec, 1), 2);
     expect(errorOf(() => net.step(new Float32Array(3), new Float32Array(4)))).toBe("input: expected 6 values (batch 2 x 3), got 3");
     expect(errorOf(() => net.step(new Float32Array(6), new Float32Array(2)))).toBe("output: expected 4 values (batch 2 x 2), got 2");
+  });
+});
+
+describe("decayTau (leaky plastic trace)", () => {
+  it("defaults to null (no decay, l_h = 1), also for a stored checkpoint's spec written before the field existed", () => {
+    expect(parseNetworkSpec(base).plasticity.decayTau).toBeNull();
+    expect(netConstants(parseNetworkSpec(base)).lambdaDecay).toBe(1);
+    const stored = JSON.parse(readFileSync(new URL("../../zoo/ant-nm-hebb/checkpoint.json", import.meta.url), "utf8")) as { spec: { plasticity: Record<string, unknown> } };
+    expect("decayTau" in stored.spec.plasticity).toBe(false);
+    expect(parseNetworkSpec(stored.spec).plasticity.decayTau).toBeNull();
+  });
+  it("l_h = f32(exp(-dt / decayTau))", () => {
+    for (const [dt, tau] of [[1, 100], [0.5, 10], [2, 3]] as const) {
+      const spec = parseNetworkSpec({ ...base, dt, plasticity: { rule: "hebb", decayTau: tau } });
+      expect(spec.plasticity.decayTau).toBe(tau);
+      expect(netConstants(spec).lambdaDecay).toBe(Math.fround(Math.exp(-dt / tau)));
+    }
   });
 });
 
@@ -92,8 +112,8 @@ describe("layout", () => {
 });
 
 describe("agents", () => {
-  it("lists the nine presets and sizes them for the env", () => {
-    expect(listAgents().map((a) => a.name)).toEqual(["bcm", "hebb", "nm-bcm", "nm-hebb", "nm-oja", "nm-stdp", "oja", "static", "stdp"]);
+  it("lists the ten presets and sizes them for the env", () => {
+    expect(listAgents().map((a) => a.name)).toEqual(["bcm", "hebb", "nm-bcm", "nm-hebb", "nm-hebb-decay", "nm-oja", "nm-stdp", "oja", "static", "stdp"]);
     for (const { name } of listAgents()) {
       const envDims = listEnvs().map((e) => ({ obsDim: e.observationSize, actDim: e.actionSize }));
       expect(envDims).toEqual([{ obsDim: 31, actDim: 8 }, { obsDim: 41, actDim: 12 }]); // ant, hexapod
@@ -102,7 +122,8 @@ describe("agents", () => {
         expect(spec.encoder.size).toBe(dims.obsDim);
         expect(spec.decoder.size).toBe(dims.actDim);
         expect(spec.plasticity.modulated).toBe(name.startsWith("nm-"));
-        expect(spec.plasticity.rule).toBe(name === "static" ? "none" : name.replace("nm-", ""));
+        expect(spec.plasticity.rule).toBe(name === "static" ? "none" : name.replace("nm-", "").replace("-decay", ""));
+        expect(spec.plasticity.decayTau).toBe(name.endsWith("-decay") ? 100 : null);
         const net = createKernelNet(spec, initParams(spec, 1), 1);
         const out = new Float32Array(dims.actDim);
         for (let t = 0; t < 20; t++) net.step(new Float32Array(dims.obsDim).fill(0.5), out);

@@ -3,7 +3,8 @@
  * other spec option): the WASM SIMD kernel against the JS kernel, bit for bit (a NaN equals any NaN). After every
  * step: the hidden and input spikes, membrane voltages, modulator and actions, the plastic traces H of every batch element every 8 steps
  * (H feeds the next step's currents, so a difference in between shows up in the voltages anyway), and at the end
- * the non-finite input count and plasticDelta. Every neuron model x rule (with and without an eligibility trace),
+ * the non-finite input count and plasticDelta. Every neuron model x rule (with and without an eligibility trace, with
+ * and without a leaky H),
  * three seeds (three network sizes: 6 hidden, 37 = every SIMD width plus a tail, 70 = more than 48 presynaptic rows,
  * two summation blocks), B = 1 and B = 3; then every other spec option (delays, GRF encoder, count decoder, learned
  * thresholds and time constants, reset to zero, scalar fan-out, per-synapse eta, static or disabled projections,
@@ -96,7 +97,11 @@ export function lockstep(spec: NetworkSpec, seed: number, B: number, opts: { cor
   return { diff: "", rate: spikes / (T * B * spec.hidden.size) };
 }
 
-export const eligibility = (v: Variant) => ({ plasticity: { rule: v.rule, modulated: v.modulated, etaInit: 0.1, eligibilityTau: 10, tauRate: 10, tauTheta: 30 } });
+/** The variant's plasticity with the given options (eligibilityTau, decayTau, fanout, ...). */
+export const plasticityWith = (v: Variant, options: Record<string, unknown>) => ({ plasticity: { rule: v.rule, modulated: v.modulated, etaInit: 0.1, tauRate: 10, tauTheta: 30, ...options } });
+export const eligibility = (v: Variant) => plasticityWith(v, { eligibilityTau: 10 });
+/** H decays with time constant 20 steps, with or without an eligibility trace. */
+export const leakyH = (v: Variant, elig: boolean) => plasticityWith(v, elig ? { eligibilityTau: 10, decayTau: 20 } : { decayTau: 20 });
 
 
 

@@ -24,8 +24,8 @@ typedef unsigned char u8;
 #define NET_FIELDS(I, F, P) \
   I(batch) I(nEnc) I(nHid) I(nOut) I(nIn) \
   I(model) I(rule) I(modulated) I(elig) I(grf) I(grfCenters) I(decoderCount) I(window) I(refSteps) I(resetZero) \
-  I(hasFanout) I(frozen) I(nonFinite) I(denseFactor) \
-  F(lambdaIn) F(lambdaOut) F(lambdaRate) F(lambdaTheta) F(bcmTargetRate) F(lambdaPlus) F(lambdaMinus) F(lambdaElig) F(rhoAdapt) \
+  I(hasFanout) I(frozen) I(nonFinite) I(denseFactor) I(leak) \
+  F(lambdaIn) F(lambdaOut) F(lambdaRate) F(lambdaTheta) F(bcmTargetRate) F(lambdaPlus) F(lambdaMinus) F(lambdaElig) F(lambdaDecay) F(rhoAdapt) \
   F(clip) F(adaptBeta) F(grfInvTwoSigma2) \
   F(iz004) F(izScale) F(izDt) F(izB) F(izDtA) F(izPeak) F(izC) F(izD) F(izV0) F(izU0) \
   P(float, input) P(float, output) \
@@ -402,6 +402,17 @@ static void stdp_row_trace(float *restrict H, const int *restrict zmask, const f
   }
 }
 
+/*
+ * Decay of the plastic trace: H = l_h H + 0 over len synapses (no clip needed: |l_h H| <= |H| <= clip). The + 0 turns
+ * an underflowed -0 into +0, so the whole-row updates' exact + 0 cannot change its bits (the JS kernel's decayH).
+ */
+static void decay_h(float *restrict H, float l, int len) {
+  v128_t vl = wasm_f32x4_splat(l), zero = wasm_f32x4_splat(0);
+  int k = 0;
+  for (; k + 4 <= len; k += 4) wasm_v128_store(H + k, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(H + k), vl), zero));
+  for (; k < len; k++) H[k] = H[k] * l + 0.0f;
+}
+
 /* Eligibility: H_j = clip(H_j + (eta_j E_j) M_j) where E_j != 0 (eta_j: per-synapse or the projection's). */
 static void elig_row(float *restrict H, const float *restrict E, const float *restrict eta, float eta0, const float *restrict Mpost, int modulated, float clip, int nHid) {
   v128_t hi = wasm_f32x4_splat(clip), lo = wasm_f32x4_splat(-clip), ve = wasm_f32x4_splat(eta0), zero = wasm_f32x4_splat(0);
@@ -424,7 +435,8 @@ static void elig_row(float *restrict H, const float *restrict E, const float *re
 /*
  * Plastic update of H for batch element b, the JS kernel's plasticity() case by case (same skips, same
  * float32 operations in the same order): term (rule) -> [E = l_e E + term] -> dh = eta (term | E) -> dh *= M_j
- * -> H = clip(H + dh).
+ * -> H = clip(H + dh). With decayTau: H = clip(l_h H + dh) for every synapse, as decay_h then the rule's update
+ * (Oja, whose term reads H before its decay: synapse by synapse).
  */
 static void plasticity(Net *n, Proj *p, int b, int nActive) {
   int nPre = p->nPre, nHid = n->nHid, nn = nPre * nHid;
@@ -455,6 +467,7 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
     for (int j = 0; j < nHid; j++) ltdCoef[j] = aM * postTrace[j];
   }
   if (!n->elig) {
+    if (n->leak && rule != OJA) decay_h(H + hOff, n->lambdaDecay, nn);
     switch (rule) {
       case HEBB: {
         int dense = !perSyn && !synapse && nActive * n->denseFactor >= nHid;
@@ -487,6 +500,25 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
         return;
       }
       case OJA: {
+        if (n->leak) {
+          float lD = n->lambdaDecay;
+          for (int i = 0; i < nPre; i++) {
+            int row = i * nHid, hr = hOff + row;
+            int on = synapse ? rowActive[i] == 1 : 1;
+            float xi = x[i];
+            for (int j = 0; j < nHid; j++) {
+              int k = row + j;
+              float ho = H[hr + j];
+              float hd = ho * lD + 0.0f;
+              if (z[j]) {
+                float d = (perSyn ? etaArr[k] : eta0) * ((synapse ? (on ? X[k] : 0) : xi) - ho);
+                hd = clampf(hd + (modulated ? d * Mpost[j] : d), clip);
+              }
+              H[hr + j] = hd;
+            }
+          }
+          return;
+        }
         for (int i = 0; i < nPre; i++) {
           int row = i * nHid, hr = hOff + row;
           int on = synapse ? rowActive[i] == 1 : 1;
@@ -600,6 +632,7 @@ static void plasticity(Net *n, Proj *p, int b, int nActive) {
         break;
       }
     }
+    if (n->leak) decay_h(H + hr, n->lambdaDecay, nHid); /* after the term (Oja's reads H before its decay) */
     elig_row(H + hr, Er, perSyn ? etaArr + row : 0, eta0, Mpost, modulated, clip, nHid);
   }
 }
