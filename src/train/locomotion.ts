@@ -10,7 +10,7 @@ import { createSearcher, parameterGroups, perParameterScale } from "./es/index.t
 import { SpikelocoError } from "../core/errors.ts";
 import { maxOnsetStep, strata } from "../env/conditions.ts";
 import { RunningNormalizer } from "../policy/normalizer.ts";
-import { buildLayout, initParams } from "../snn/layout.ts";
+import { buildLayout, initParams, type LayoutEntry } from "../snn/layout.ts";
 import { parseNetworkSpec, type NetworkSpec } from "../snn/spec.ts";
 import { loadAgentSpec } from "../policy/presets.ts";
 import { loadCheckpoint, type Checkpoint } from "../policy/checkpoint.ts";
@@ -67,7 +67,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
 
   const spec = options.resume ? parseNetworkSpec(options.resume.spec) : await loadAgentSpec(config.agent, { obsDim, actDim });
   const fresh = initParams(spec, seed);
-  const warm = !options.resume && config.init !== undefined ? await loadWarmStart(config.init, spec, fresh.length) : undefined;
+  const warm = !options.resume && config.init !== undefined ? await loadWarmStart(config.init, spec) : undefined;
   const initial = options.resume ? options.resume.params : (warm?.params ?? fresh);
   // group scales come from the initialisation (a pure function of spec and seed), so a resume recomputes them
   const groups = parameterGroups(buildLayout(spec), fresh, config.groupScaling ?? "none");
@@ -137,12 +137,30 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
   }
 }
 
-/** The parameters and normaliser a warm-started run begins from (config.init), checked against the run's network. */
-async function loadWarmStart(init: string, spec: NetworkSpec, dim: number): Promise<{ params: Float32Array; normalizer: Checkpoint["normalizer"] }> {
+/**
+ * The parameters and normaliser a warm-started run begins from (config.init). The source must have this
+ * run's parameter layout (same names and shapes); spec constants outside the layout (a time constant, an
+ * eligibility trace, the clip) may differ, so a variant can start from a walker trained without it.
+ */
+async function loadWarmStart(init: string, spec: NetworkSpec): Promise<{ params: Float32Array; normalizer: Checkpoint["normalizer"] }> {
   const dir = runOrZooCheckpoint(init, "init");
   const ckpt = await loadCheckpoint(dir);
-  if (ckpt.params.length !== dim || JSON.stringify(parseNetworkSpec(ckpt.spec)) !== JSON.stringify(spec)) {
-    throw new SpikelocoError(`'${init}' holds a different network (${ckpt.params.length} parameters) than this run's agent and env (${dim})`, "init");
-  }
+  const mismatch = layoutMismatch(buildLayout(parseNetworkSpec(ckpt.spec)).entries, buildLayout(spec).entries);
+  if (mismatch) throw new SpikelocoError(`'${init}' holds a different network than this run's agent and env: ${mismatch}`, "init");
   return { params: ckpt.params.slice(), normalizer: ckpt.normalizer };
+}
+
+/** The first difference between two parameter layouts, or null when they are the same. */
+function layoutMismatch(source: readonly LayoutEntry[], run: readonly LayoutEntry[]): string | null {
+  const shape = (e: LayoutEntry): string => `[${e.shape.join(", ")}]`;
+  const inSource = new Map(source.map((e) => [e.name, e]));
+  const inRun = new Set(run.map((e) => e.name));
+  for (const e of run) {
+    const s = inSource.get(e.name);
+    if (!s) return `parameter '${e.name}' is missing from it`;
+    if (shape(s) !== shape(e)) return `parameter '${e.name}' has shape ${shape(s)} there, ${shape(e)} here`;
+    if (s.offset !== e.offset) return `parameter '${e.name}' sits at offset ${s.offset} there, ${e.offset} here`;
+  }
+  const extra = source.find((e) => !inRun.has(e.name));
+  return extra ? `it has parameter '${extra.name}', which this run does not` : null;
 }

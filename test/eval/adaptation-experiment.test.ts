@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeEnv } from "../../envs/index.ts";
 import { ablationHooks, type Ablation } from "../../src/eval/ablation.ts";
 import { EpisodeRunner } from "../../src/eval/episode.ts";
-import { armConfig, evaluateAdaptation, loadAdaptationDefinition, pretrainDir, runDir, trainArms, type AdaptationDefinition } from "../../src/eval/experiments/adaptation.ts";
+import { armConfig, changedConditions, evaluateAdaptation, formatAdaptationReport, loadAdaptationDefinition, pretrainDir, runDir, trainArms, validationConditions, type AdaptationDefinition } from "../../src/eval/experiments/adaptation.ts";
 import { createPolicy } from "../../src/policy/policy.ts";
 import { loadAgentSpec } from "../../src/policy/presets.ts";
 import { initParams } from "../../src/snn/layout.ts";
@@ -113,6 +113,8 @@ describe("training and evaluating the arms (tiny budget)", () => {
   it("evaluation follows the output contract; D and E equal C before onset; the bootstrap pairs units", async () => {
     const checkpoints = { A: [runDir(root, "A", 0)], B: [runDir(root, "B", 0)], C: [runDir(root, "C", 0)] };
     const r = await evaluateAdaptation(d, { checkpoints, workers: 0, resamples: 200 });
+    expect(r.split).toBe("held-out");
+    if (r.split !== "held-out") return;
     expect(r.held_out.map((h) => h.condition)).toEqual(d.evaluation.heldOut.map((h) => h.name));
     expect(r.units).toBe(2);
     for (const h of [...r.held_out, r.intact]) {

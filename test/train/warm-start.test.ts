@@ -37,6 +37,17 @@ describe("warm start (config.init / train --init)", () => {
   it("refuses a run of another network, naming the field", async () => {
     const source = join(root, "static");
     await trainLocomotion({ config: base, seed: 1, generations: 1, workers: 0, outDir: source });
-    await expect(trainLocomotion({ config: { ...base, agent: "nm-hebb", init: source }, seed: 1, generations: 1, workers: 0 })).rejects.toThrow(/init: .*holds a different network/);
+    await expect(trainLocomotion({ config: { ...base, agent: "nm-hebb", init: source }, seed: 1, generations: 1, workers: 0 })).rejects.toThrow(/init: .*holds a different network .*'input\.alpha' is missing/);
+  }, 60_000);
+
+  it("takes a source whose spec differs only outside the parameter layout (another rule, same parameters)", async () => {
+    const source = join(root, "oja");
+    await trainLocomotion({ config: { ...base, agent: "nm-oja" }, seed: 1, generations: 1, workers: 0, outDir: source });
+    const from = await loadCheckpoint(source);
+    const warm = await trainLocomotion({ config: { ...base, agent: "nm-hebb", lr: 1e-9, init: source }, seed: 3, generations: 1, workers: 0 });
+    expect(warm.params.length).toBe(from.params.length);
+    let gap = 0;
+    for (let i = 0; i < from.params.length; i++) gap = Math.max(gap, Math.abs(warm.params[i]! - from.params[i]!));
+    expect(gap).toBeLessThan(1e-6);
   }, 60_000);
 });

@@ -32,10 +32,11 @@ export function register(cmd: Command): void {
     .option("--episodes <n>", "adaptation: paired evaluation episodes per training seed", intOption("--episodes", 1, 100_000))
     .option("--train-seeds <list>", "adaptation --train: training seeds (comma list)", (v: string) => v.split(",").map((s) => intOption("--train-seeds", 0, 2 ** 32 - 1)(s.trim())))
     .option("--out <dir>", "adaptation --train: run folders (default runs/adaptation)", textOption("--out"))
+    .option("--validation", "adaptation: evaluate on the training mixture's changed strata (for choosing presets, rules, budgets) instead of the held-out conditions")
     .option("--ship", "adaptation --train: copy the first training seed's arm checkpoints into zoo/ (ant-adapt-A, -B, -C)")
     .option("--json", "print exactly one JSON object on stdout")
     .action(
-      action(async (name: string | undefined, opts: { seed: number; json?: boolean; train?: boolean; minutes?: number; workers?: number; forceWorkers?: boolean; episodes?: number; trainSeeds?: number[]; out?: string; ship?: boolean }) => {
+      action(async (name: string | undefined, opts: { seed: number; json?: boolean; train?: boolean; minutes?: number; workers?: number; forceWorkers?: boolean; episodes?: number; trainSeeds?: number[]; out?: string; ship?: boolean; validation?: boolean }) => {
         checkWorkers(opts.workers, opts.forceWorkers);
         if (opts.out !== undefined) checkWritableDir(opts.out, "--out", "run folder");
         const experiments = await loadExperiments();
@@ -51,7 +52,7 @@ export function register(cmd: Command): void {
           throw new SpikelocoError(`unknown experiment '${name}'; known: ${[...experiments.keys()].join(", ") || "(none)"}`, "repro");
         }
         const started = Date.now();
-        const figures = await exp.run({ seed: opts.seed, log, train: opts.train, minutes: opts.minutes, workers: opts.workers, episodes: opts.episodes, trainSeeds: opts.trainSeeds, out: opts.out, ship: opts.ship });
+        const figures = await exp.run({ seed: opts.seed, log, train: opts.train, minutes: opts.minutes, workers: opts.workers, episodes: opts.episodes, trainSeeds: opts.trainSeeds, out: opts.out, ship: opts.ship, validation: opts.validation });
         const result = { experiment: name, seed: opts.seed, wall_s: (Date.now() - started) / 1000, ...figures };
         printResult(result, !!opts.json, (r) => (exp.format ? exp.format(r) : JSON.stringify(r, null, 2)));
       }),

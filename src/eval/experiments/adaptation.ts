@@ -13,7 +13,7 @@ import { z } from "zod";
 import { siblingModule } from "../../core/package.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { deriveSeed } from "../../core/rng.ts";
-import { parseConditions, type Conditions } from "../../env/conditions.ts";
+import { parseConditions, strata, type Conditions } from "../../env/conditions.ts";
 import { checkpointEnv, checkpointExists, loadCheckpoint } from "../../policy/checkpoint.ts";
 import type { LocomotionTrainConfig } from "../../train/config.ts";
 import { LOCOMOTION_DEFAULTS } from "../../train/config.ts";
@@ -114,6 +114,19 @@ export function loadAdaptationDefinition(path: string | URL = new URL("./adaptat
     if (!(d.arms[arm].agent in d.pretrain.generations)) throw new SpikelocoError(`no nominal walker budget for agent '${d.arms[arm].agent}'`, `adaptation.json: pretrain.generations`);
   }
   return d;
+}
+
+/**
+ * The validation conditions: every changed stratum of the distribution arm C trains on (intact is always
+ * evaluated), applied at the evaluation's onset. Choices of preset, rule or budget are made on these, never
+ * on the held-out conditions.
+ */
+export function validationConditions(def: AdaptationDefinition): Array<{ name: string; conditions: Conditions }> {
+  const training = parseConditions(def.distributions[def.arms.C.train], `adaptation.json: distributions.${def.arms.C.train}`);
+  return strata(training).flatMap((s) => {
+    const { onsetStep: _onset, ...changed } = s.conditions;
+    return Object.keys(changed).length ? [{ name: `${s.name} (trained)`, conditions: changed }] : [];
+  });
 }
 
 /** Where an agent's nominal walker (the warm start of every arm with that agent) is trained. */
@@ -244,6 +257,8 @@ export async function trainArms(def: AdaptationDefinition, o: TrainArmsOptions):
 export interface EvaluateAdaptationOptions {
   /** Checkpoint folders per trained arm, one per training seed, in the same seed order for every arm. */
   checkpoints: Record<TrainedArm, string[]>;
+  /** Which conditions to evaluate: the held-out ones (default), or validation ones drawn from training. */
+  split?: AdaptationSplit;
   /** Paired episodes per training seed (default: the definition's). */
   episodes?: number;
   /** Episode length override (tests); must hold the late window. */
@@ -270,18 +285,28 @@ export interface ConditionResult {
   diffs: Record<string, Record<(typeof METRICS)[number], { mean: number; ci: [number, number] }>>;
 }
 
-export interface AdaptationReport {
+export const SPLITS = ["held-out", "validation"] as const;
+export type AdaptationSplit = (typeof SPLITS)[number];
+
+interface ReportBody {
   experiment: "adaptation";
   env: { id: string; options: Record<string, unknown> };
   units: number;
   episode_seeds: number[];
   onset_step: number;
   max_steps: number;
-  held_out: ConditionResult[];
   intact: ConditionResult;
   checkpoints: Record<TrainedArm, string[]>;
   timing: { seconds: number; episodes: number; steps: number; sim_seconds_per_wall_second: number };
 }
+
+/** The report names its condition list after the split, so a validation run is never read as held-out. */
+export type AdaptationReport =
+  | (ReportBody & { split: "held-out"; held_out: ConditionResult[] })
+  | (ReportBody & { split: "validation"; validation: ConditionResult[] });
+
+/** The changed-condition results of a report, whichever split it evaluated. */
+export const changedConditions = (r: AdaptationReport): ConditionResult[] => (r.split === "held-out" ? r.held_out : r.validation);
 
 const armSource = (def: AdaptationDefinition, arm: Arm): { trained: TrainedArm; ablation: Ablation } =>
   arm === "D" || arm === "E" ? { trained: def.arms[arm].from, ablation: def.arms[arm].ablation } : { trained: arm, ablation: "as-trained" };
@@ -314,7 +339,9 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
     unitSeeds.push(deriveSeed(e.seed, "adaptation", k));
     unitCkpt.push(s);
   }
-  const conditions = [...e.heldOut, e.intact];
+  const split = o.split ?? "held-out";
+  const changed = split === "held-out" ? e.heldOut : validationConditions(def);
+  const conditions = [...changed, e.intact];
   const jobs: EpisodeJob[] = [];
   const jobArm: Arm[] = [];
   for (let u = 0; u < unitSeeds.length; u++) conditions.forEach((c, ci) => {
@@ -346,18 +373,19 @@ export async function evaluateAdaptation(def: AdaptationDefinition, o: EvaluateA
   const steps = records.reduce((s, r) => s + r.steps, 0);
   const simSeconds = steps * controlDt;
   const results = conditions.map((c, ci) => summarise(def, c.name, episodes.filter((r) => r.condition === ci), unitSeeds.length, o.resamples, e.seed));
-  return {
+  const body: ReportBody = {
     experiment: "adaptation",
     env: { id: env.envId, options: env.envOptions },
     units: unitSeeds.length,
     episode_seeds: unitSeeds,
     onset_step: e.onsetStep,
     max_steps: e.maxSteps,
-    held_out: results.slice(0, e.heldOut.length),
-    intact: results[e.heldOut.length]!,
+    intact: results[changed.length]!,
     checkpoints: o.checkpoints,
     timing: { seconds, episodes: episodes.length, steps, sim_seconds_per_wall_second: simSeconds / seconds },
   };
+  const list = results.slice(0, changed.length);
+  return split === "held-out" ? { split, held_out: list, ...body } : { split, validation: list, ...body };
 }
 
 function metricVector(def: AdaptationDefinition, rows: AdaptationEpisode[], metric: (typeof METRICS)[number]): Float64Array {
@@ -417,8 +445,8 @@ function toEpisode(def: AdaptationDefinition, arm: Arm, r: EpisodeRecord): Adapt
 /** A terminal table: per condition, each arm's window speeds and the paired differences with CIs. */
 export function formatAdaptationReport(r: AdaptationReport): string {
   const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : "-");
-  const lines: string[] = [`adaptation experiment: ${r.units} paired episodes per cell, onset at step ${r.onset_step} of ${r.max_steps}`];
-  for (const c of [...r.held_out, r.intact]) {
+  const lines: string[] = [`adaptation experiment (${r.split} conditions): ${r.units} paired episodes per cell, onset at step ${r.onset_step} of ${r.max_steps}`];
+  for (const c of [...changedConditions(r), r.intact]) {
     lines.push("", c.condition, "  arm  v_pre   v_early v_late  recov  falls");
     for (const arm of ARMS) {
       const a = c.arms[arm];

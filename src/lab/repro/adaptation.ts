@@ -11,7 +11,7 @@ import { checkpointExists } from "../../policy/checkpoint.ts";
 import { zooCheckpoint } from "../../policy/zoo.ts";
 import {
   evaluateAdaptation, formatAdaptationReport, loadAdaptationDefinition, pretrainAgents, pretrainDir, runDir, trainArms, TRAINED_ARMS,
-  type AdaptationReport, type TrainedArm,
+  type AdaptationReport, type AdaptationSplit, type TrainedArm,
 } from "../../eval/experiments/adaptation.ts";
 import type { ReproExperiment } from "./experiment.ts";
 
@@ -44,8 +44,10 @@ export const experiment: ReproExperiment = {
     for (const arm of TRAINED_ARMS) for (const dir of checkpoints[arm]) {
       if (!checkpointExists(dir)) throw new SpikelocoError(`arm ${arm} has no checkpoint yet (train it with --train)`, dir);
     }
+    const split: AdaptationSplit = o.validation ? "validation" : "held-out";
     const report: AdaptationReport = await evaluateAdaptation(def, defined({
       checkpoints,
+      split,
       episodes: o.episodes,
       workers: o.workers,
       onProgress: (done: number, total: number) => { if (done % 50 === 0 || done === total) o.log(`adaptation: ${done}/${total} episodes`); },

@@ -18,6 +18,8 @@ export interface ReproOptions {
   trainSeeds?: number[] | undefined;
   /** Where training runs live. */
   out?: string | undefined;
+  /** Adaptation: evaluate on validation conditions from the training distribution instead of the held-out ones. */
+  validation?: boolean | undefined;
   /** After training, copy the first seed's runs into the zoo (adaptation). */
   ship?: boolean | undefined;
   signal?: AbortSignal | undefined;
