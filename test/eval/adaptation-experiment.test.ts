@@ -16,7 +16,7 @@ const def = loadAdaptationDefinition();
 function tiny(): AdaptationDefinition {
   const d = structuredClone(def);
   d.training = { ...d.training, popSize: 2, episodesPerMember: 2, maxSteps: 24, generations: 1 };
-  d.pretrain = { ...d.pretrain, popSize: 2, maxSteps: 24, generations: { static: 1, "nm-hebb": 1 } };
+  d.pretrain = { ...d.pretrain, popSize: 2, maxSteps: 24, generations: { static: 1, "nm-hebb-decay": 1 } };
   (d.distributions.damage as { onsetStep: number[] }).onsetStep = [5, 15];
   d.evaluation = { ...d.evaluation, maxSteps: 60, onsetStep: 20, window: 10, preOnsetWindows: 2, earlyWindow: [0, 10], lateWindow: [20, 30], episodes: 2 };
   return d;
@@ -96,7 +96,7 @@ describe("training and evaluating the arms (tiny budget)", () => {
     root = mkdtempSync(join(tmpdir(), "spikeloco-adapt-"));
     const runs = await trainArms(d, { root, seeds: [0], workers: 0 });
     // the nominal walkers first (one per agent), then the arms warm-started from them
-    expect(runs.map((r) => `${r.arm}:${r.agent}`)).toEqual(["pretrain:static", "pretrain:nm-hebb", "A:static", "B:static", "C:nm-hebb"]);
+    expect(runs.map((r) => `${r.arm}:${r.agent}`)).toEqual(["pretrain:static", "pretrain:nm-hebb-decay", "A:static", "B:static", "C:nm-hebb-decay"]);
   }, 120_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -113,7 +113,7 @@ describe("layout", () => {
 
 describe("agents", () => {
   it("lists the ten presets and sizes them for the env", () => {
-    expect(listAgents().map((a) => a.name)).toEqual(["bcm", "hebb", "nm-bcm", "nm-hebb", "nm-hebb-decay", "nm-oja", "nm-stdp", "oja", "static", "stdp"]);
+    expect(listAgents().map((a) => a.name)).toEqual(["bcm", "hebb", "nm-bcm", "nm-hebb", "nm-hebb-decay", "nm-hebb-trace", "nm-oja", "nm-stdp", "oja", "static", "stdp"]);
     for (const { name } of listAgents()) {
       const envDims = listEnvs().map((e) => ({ obsDim: e.observationSize, actDim: e.actionSize }));
       expect(envDims).toEqual([{ obsDim: 31, actDim: 8 }, { obsDim: 41, actDim: 12 }]); // ant, hexapod
