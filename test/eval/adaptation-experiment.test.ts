@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,8 +39,26 @@ describe("the adaptation experiment's definition", () => {
     expect(a.maxSteps).toBeGreaterThan(350);
     expect(def.evaluation.onsetStep + def.evaluation.lateWindow[1]).toBeLessThanOrEqual(def.evaluation.maxSteps);
     expect(def.evaluation.maxSteps).toBeLessThanOrEqual(a.maxSteps); // evaluated within the trained horizon
+    expect(def.evaluation.maxSteps).toBeLessThanOrEqual(def.pretrain.maxSteps); // the walkers too
     // held-out conditions are not in the training mixture: leg 3 is never disabled in training
     expect(JSON.stringify(def.distributions)).not.toMatch(/\[3\]/);
+  });
+
+  it("refuses horizons that would select for the wrong steps, naming the field", () => {
+    const dir = mkdtempSync(join(tmpdir(), "spikeloco-def-"));
+    const write = (edit: (d: AdaptationDefinition) => void): string => {
+      const d = structuredClone(def);
+      edit(d);
+      const path = join(dir, "adaptation.json");
+      writeFileSync(path, JSON.stringify(d));
+      return path;
+    };
+    try {
+      expect(() => loadAdaptationDefinition(write((d) => { d.training.maxSteps = 500; }))).toThrow(/adaptation\.json: evaluation\.maxSteps: evaluation episodes \(600 steps\) outlast training episodes \(500\)/);
+      expect(() => loadAdaptationDefinition(write((d) => { d.pretrain.maxSteps = 300; }))).toThrow(/adaptation\.json: pretrain\.maxSteps: nominal walkers train on 300-step episodes, shorter than the evaluation's 600/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -108,6 +108,8 @@ export function loadAdaptationDefinition(path: string | URL = new URL("./adaptat
   if (e.onsetStep + e.lateWindow[1] > e.maxSteps) throw new SpikelocoError(`late window ends at step ${e.onsetStep + e.lateWindow[1]} > maxSteps ${e.maxSteps}`, "adaptation.json: evaluation.lateWindow");
   // adaptation is measured where it was trained: steps past the training horizon were never selected for
   if (e.maxSteps > d.training.maxSteps) throw new SpikelocoError(`evaluation episodes (${e.maxSteps} steps) outlast training episodes (${d.training.maxSteps})`, "adaptation.json: evaluation.maxSteps");
+  // a walker selected on shorter episodes fades after its horizon, and the arms spend their budget repairing it
+  if (d.pretrain.maxSteps < e.maxSteps) throw new SpikelocoError(`nominal walkers train on ${d.pretrain.maxSteps}-step episodes, shorter than the evaluation's ${e.maxSteps}`, "adaptation.json: pretrain.maxSteps");
   if (e.window * e.preOnsetWindows > e.onsetStep) throw new SpikelocoError("pre-onset windows do not fit before onsetStep", "adaptation.json: evaluation.preOnsetWindows");
   for (const arm of TRAINED_ARMS) {
     if (!(d.arms[arm].train in d.distributions)) throw new SpikelocoError(`unknown distribution '${d.arms[arm].train}'`, `adaptation.json: arms.${arm}.train`);
