@@ -112,7 +112,7 @@ describe("layout", () => {
 });
 
 describe("agents", () => {
-  it("lists the ten presets and sizes them for the env", () => {
+  it("lists every preset and sizes them for the env", () => {
     expect(listAgents().map((a) => a.name)).toEqual(["bcm", "hebb", "nm-bcm", "nm-hebb", "nm-hebb-decay", "nm-hebb-trace", "nm-oja", "nm-stdp", "oja", "static", "stdp"]);
     for (const { name } of listAgents()) {
       const envDims = listEnvs().map((e) => ({ obsDim: e.observationSize, actDim: e.actionSize }));
@@ -122,8 +122,9 @@ describe("agents", () => {
         expect(spec.encoder.size).toBe(dims.obsDim);
         expect(spec.decoder.size).toBe(dims.actDim);
         expect(spec.plasticity.modulated).toBe(name.startsWith("nm-"));
-        expect(spec.plasticity.rule).toBe(name === "static" ? "none" : name.replace("nm-", "").replace("-decay", ""));
+        expect(spec.plasticity.rule).toBe(name === "static" ? "none" : name.replace(/^nm-/, "").replace(/-(decay|trace)$/, ""));
         expect(spec.plasticity.decayTau).toBe(name.endsWith("-decay") ? 100 : null);
+        expect(spec.plasticity.eligibilityTau).toBe(name.endsWith("-trace") ? 20 : null);
         const net = createKernelNet(spec, initParams(spec, 1), 1);
         const out = new Float32Array(dims.actDim);
         for (let t = 0; t < 20; t++) net.step(new Float32Array(dims.obsDim).fill(0.5), out);
