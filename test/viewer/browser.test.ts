@@ -478,6 +478,8 @@ describe("viewer panels, camera, playback, live controls, replay and export", ()
     await page.locator("#legLabels").check();
     expect((await pageState(page)).world!.legLabels).toBe(true);
     const before = (await pageState(page)).historyLength;
+    // a terrain switch costs the whole 20-token control burst (refilled at 10 per second): wait for a full bucket
+    await sleep(2100);
     await page.locator("#terrain").selectOption("rough");
     const r = await waitFor(page, (x) => x.world?.terrainKind === "rough" && x.historyLength > before + 5);
     const hf = watch.live!.scene().terrain.heightfield!;
