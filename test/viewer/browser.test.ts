@@ -51,6 +51,11 @@ interface PageState {
 /** Leave a page (see beforeAll: pages are not closed). */
 const done = (p: Page | undefined) => p?.goto("about:blank").catch(() => {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A terrain switch costs the whole 20-token control burst (refilled at 10 per second): wait for a full bucket. */
+async function selectTerrain(page: Page, kind: string): Promise<void> {
+  await sleep(2100);
+  await page.locator("#terrain").selectOption(kind);
+}
 const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 const pageState = (p: Page) => p.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __spikeloco: { state: unknown } }).__spikeloco.state)) as PageState);
 
@@ -478,9 +483,7 @@ describe("viewer panels, camera, playback, live controls, replay and export", ()
     await page.locator("#legLabels").check();
     expect((await pageState(page)).world!.legLabels).toBe(true);
     const before = (await pageState(page)).historyLength;
-    // a terrain switch costs the whole 20-token control burst (refilled at 10 per second): wait for a full bucket
-    await sleep(2100);
-    await page.locator("#terrain").selectOption("rough");
+    await selectTerrain(page, "rough");
     const r = await waitFor(page, (x) => x.world?.terrainKind === "rough" && x.historyLength > before + 5);
     const hf = watch.live!.scene().terrain.heightfield!;
     expect(r.world!.heightfieldVertices).toBe(hf.nx * hf.ny);
@@ -488,7 +491,7 @@ describe("viewer panels, camera, playback, live controls, replay and export", ()
     expect(r.errors).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
     writeFileSync(`${ARTIFACTS}viewer-rough.png`, await page.screenshot());
-    await page.locator("#terrain").selectOption("flat");
+    await selectTerrain(page, "flat");
     await waitFor(page, (x) => x.world?.terrainKind === "flat");
   });
 
