@@ -7,7 +7,7 @@
  *   encoder.gain [nEnc]            1
  *   encoder.bias [nEnc]            0.25 (direct) / 0 (grf)
  *   <p>.W [nPre, nHid]             N(0, 1) * projections.<p>.initScale / sqrt(nPre)      (p = input | recurrent)
- *   <p>.alpha [nPre, nHid]         N(0, 1) * 0.1 / sqrt(nPre)                              (plastic)
+ *   <p>.alpha [nPre, nHid]         N(0, 1) * plasticity.alphaInitScale / sqrt(nPre)        (plastic)
  *   <p>.eta [1] or [nPre, nHid]    plasticity.etaInit                                      (plastic)
  *   <p>.aPlus, <p>.aMinus [1]      1, 1                                                    (plastic, stdp)
  *   <p>.delay [nPre] or [nPre,nHid] U(0, max) or the constant init, in steps              (delayed)
@@ -60,7 +60,7 @@ function plan(spec: NetworkSpec): Array<{ name: string; shape: number[]; init: I
     const nPre = preSize(spec, p);
     items.push({ name: `${p}.W`, shape: [nPre, nHid], init: gaussian(proj.initScale / Math.sqrt(nPre)) });
     if (isPlastic(spec, p)) {
-      items.push({ name: `${p}.alpha`, shape: [nPre, nHid], init: gaussian(0.1 / Math.sqrt(nPre)) });
+      items.push({ name: `${p}.alpha`, shape: [nPre, nHid], init: gaussian(spec.plasticity.alphaInitScale / Math.sqrt(nPre)) });
       const etaShape = spec.plasticity.eta === "synapse" ? [nPre, nHid] : [1];
       items.push({ name: `${p}.eta`, shape: etaShape, init: constant(spec.plasticity.etaInit) });
       if (spec.plasticity.rule === "stdp") {

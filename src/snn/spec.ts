@@ -115,6 +115,12 @@ const plasticitySchema = z.object({
   decayTau: pos.nullable().default(null),
   eta: z.enum(["projection", "synapse"]).default("projection"),
   etaInit: z.number().default(0.05),
+  /**
+   * Initial std of the plastic gains alpha, times sqrt(nPre) (as projections.<p>.initScale is for W).
+   * With 0.1 and |H| ~ 0.3, alpha*H starts at ~3% of W, and ES with init-rms scaling searches alpha in
+   * steps of its own size, so the plastic share of the weight stays near where it started.
+   */
+  alphaInitScale: nonneg.default(0.1),
   clip: pos.default(2),
   tauPlus: pos.default(20),
   tauMinus: pos.default(20),

@@ -113,7 +113,7 @@ describe("layout", () => {
 
 describe("agents", () => {
   it("lists every preset and sizes them for the env", () => {
-    expect(listAgents().map((a) => a.name)).toEqual(["bcm", "hebb", "nm-bcm", "nm-hebb", "nm-hebb-decay", "nm-hebb-trace", "nm-oja", "nm-stdp", "oja", "static", "stdp"]);
+    expect(listAgents().map((a) => a.name)).toEqual(["bcm", "hebb", "nm-bcm", "nm-hebb", "nm-hebb-decay", "nm-hebb-decay-strong", "nm-hebb-trace", "nm-oja", "nm-stdp", "oja", "static", "stdp"]);
     for (const { name } of listAgents()) {
       const envDims = listEnvs().map((e) => ({ obsDim: e.observationSize, actDim: e.actionSize }));
       expect(envDims).toEqual([{ obsDim: 31, actDim: 8 }, { obsDim: 41, actDim: 12 }]); // ant, hexapod
@@ -122,8 +122,9 @@ describe("agents", () => {
         expect(spec.encoder.size).toBe(dims.obsDim);
         expect(spec.decoder.size).toBe(dims.actDim);
         expect(spec.plasticity.modulated).toBe(name.startsWith("nm-"));
-        expect(spec.plasticity.rule).toBe(name === "static" ? "none" : name.replace(/^nm-/, "").replace(/-(decay|trace)$/, ""));
-        expect(spec.plasticity.decayTau).toBe(name.endsWith("-decay") ? 100 : null);
+        expect(spec.plasticity.rule).toBe(name === "static" ? "none" : name.replace(/^nm-/, "").replace(/-(decay|decay-strong|trace)$/, ""));
+        expect(spec.plasticity.decayTau).toBe(/-decay(-strong)?$/.test(name) ? 100 : null);
+        expect(spec.plasticity.alphaInitScale).toBe(name.endsWith("-strong") ? 1 : 0.1);
         expect(spec.plasticity.eligibilityTau).toBe(name.endsWith("-trace") ? 20 : null);
         const net = createKernelNet(spec, initParams(spec, 1), 1);
         const out = new Float32Array(dims.actDim);
@@ -190,6 +191,26 @@ describe("documented initialisation (src/snn/layout.ts header)", () => {
     expect(lay.entry("input.W").shape).toEqual([400, 100]);
     expect(lay.entry("input.eta").shape).toEqual([1]);
     expect(lay.entry("decoder.W").shape).toEqual([100, 50]);
+  });
+
+  it("plasticity.alphaInitScale sets the std of alpha (default 0.1) and nothing else", () => {
+    const at = (alphaInitScale?: number) => {
+      const spec = parseNetworkSpec({
+        encoder: { kind: "direct", size: 400 }, hidden: { size: 100, neuron: { model: "lif" } },
+        plasticity: { rule: "hebb", modulated: true, ...(alphaInitScale === undefined ? {} : { alphaInitScale }) },
+        decoder: { kind: "leaky", size: 8 },
+      });
+      return { spec, lay: buildLayout(spec), p: initParams(spec, 9) };
+    };
+    const base = at(), strong = at(1);
+    expect(base.spec.plasticity.alphaInitScale).toBe(0.1);
+    expect(strong.lay.entries).toEqual(base.lay.entries);
+    for (const e of base.lay.entries) {
+      const a = base.lay.view(base.p, e.name), b = strong.lay.view(strong.p, e.name);
+      if (e.name.endsWith(".alpha")) for (let k = 0; k < a.length; k += 97) expect(b[k]).toBeCloseTo(10 * a[k]!, 5);
+      else expect(b, e.name).toEqual(a);
+    }
+    expect(() => at(-1)).toThrow(/alphaInitScale/);
   });
 });
 
