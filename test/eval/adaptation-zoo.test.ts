@@ -3,10 +3,13 @@
  * change must re-train or re-evaluate the zoo), and still reaches >= 80% of the nominal speed recorded when
  * it was shipped (pilots that do not walk yet must reproduce their recorded speed within 0.05 m/s).
  */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { envDefinition } from "../../envs/index.ts";
-import { measureNominal } from "../../src/eval/experiments/zoo.ts";
-import { loadCheckpoint } from "../../src/policy/checkpoint.ts";
+import { measureNominal, shipToZoo } from "../../src/eval/experiments/zoo.ts";
+import { loadCheckpoint, saveCheckpoint } from "../../src/policy/checkpoint.ts";
 import { listZoo, zooCheckpoint } from "../../src/policy/zoo.ts";
 
 const entries = listZoo();
@@ -31,6 +34,29 @@ describe("the model zoo", () => {
       }
     }, 120_000);
   }
+
+  it("shipping the same run twice leaves the entry's files as they were; a changed run replaces them", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "spikeloco-ship-"));
+    try {
+      const run = join(tmp, "run");
+      cpSync(zooCheckpoint("ant-adapt-C"), run, { recursive: true });
+      const root = join(tmp, "zoo");
+      const snapshot = () => Object.fromEntries(readdirSync(join(root, "x")).map((f) => [f, readFileSync(join(root, "x", f)).toString("base64")]));
+      const first = await shipToZoo(run, "x", "a run", "shipped", root);
+      const before = snapshot();
+      expect(await shipToZoo(run, "x", "a run", "shipped", root)).toEqual(first);
+      expect(snapshot()).toEqual(before);
+      const ckpt = await loadCheckpoint(run);
+      const params = ckpt.params.slice();
+      params[0] = params[0]! + 0.5;
+      saveCheckpoint(run, { ...ckpt, params });
+      await shipToZoo(run, "x", "a run", "shipped", root);
+      expect((await loadCheckpoint(join(root, "x"))).params[0]).toBe(params[0]);
+      expect(snapshot()).not.toEqual(before);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("an unknown name is refused with the known ones", () => {
     expect(() => zooCheckpoint("no-such-walker")).toThrow(/--pretrained: no shipped controller 'no-such-walker' \(zoo has: /);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { deriveSeed } from "../../core/rng.ts";
 import { envDefinition, makeEnv } from "../../../envs/index.ts";
-import { checkpointEnv, loadCheckpoint, saveCheckpoint } from "../../policy/checkpoint.ts";
+import { checkpointEnv, loadCheckpoint, saveCheckpoint, type Checkpoint } from "../../policy/checkpoint.ts";
 import { RunningNormalizer } from "../../policy/normalizer.ts";
 import { createPolicy } from "../../policy/policy.ts";
 import { runEpisode } from "../../policy/rollout.ts";
@@ -36,9 +36,16 @@ export async function measureNominal(dir: string, seeds: readonly number[] = ZOO
   return { speed: dist / sim, return: ret / seeds.length, fall_rate: falls / seeds.length };
 }
 
+/**
+ * Copy a run into zoo/<name>/ and measure it. An entry that already holds this run at this generation (same
+ * parameters, config, description and status) is left as it is: a new copy would only change the blob's name
+ * and the timestamps.
+ */
 export async function shipToZoo(runDir: string, name: string, description: string, status: ZooMeta["status"], root = zooRoot()): Promise<ZooMeta> {
   const ckpt = await loadCheckpoint(runDir);
   const dest = join(root, name);
+  const unchanged = await shippedAlready(dest, ckpt, description, status);
+  if (unchanged) return unchanged;
   if (existsSync(dest)) rmSync(dest, { recursive: true });
   mkdirSync(dest, { recursive: true });
   const info = (ckpt.training.info ?? {}) as { elapsedSeconds?: number; totalSimSeconds?: number };
@@ -74,4 +81,15 @@ export async function shipToZoo(runDir: string, name: string, description: strin
   };
   writeFileSync(join(dest, ZOO_META), JSON.stringify(meta, null, 1) + "\n");
   return meta;
+}
+
+async function shippedAlready(dest: string, ckpt: Checkpoint, description: string, status: ZooMeta["status"]): Promise<ZooMeta | null> {
+  const metaPath = join(dest, ZOO_META);
+  if (!existsSync(metaPath)) return null;
+  const meta = JSON.parse(readFileSync(metaPath, "utf8")) as ZooMeta;
+  if (meta.description !== description || meta.status !== status || meta.generation !== ckpt.training.generation) return null;
+  const shipped = await loadCheckpoint(dest).catch(() => null);
+  if (!shipped || JSON.stringify(shipped.config) !== JSON.stringify(ckpt.config)) return null;
+  const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  return bytes(shipped.params).equals(bytes(ckpt.params)) ? meta : null;
 }
