@@ -3,7 +3,7 @@
  * change must re-train or re-evaluate the zoo), and still reaches >= 80% of the nominal speed recorded when
  * it was shipped (pilots that do not walk yet must reproduce their recorded speed within 0.05 m/s).
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -35,7 +35,7 @@ describe("the model zoo", () => {
     }, 120_000);
   }
 
-  it("shipping the same run twice leaves the entry's files as they were; a changed run replaces them", async () => {
+  it("shipping the same run twice leaves the entry's files as they were; a stale env version or a changed run replaces them", async () => {
     const tmp = mkdtempSync(join(tmpdir(), "spikeloco-ship-"));
     try {
       const run = join(tmp, "run");
@@ -46,13 +46,18 @@ describe("the model zoo", () => {
       const before = snapshot();
       expect(await shipToZoo(run, "x", "a run", "shipped", root)).toEqual(first);
       expect(snapshot()).toEqual(before);
+      const metaPath = join(root, "x", "zoo.json");
+      writeFileSync(metaPath, JSON.stringify({ ...first, env: { ...first.env, version: "ant-v0" } }));
+      expect((await shipToZoo(run, "x", "a run", "shipped", root)).env.version).toBe(first.env.version); // measured again on this env
+      expect(JSON.parse(readFileSync(metaPath, "utf8")).env.version).toBe(first.env.version);
+      const again = snapshot();
       const ckpt = await loadCheckpoint(run);
       const params = ckpt.params.slice();
       params[0] = params[0]! + 0.5;
       saveCheckpoint(run, { ...ckpt, params });
       await shipToZoo(run, "x", "a run", "shipped", root);
       expect((await loadCheckpoint(join(root, "x"))).params[0]).toBe(params[0]);
-      expect(snapshot()).not.toEqual(before);
+      expect(snapshot()).not.toEqual(again);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

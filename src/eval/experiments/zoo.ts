@@ -38,8 +38,8 @@ export async function measureNominal(dir: string, seeds: readonly number[] = ZOO
 
 /**
  * Copy a run into zoo/<name>/ and measure it. An entry that already holds this run at this generation (same
- * parameters, config, description and status) is left as it is: a new copy would only change the blob's name
- * and the timestamps.
+ * parameters, config, description and status) and was measured on the current env version is left as it is:
+ * a new copy would only change the blob's name and the timestamps.
  */
 export async function shipToZoo(runDir: string, name: string, description: string, status: ZooMeta["status"], root = zooRoot()): Promise<ZooMeta> {
   const ckpt = await loadCheckpoint(runDir);
@@ -88,6 +88,7 @@ async function shippedAlready(dest: string, ckpt: Checkpoint, description: strin
   if (!existsSync(metaPath)) return null;
   const meta = JSON.parse(readFileSync(metaPath, "utf8")) as ZooMeta;
   if (meta.description !== description || meta.status !== status || meta.generation !== ckpt.training.generation) return null;
+  if (meta.env.version !== envDefinition(meta.env.id).version) return null;
   const shipped = await loadCheckpoint(dest).catch(() => null);
   if (!shipped || JSON.stringify(shipped.config) !== JSON.stringify(ckpt.config)) return null;
   const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
