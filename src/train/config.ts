@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { SpikelocoError } from "../core/errors.ts";
 import { parseConditions, type Conditions } from "../env/conditions.ts";
 import type { SearcherName } from "./es/searcher.ts";
-import type { GroupScaling } from "./es/groups.ts";
+import type { GroupScales, GroupScaling } from "./es/groups.ts";
 
 export interface LocomotionTrainConfig {
   kind: "locomotion";
@@ -20,6 +20,8 @@ export interface LocomotionTrainConfig {
   weightDecayMode?: "decoupled" | "coupled";
   /** Per-group sigma and lr (es/groups.ts); absent = "none" (runs made before groups existed). */
   groupScaling?: GroupScaling;
+  /** Multipliers of chosen groups' sigma and lr on top of groupScaling (es/groups.ts), e.g. { alpha: 10 }; absent = none. */
+  groupScales?: GroupScales;
   /**
    * Episodes per member per generation. When the conditions are a distribution with several strata
    * (mixture components x categorical choices), the episodes are allocated over the strata (stratified),

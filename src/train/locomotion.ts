@@ -6,7 +6,7 @@
 import { siblingModule } from "../core/package.ts";
 import { envIdForVersion, makeEnv } from "../../envs/index.ts";
 import { collectVersions } from "../policy/versions.ts";
-import { createSearcher, parameterGroups, perParameterScale } from "./es/index.ts";
+import { applyGroupScales, createSearcher, parameterGroups, perParameterScale } from "./es/index.ts";
 import { SpikelocoError } from "../core/errors.ts";
 import { maxOnsetStep, strata } from "../env/conditions.ts";
 import { RunningNormalizer } from "../policy/normalizer.ts";
@@ -70,7 +70,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
   const warm = !options.resume && config.init !== undefined ? await loadWarmStart(config.init, spec) : undefined;
   const initial = options.resume ? options.resume.params : (warm?.params ?? fresh);
   // group scales come from the initialisation (a pure function of spec and seed), so a resume recomputes them
-  const groups = parameterGroups(buildLayout(spec), fresh, config.groupScaling ?? "none");
+  const groups = applyGroupScales(parameterGroups(buildLayout(spec), fresh, config.groupScaling ?? "none"), config.groupScales);
   const searcherOptions = {
     popSize: config.popSize,
     sigma: config.sigma,
@@ -78,7 +78,7 @@ export async function trainLocomotion(options: LocomotionRunOptions): Promise<Lo
     seed,
     weightDecay: config.weightDecay,
     weightDecayMode: config.weightDecayMode ?? ("coupled" as const),
-    scale: config.groupScaling && config.groupScaling !== "none" ? perParameterScale(groups, fresh.length) : undefined,
+    scale: (config.groupScaling && config.groupScaling !== "none") || config.groupScales ? perParameterScale(groups, fresh.length) : undefined,
   };
   const searcher = createSearcher(config.algo, initial, searcherOptions);
   const startState = options.resume?.normalizer ?? warm?.normalizer;

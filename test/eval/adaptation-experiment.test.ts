@@ -25,7 +25,13 @@ function tiny(): AdaptationDefinition {
 describe("the adaptation experiment's definition", () => {
   it("gives arms A, B, C the same budget and hyper-parameters; only the preset and training distribution differ", () => {
     const [a, b, c] = (["A", "B", "C"] as const).map((arm) => armConfig(def, arm, "runs/x"));
-    const budget = (x: typeof a) => ({ ...x, agent: null, conditions: null, init: null });
+    // an arm's own ES group multipliers (arms.<arm>.groupScales) are the one hyper-parameter allowed to differ
+    const budget = (x: typeof a) => ({ ...x, agent: null, conditions: null, init: null, groupScales: null });
+    expect(b.groupScales).toBeUndefined();
+    const scaled = structuredClone(def);
+    scaled.arms.C.groupScales = { alpha: 10 };
+    expect(armConfig(scaled, "C", "runs/x").groupScales).toEqual({ alpha: 10 });
+    expect(armConfig(scaled, "B", "runs/x").groupScales).toBeUndefined();
     // every arm starts from the nominal walker of its own agent
     expect([a.init, b.init, c.init]).toEqual([pretrainDir("runs/x", "static"), pretrainDir("runs/x", "static"), pretrainDir("runs/x", c.agent)]);
     expect(budget(b)).toEqual(budget(a));
@@ -55,6 +61,7 @@ describe("the adaptation experiment's definition", () => {
     };
     try {
       expect(() => loadAdaptationDefinition(write((d) => { d.training.maxSteps = 500; }))).toThrow(/adaptation\.json: evaluation\.maxSteps: evaluation episodes \(600 steps\) outlast training episodes \(500\)/);
+      expect(() => loadAdaptationDefinition(write((d) => { d.arms.C.groupScales = { alpha: 0 }; }))).toThrow(/adaptation\.json: arms\.C\.groupScales\.alpha/);
       expect(() => loadAdaptationDefinition(write((d) => { d.pretrain.maxSteps = 300; }))).toThrow(/adaptation\.json: pretrain\.maxSteps: nominal walkers train on 300-step episodes, shorter than the evaluation's 600/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

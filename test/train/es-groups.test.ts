@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createSearcher, materialize, OpenAIES, parameterGroups, perParameterScale } from "../../src/train/es/index.ts";
+import { applyGroupScales, createSearcher, materialize, OpenAIES, parameterGroups, parseGroupScales, perParameterScale } from "../../src/train/es/index.ts";
 import { Adam } from "../../src/train/optim/adam.ts";
 import { buildLayout, initParams } from "../../src/snn/layout.ts";
 import { loadAgentSpec } from "../../src/policy/presets.ts";
@@ -155,3 +155,72 @@ describe("stratified fitness", () => {
 });
 
 void LOCOMOTION_DEFAULTS;
+
+describe("per-group multipliers (groupScales)", () => {
+  const layoutOf = async (agent: string) => {
+    const spec = await loadAgentSpec(agent, { obsDim: 27, actDim: 8 });
+    return { spec, layout: buildLayout(spec) };
+  };
+
+  it("multiply the matching groups only: a field names it in every projection, a full name one entry", async () => {
+    const { spec, layout } = await layoutOf("nm-hebb");
+    const base = parameterGroups(layout, initParams(spec, 0), "init-rms");
+    const scaled = applyGroupScales(base, { alpha: 10, "input.eta": 3 });
+    base.forEach((g, i) => {
+      const want = g.name.endsWith(".alpha") ? 10 : g.name === "input.eta" ? 3 : 1;
+      expect(scaled[i]!.scale).toBeCloseTo(g.scale * want, 12);
+    });
+    expect(scaled.filter((g, i) => g.scale !== base[i]!.scale).map((g) => g.name)).toEqual(["input.alpha", "input.eta", "recurrent.alpha"]);
+    expect(applyGroupScales(base, undefined)).toBe(base);
+  });
+
+  it("refuse a key that names no group (listing the groups) and a multiplier <= 0", async () => {
+    const { layout } = await layoutOf("static");
+    const groups = parameterGroups(layout, new Float32Array(layout.size), "none");
+    expect(() => applyGroupScales(groups, { alpha: 10 }, "arms.C.groupScales")).toThrow(/arms\.C\.groupScales: no parameter group 'alpha' in this network \(groups: .*input\.W/);
+    expect(() => applyGroupScales(groups, { W: 0 })).toThrow("groupScales: the multiplier of 'W' must be a number > 0, got 0");
+  });
+
+  it("the flag's text parses to the same record; mistakes are named", () => {
+    expect(parseGroupScales("alpha=10, input.eta=2.5")).toEqual({ alpha: 10, "input.eta": 2.5 });
+    expect(() => parseGroupScales("alpha")).toThrow("--group-scale: expected NAME=MULTIPLIER");
+    expect(() => parseGroupScales("alpha=-1")).toThrow("--group-scale: the multiplier of 'alpha' must be a number > 0, got '-1'");
+    expect(() => parseGroupScales("alpha=1,alpha=2")).toThrow("'alpha' is given twice");
+  });
+
+  it("a training run's first Adam step on alpha is 10x larger with { alpha: 10 }, other groups' unchanged; it resumes bit-exactly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spikeloco-gscale-"));
+    try {
+      const config: LocomotionTrainConfig = {
+        kind: "locomotion", env: "ant", agent: "nm-hebb", algo: "es", popSize: 4, sigma: 0.04, lr: 0.02, weightDecay: 0,
+        weightDecayMode: "decoupled", groupScaling: "init-rms", episodesPerMember: 1, maxSteps: 12,
+        normalizerClip: 5, evalCenterEvery: 0, conditions: {}, envOptions: { clockHz: 0 },
+      };
+      const spec = await loadAgentSpec("nm-hebb", { obsDim: 31, actDim: 8 }); // ant's sizes
+      const layout = buildLayout(spec);
+      const start = initParams(spec, 5);
+      const meanStep = (p: Float32Array, name: string) => {
+        const e = layout.entry(name);
+        let s = 0;
+        for (let i = e.offset; i < e.offset + e.length; i++) s += Math.abs(p[i]! - start[i]!);
+        return s / e.length;
+      };
+      const plain = await trainLocomotion({ config, seed: 5, generations: 1, workers: 0 });
+      const wide = await trainLocomotion({ config: { ...config, groupScales: { alpha: 10 } }, seed: 5, generations: 1, workers: 0 });
+      // Adam's first step is lr * scale_g * g / (|g| + eps): the group's own unit step, whatever the gradient
+      expect(meanStep(wide.params, "input.alpha") / meanStep(plain.params, "input.alpha")).toBeCloseTo(10, 1);
+      expect(meanStep(wide.params, "recurrent.alpha") / meanStep(plain.params, "recurrent.alpha")).toBeCloseTo(10, 1);
+      expect(meanStep(wide.params, "input.W") / meanStep(plain.params, "input.W")).toBeCloseTo(1, 1);
+
+      const cfg = { ...config, groupScales: { alpha: 10 } };
+      const straight = await trainLocomotion({ config: cfg, seed: 5, generations: 2, workers: 0 });
+      await trainLocomotion({ config: cfg, seed: 5, generations: 1, workers: 0, outDir: dir });
+      const resume = await loadCheckpoint(dir);
+      expect((resume.config as unknown as LocomotionTrainConfig).groupScales).toEqual({ alpha: 10 });
+      const resumed = await trainLocomotion({ config: cfg, seed: 5, generations: 2, workers: 0, outDir: dir, resume });
+      expect(Buffer.from(resumed.params.buffer).equals(Buffer.from(straight.params.buffer))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

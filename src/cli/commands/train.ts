@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
 import { NATS_FLAG_SPECS } from "../../train/distributed/flags.ts";
+import { parseGroupScales } from "../../train/es/groups.ts";
 import type { TrainFlags } from "../train/locomotion.ts";
 import { EXIT, action, checkWorkers, choiceOption, floatOption, intOption, log, minutesOption, printResult, textOption, workersOption } from "../output.ts";
 
@@ -18,7 +19,7 @@ function evenPopulation(value: string): number {
 }
 
 /** Flags that only mean something for one kind of training; given for the other, they are a mistake. */
-const LOCOMOTION_ONLY = ["algo", "population", "episodes", "maxSteps", "clockHz", "sigma", "weightDecay", "groupScaling", "workers", "conditions", "watch", "generations", "robot", "runId", "natsTimeout", "nats"] as const;
+const LOCOMOTION_ONLY = ["algo", "population", "episodes", "maxSteps", "clockHz", "sigma", "weightDecay", "groupScaling", "groupScale", "workers", "conditions", "watch", "generations", "robot", "runId", "natsTimeout", "nats"] as const;
 const TASK_ONLY = ["noise", "cues", "iterations", "batch"] as const;
 const flagName = (key: string) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
@@ -61,6 +62,7 @@ export async function register(cmd: Command): Promise<void> {
     .option("--lr <x>", "learning rate (Adam for es and BPTT; ClipUp step for pgpe)", floatOption("--lr", 1e-8, 10))
     .option("--weight-decay <x>", "decoupled weight decay (es): each step shrinks params by lr * x", floatOption("--weight-decay", 0, 10))
     .option("--group-scaling <mode>", "es: per-group sigma and lr in units of each parameter group's init RMS (init-rms, default) or one sigma and lr for all (none)", choiceOption("--group-scaling", () => ["none", "init-rms"]))
+    .option("--group-scale <name=x,...>", "es: multiply chosen parameter groups' sigma and lr, e.g. alpha=10 (a layout entry such as input.alpha, or its field for every projection)", (v: string) => parseGroupScales(v))
     .option("--workers <n>", "rollout worker threads (default: all cores; 0 = in-process)", workersOption())
     .option("--force-workers", "allow --workers above the number of cores")
     .option("--conditions <file>", "training-time conditions JSON (domain randomisation, leg damage...)", textOption("--conditions"))

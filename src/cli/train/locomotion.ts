@@ -11,6 +11,7 @@ import { checkpointExists, type Checkpoint } from "../../policy/checkpoint.ts";
 import { runOrZooCheckpoint } from "../../policy/zoo.ts";
 import { parseConditions, type Conditions } from "../../env/conditions.ts";
 import { LOCOMOTION_DEFAULTS, readConditionsFile, type LocomotionTrainConfig } from "../../train/config.ts";
+import type { GroupScales } from "../../train/es/groups.ts";
 import { interruptSignal, type Interrupt } from "../interrupt.ts";
 import { log } from "../output.ts";
 import { createProgress } from "../progress.ts";
@@ -33,6 +34,7 @@ export interface TrainFlags extends NatsFlags {
   lr?: number;
   weightDecay?: number;
   groupScaling?: "none" | "init-rms";
+  groupScale?: GroupScales;
   workers?: number;
   forceWorkers?: boolean;
   conditions?: string;
@@ -107,6 +109,7 @@ function resumeConflicts(flags: TrainFlags, explicit: ExplicitFlags, cfg: Locomo
   clash("--lr", flags.lr, cfg.lr);
   clash("--weight-decay", flags.weightDecay, cfg.weightDecay);
   clash("--group-scaling", flags.groupScaling, cfg.groupScaling ?? "none");
+  if (flags.groupScale !== undefined) clash("--group-scale", JSON.stringify(flags.groupScale), JSON.stringify(cfg.groupScales ?? {}));
   if (flags.conditions !== undefined) throw new SpikelocoError("cannot change training conditions of a resumed run", "--conditions");
   if (flags.init !== undefined) throw new SpikelocoError("--init sets where a new run starts; a resumed run continues from its checkpoint", "--init");
   if (explicit.seed) clash("--seed", flags.seed, seed);
@@ -139,6 +142,21 @@ async function checkStoredRun(dir: string, ckpt: Checkpoint, cfg: LocomotionTrai
   }
   const conditions = parseConditions(cfg.conditions, `${flag} ${dir}: config.conditions`);
   await checkConditionsForEnv(cfg.env, envOptionsOf(cfg as unknown as Record<string, unknown>), [{ conditions, where: `${flag} ${dir}: config` }]);
+}
+
+/** Every --group-scale key names a parameter group of the agent's network (checked before the run folder is made). */
+async function checkGroupScales(config: LocomotionTrainConfig, field: string): Promise<void> {
+  const [{ makeEnv }, { loadAgentSpec }, { buildLayout }, { applyGroupScales, parameterGroups }] = await Promise.all([
+    import("../../../envs/index.ts"),
+    import("../../policy/presets.ts"),
+    import("../../snn/layout.ts"),
+    import("../../train/es/groups.ts"),
+  ]);
+  const env = await makeEnv(config.env, config.envOptions ?? {});
+  const dims = { obsDim: env.observationSpace.shape[0]!, actDim: env.actionSpace.shape[0]! };
+  env.close();
+  const layout = buildLayout(await loadAgentSpec(config.agent, dims));
+  applyGroupScales(parameterGroups(layout, new Float32Array(layout.size), "none"), config.groupScales, field);
 }
 
 /**
@@ -176,6 +194,7 @@ export async function planLocomotionTraining(flags: TrainFlags, explicit: Explic
       weightDecay: flags.weightDecay ?? LOCOMOTION_DEFAULTS.weightDecay,
       weightDecayMode: LOCOMOTION_DEFAULTS.weightDecayMode,
       groupScaling: flags.groupScaling ?? LOCOMOTION_DEFAULTS.groupScaling,
+      ...(flags.groupScale !== undefined ? { groupScales: flags.groupScale } : {}),
       episodesPerMember: flags.episodes ?? LOCOMOTION_DEFAULTS.episodesPerMember,
       maxSteps: flags.maxSteps ?? LOCOMOTION_DEFAULTS.maxSteps,
       normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,
@@ -185,6 +204,7 @@ export async function planLocomotionTraining(flags: TrainFlags, explicit: Explic
       ...(flags.init !== undefined ? { init: flags.init } : {}),
     };
     if (flags.init !== undefined) runOrZooCheckpoint(flags.init, "--init");
+    if (config.groupScales) await checkGroupScales(config, "--group-scale");
     if (flags.conditions !== undefined) {
       await checkConditionsForEnv(config.env, config.envOptions ?? {}, [{ conditions, where: `--conditions ${flags.conditions}` }]);
     } else if (config.env === "legged") {

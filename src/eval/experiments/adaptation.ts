@@ -45,6 +45,13 @@ export type Arm = (typeof ARMS)[number];
 export const DIFFS: ReadonlyArray<[Arm, Arm]> = [["C", "B"], ["C", "D"], ["C", "E"]];
 const METRICS = ["v_pre", "v_early", "v_late", "recovery_steps", "fall_rate"] as const;
 
+const trainedArm = z.strictObject({
+  label: z.string(),
+  agent: z.string(),
+  train: z.string(),
+  /** Multipliers of the arm's ES sigma and lr per parameter group (train config groupScales), e.g. { "alpha": 10 }. */
+  groupScales: z.record(z.string(), z.number().positive()).optional(),
+});
 const window2 = z.tuple([z.number().int().min(0), z.number().int().min(1)]);
 const DefinitionSchema = z.strictObject({
   name: z.string(),
@@ -72,9 +79,9 @@ const DefinitionSchema = z.strictObject({
   }),
   distributions: z.record(z.string(), z.unknown()),
   arms: z.strictObject({
-    A: z.strictObject({ label: z.string(), agent: z.string(), train: z.string() }),
-    B: z.strictObject({ label: z.string(), agent: z.string(), train: z.string() }),
-    C: z.strictObject({ label: z.string(), agent: z.string(), train: z.string() }),
+    A: trainedArm,
+    B: trainedArm,
+    C: trainedArm,
     D: z.strictObject({ label: z.string(), from: z.literal("C"), ablation: z.enum(ABLATIONS) }),
     E: z.strictObject({ label: z.string(), from: z.literal("C"), ablation: z.enum(ABLATIONS) }),
   }),
@@ -161,8 +168,9 @@ export function pretrainConfig(def: AdaptationDefinition, agent: string): Locomo
 }
 
 /**
- * The training configuration of an arm: identical budget and hyper-parameters for every arm, starting
- * from its agent's nominal walker under `root` (the walker's config with the arm's budget and distribution).
+ * The training configuration of an arm: identical budget and hyper-parameters for every arm (save the
+ * arm's own ES group multipliers, `groupScales`, if it has any), starting from its agent's nominal walker
+ * under `root` (the walker's config with the arm's budget and distribution).
  */
 export function armConfig(def: AdaptationDefinition, arm: TrainedArm, root: string): LocomotionTrainConfig {
   const t = def.training;
@@ -179,6 +187,7 @@ export function armConfig(def: AdaptationDefinition, arm: TrainedArm, root: stri
     maxSteps: t.maxSteps,
     conditions: def.distributions[def.arms[arm].train] as Conditions,
     init: pretrainDir(root, agent),
+    ...(def.arms[arm].groupScales ? { groupScales: def.arms[arm].groupScales } : {}),
   };
 }
 

@@ -5,7 +5,10 @@
  * magnitude: sigma_g = sigma * s_g and lr_g = lr * s_g, where s_g is the RMS of the group's values at
  * initialisation (1 for groups initialised to zero, i.e. biases, which keep today's plain sigma and lr).
  * The scales are a pure function of (spec, init seed), so a resumed run recomputes them exactly.
+ * `groupScales` multiplies chosen groups' sigma and lr on top of that (e.g. { alpha: 10 }: search the
+ * plastic gains in steps ten times their own initial size, so the plastic term can grow where it pays).
  */
+import { SpikelocoError } from "../../core/errors.ts";
 import type { ParamLayout } from "../../snn/layout.ts";
 
 export type GroupScaling = "none" | "init-rms";
@@ -27,6 +30,44 @@ export function parameterGroups(layout: ParamLayout, initial: Float32Array, scal
     const rms = Math.sqrt(s / e.length);
     return { name: e.name, offset: e.offset, length: e.length, scale: rms > 1e-6 ? rms : 1 };
   });
+}
+
+/**
+ * Multipliers of chosen groups' sigma and lr. A key is a layout entry ("input.alpha") or an entry's field,
+ * which names it in every projection ("alpha" = input.alpha and recurrent.alpha).
+ */
+export type GroupScales = Record<string, number>;
+
+const matches = (key: string, group: string): boolean => key === group || group.endsWith(`.${key}`);
+
+/** The groups with each matching group's scale multiplied; a key matching no group, or a multiplier <= 0, is refused. */
+export function applyGroupScales(groups: ParamGroup[], scales: GroupScales | undefined, field = "groupScales"): ParamGroup[] {
+  if (!scales) return groups;
+  for (const [key, m] of Object.entries(scales)) {
+    if (!Number.isFinite(m) || m <= 0) throw new SpikelocoError(`the multiplier of '${key}' must be a number > 0, got ${m}`, field);
+    if (!groups.some((g) => matches(key, g.name))) {
+      throw new SpikelocoError(`no parameter group '${key}' in this network (groups: ${groups.map((g) => g.name).join(", ")})`, field);
+    }
+  }
+  return groups.map((g) => {
+    let scale = g.scale;
+    for (const [key, m] of Object.entries(scales)) if (matches(key, g.name)) scale *= m;
+    return { ...g, scale };
+  });
+}
+
+/** `alpha=10,input.eta=2` (the --group-scale flag) -> { alpha: 10, "input.eta": 2 }. */
+export function parseGroupScales(text: string, field = "--group-scale"): GroupScales {
+  const out: GroupScales = {};
+  for (const part of text.split(",")) {
+    const m = /^\s*([A-Za-z][\w.]*)\s*=\s*([^\s=]+)\s*$/.exec(part);
+    if (!m) throw new SpikelocoError(`expected NAME=MULTIPLIER[,NAME=MULTIPLIER...] (e.g. alpha=10), got '${part}'`, field);
+    const value = Number(m[2]);
+    if (!Number.isFinite(value) || value <= 0) throw new SpikelocoError(`the multiplier of '${m[1]}' must be a number > 0, got '${m[2]}'`, field);
+    if (m[1]! in out) throw new SpikelocoError(`'${m[1]}' is given twice`, field);
+    out[m[1]!] = value;
+  }
+  return out;
 }
 
 /** One multiplier per parameter (what the searchers take). */

@@ -14,4 +14,4 @@ export const SEARCHERS: readonly SearcherName[] = ["es", "pgpe"];
 export function createSearcher(algo: SearcherName, initial: Float32Array, options: SearcherOptions): Searcher {
   return algo === "es" ? new OpenAIES(initial, options) : new PGPE(initial, options);
 }
-export { GROUP_SCALINGS, parameterGroups, perParameterScale, type GroupScaling, type ParamGroup } from "./groups.ts";
+export { applyGroupScales, GROUP_SCALINGS, parameterGroups, parseGroupScales, perParameterScale, type GroupScales, type GroupScaling, type ParamGroup } from "./groups.ts";
