@@ -41,6 +41,16 @@ describe("spikeloco train --env ant (tiny)", () => {
     expect(rows(a)[0]).toHaveProperty("term_ctrl");
   });
 
+  it("--resume with --group-scale: the same multipliers in another order continue the run, others conflict", () => {
+    const dir = join(tmp(), "gs");
+    const first = run([...tiny, "--group-scale", "alpha=10,input.eta=2", "--generations", "1", "--workers", "0", "--out", dir]);
+    expect(first.status, first.stderr).toBe(0);
+    const other = run(["--resume", dir, "--group-scale", "alpha=3", "--generations", "2", "--workers", "0"]);
+    expect(other.stderr).toMatch(/--group-scale: conflicts with the checkpoint being resumed/);
+    const reordered = run(["--resume", dir, "--group-scale", "input.eta=2,alpha=10", "--generations", "2", "--workers", "0"]);
+    expect(reordered.status, reordered.stderr).toBe(0);
+  });
+
   it("Ctrl-C saves the last completed generation, exits 130 and unlocks the run folder", async () => {
     const dir = join(tmp(), "int");
     const child = spawn(process.execPath, [bin, "train", ...tiny, "--max-steps", "60", "--generations", "500", "--workers", "0", "--out", dir], { stdio: ["ignore", "pipe", "pipe"] });

@@ -5,6 +5,7 @@
  * locks it), trains with a progress bar on stderr, and saves on Ctrl-C.
  */
 import { join, resolve } from "node:path";
+import { canonicalJson } from "../../core/canonical.ts";
 import { SpikelocoError, isSpikelocoError } from "../../core/errors.ts";
 import type { NatsFlags } from "../../train/distributed/flags.ts";
 import { checkpointExists, type Checkpoint } from "../../policy/checkpoint.ts";
@@ -109,7 +110,7 @@ function resumeConflicts(flags: TrainFlags, explicit: ExplicitFlags, cfg: Locomo
   clash("--lr", flags.lr, cfg.lr);
   clash("--weight-decay", flags.weightDecay, cfg.weightDecay);
   clash("--group-scaling", flags.groupScaling, cfg.groupScaling ?? "none");
-  if (flags.groupScale !== undefined) clash("--group-scale", JSON.stringify(flags.groupScale), JSON.stringify(cfg.groupScales ?? {}));
+  if (flags.groupScale !== undefined) clash("--group-scale", canonicalJson(flags.groupScale), canonicalJson(cfg.groupScales ?? {}));
   if (flags.conditions !== undefined) throw new SpikelocoError("cannot change training conditions of a resumed run", "--conditions");
   if (flags.init !== undefined) throw new SpikelocoError("--init sets where a new run starts; a resumed run continues from its checkpoint", "--init");
   if (explicit.seed) clash("--seed", flags.seed, seed);

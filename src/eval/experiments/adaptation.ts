@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { siblingModule } from "../../core/package.ts";
+import { canonicalJson } from "../../core/canonical.ts";
 import { SpikelocoError } from "../../core/errors.ts";
 import { deriveSeed } from "../../core/rng.ts";
 import { parseConditions, strata, type Conditions } from "../../env/conditions.ts";
@@ -191,10 +192,6 @@ export function armConfig(def: AdaptationDefinition, arm: TrainedArm, root: stri
   };
 }
 
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
-}
-
 export const runDir = (root: string, arm: TrainedArm, seed: number): string => join(root, `${arm}-s${seed}`);
 
 export interface TrainArmsOptions {
@@ -241,7 +238,7 @@ export async function trainArms(def: AdaptationDefinition, o: TrainArmsOptions):
   const out: ArmRunSummary[] = [];
   for (const { arm, agent, seed, dir, config, target } of runs) {
     const resume = checkpointExists(dir) ? await loadCheckpoint(dir) : undefined;
-    if (resume && canonical(resume.config) !== canonical(config)) {
+    if (resume && canonicalJson(resume.config) !== canonicalJson(config)) {
       throw new SpikelocoError(`holds a run trained with another configuration than adaptation.json's ${arm === "pretrain" ? `nominal ${agent} walker` : `arm ${arm}`}; move it away to retrain`, dir);
     }
     const done = resume?.training.generation ?? 0;
