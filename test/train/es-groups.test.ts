@@ -12,6 +12,13 @@ import { trainLocomotion } from "../../src/train/locomotion.ts";
 import { LOCOMOTION_DEFAULTS, type LocomotionTrainConfig } from "../../src/train/config.ts";
 import { loadCheckpoint } from "../../src/policy/checkpoint.ts";
 
+/** A tiny ant run on nm-hebb: every field a training test needs, overridable. */
+const tinyAnt = (over: Partial<LocomotionTrainConfig>): LocomotionTrainConfig => ({
+  kind: "locomotion", env: "ant", agent: "nm-hebb", algo: "es", popSize: 4, sigma: 0.04, lr: 0.02, weightDecay: 0.005,
+  weightDecayMode: "decoupled", groupScaling: "init-rms", episodesPerMember: 1, maxSteps: 12,
+  normalizerClip: 5, evalCenterEvery: 0, conditions: {}, envOptions: { clockHz: 0 }, ...over,
+});
+
 describe("weight decay does what its name says", () => {
   it("decoupled: with a zero gradient every parameter shrinks by exactly the factor (1 - lr_i * wd) per step", () => {
     const lr = 0.02, wd = 0.005;
@@ -135,11 +142,7 @@ describe("stratified fitness", () => {
   it("a run over a mixture with group scaling resumes bit-exactly; onsets beyond the horizon are refused", async () => {
     const dir = mkdtempSync(join(tmpdir(), "spikeloco-strat-"));
     try {
-      const config: LocomotionTrainConfig = {
-        kind: "locomotion", env: "ant", agent: "nm-hebb", algo: "es", popSize: 4, sigma: 0.04, lr: 0.02, weightDecay: 0.005,
-        weightDecayMode: "decoupled", groupScaling: "init-rms", episodesPerMember: 2, maxSteps: 16,
-        normalizerClip: 5, evalCenterEvery: 0, conditions: mixture, envOptions: { clockHz: 0 },
-      };
+      const config = tinyAnt({ episodesPerMember: 2, maxSteps: 16, conditions: mixture });
       const straight = await trainLocomotion({ config, seed: 2, generations: 2, workers: 0 });
       await trainLocomotion({ config, seed: 2, generations: 1, workers: 0, outDir: dir });
       const resume = await loadCheckpoint(dir);
@@ -158,7 +161,7 @@ void LOCOMOTION_DEFAULTS;
 
 describe("per-group multipliers (groupScales)", () => {
   const layoutOf = async (agent: string) => {
-    const spec = await loadAgentSpec(agent, { obsDim: 27, actDim: 8 });
+    const spec = await loadAgentSpec(agent, { obsDim: 31, actDim: 8 }); // ant's sizes
     return { spec, layout: buildLayout(spec) };
   };
 
@@ -191,13 +194,8 @@ describe("per-group multipliers (groupScales)", () => {
   it("a training run's first Adam step on alpha is 10x larger with { alpha: 10 }, other groups' unchanged; it resumes bit-exactly", async () => {
     const dir = mkdtempSync(join(tmpdir(), "spikeloco-gscale-"));
     try {
-      const config: LocomotionTrainConfig = {
-        kind: "locomotion", env: "ant", agent: "nm-hebb", algo: "es", popSize: 4, sigma: 0.04, lr: 0.02, weightDecay: 0,
-        weightDecayMode: "decoupled", groupScaling: "init-rms", episodesPerMember: 1, maxSteps: 12,
-        normalizerClip: 5, evalCenterEvery: 0, conditions: {}, envOptions: { clockHz: 0 },
-      };
-      const spec = await loadAgentSpec("nm-hebb", { obsDim: 31, actDim: 8 }); // ant's sizes
-      const layout = buildLayout(spec);
+      const config = tinyAnt({ weightDecay: 0 });
+      const { spec, layout } = await layoutOf("nm-hebb");
       const start = initParams(spec, 5);
       const meanStep = (p: Float32Array, name: string) => {
         const e = layout.entry(name);
