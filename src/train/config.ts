@@ -48,7 +48,7 @@ export const LOCOMOTION_DEFAULTS = {
   lr: 0.02,
   weightDecay: 0.005,
   weightDecayMode: "decoupled" as const,
-  groupScaling: "init-rms" as GroupScaling,
+  groupScaling: "init-rms-normalized" as GroupScaling,
   episodesPerMember: 1,
   /** Training episodes of 15 s: ~3x the generations of 1000-step ones in the same time; evaluation uses 1000. */
   maxSteps: 300,

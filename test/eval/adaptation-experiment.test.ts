@@ -62,6 +62,7 @@ describe("the adaptation experiment's definition", () => {
     try {
       expect(() => loadAdaptationDefinition(write((d) => { d.training.maxSteps = 500; }))).toThrow(/adaptation\.json: evaluation\.maxSteps: evaluation episodes \(600 steps\) outlast training episodes \(500\)/);
       expect(() => loadAdaptationDefinition(write((d) => { d.arms.C.groupScales = { alpha: 0 }; }))).toThrow(/adaptation\.json: arms\.C\.groupScales\.alpha/);
+      expect(() => loadAdaptationDefinition(write((d) => { (d.pretrain as { groupScaling: string }).groupScaling = "rms"; }))).toThrow(/adaptation\.json: pretrain\.groupScaling/);
       expect(() => loadAdaptationDefinition(write((d) => { d.pretrain.maxSteps = 300; }))).toThrow(/adaptation\.json: pretrain\.maxSteps: nominal walkers train on 300-step episodes, shorter than the evaluation's 600/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

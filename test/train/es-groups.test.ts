@@ -118,6 +118,26 @@ describe("per-group noise scale and learning rate", () => {
     expect(per[e.offset]).toBe(Math.fround(by["input.alpha"]));
   });
 
+  it("init-rms-normalized keeps init-rms's ratios and makes the parameter-weighted RMS of the multipliers 1", async () => {
+    const spec = await loadAgentSpec("nm-hebb", { obsDim: 27, actDim: 8 });
+    const layout = buildLayout(spec);
+    const p = initParams(spec, 0);
+    const raw = parameterGroups(layout, p, "init-rms");
+    const norm = parameterGroups(layout, p, "init-rms-normalized");
+    const per = perParameterScale(norm, layout.size);
+    const weightedRms = Math.sqrt(per.reduce((a, x) => a + x * x, 0) / per.length);
+    expect(weightedRms).toBeCloseTo(1, 5);
+    // init-rms alone shrinks the whole search: most parameters are weights with an RMS well below 1
+    const rawRms = Math.sqrt(perParameterScale(raw, layout.size).reduce((a, x) => a + x * x, 0) / layout.size);
+    expect(rawRms).toBeLessThan(0.3);
+    const ratio = norm[0]!.scale / raw[0]!.scale;
+    expect(ratio).toBeCloseTo(1 / rawRms, 4);
+    for (let i = 0; i < raw.length; i++) expect(norm[i]!.scale / raw[i]!.scale).toBeCloseTo(ratio, 9);
+    // group multipliers apply on top, as with init-rms
+    const scaled = applyGroupScales(norm, { alpha: 10 });
+    expect(scaled.find((g) => g.name === "recurrent.alpha")!.scale).toBeCloseTo(10 * norm.find((g) => g.name === "recurrent.alpha")!.scale, 9);
+  });
+
   it("PGPE starts from the per-group std", () => {
     const s = createSearcher("pgpe", new Float32Array(2), { popSize: 4, sigma: 0.1, lr: 0.01, seed: 1, scale: Float32Array.from([0.5, 2]) });
     expect(Array.from(s.sigma)).toEqual([Math.fround(0.05), Math.fround(0.2)]);

@@ -12,7 +12,7 @@ import { checkpointExists, type Checkpoint } from "../../policy/checkpoint.ts";
 import { runOrZooCheckpoint } from "../../policy/zoo.ts";
 import { parseConditions, type Conditions } from "../../env/conditions.ts";
 import { LOCOMOTION_DEFAULTS, readConditionsFile, type LocomotionTrainConfig } from "../../train/config.ts";
-import type { GroupScales } from "../../train/es/groups.ts";
+import type { GroupScales, GroupScaling } from "../../train/es/groups.ts";
 import { interruptSignal, type Interrupt } from "../interrupt.ts";
 import { log } from "../output.ts";
 import { createProgress } from "../progress.ts";
@@ -34,7 +34,7 @@ export interface TrainFlags extends NatsFlags {
   sigma?: number;
   lr?: number;
   weightDecay?: number;
-  groupScaling?: "none" | "init-rms";
+  groupScaling?: GroupScaling;
   groupScale?: GroupScales;
   workers?: number;
   forceWorkers?: boolean;

@@ -18,6 +18,7 @@ import { parseConditions, strata, type Conditions } from "../../env/conditions.t
 import { checkpointEnv, checkpointExists, loadCheckpoint } from "../../policy/checkpoint.ts";
 import type { LocomotionTrainConfig } from "../../train/config.ts";
 import { LOCOMOTION_DEFAULTS } from "../../train/config.ts";
+import { GROUP_SCALINGS } from "../../train/es/groups.ts";
 import { defaultThreads, ThreadPool } from "../../train/threads.ts";
 import { ABLATIONS, type Ablation } from "../ablation.ts";
 import { recoveryTime } from "../adaptation.ts";
@@ -66,7 +67,7 @@ const DefinitionSchema = z.strictObject({
     sigma: z.number().positive(),
     lr: z.number().positive(),
     weightDecay: z.number().min(0),
-    groupScaling: z.enum(["none", "init-rms"]),
+    groupScaling: z.enum(GROUP_SCALINGS),
     generations: z.number().int().min(1),
   }),
   pretrain: z.strictObject({
@@ -75,6 +76,7 @@ const DefinitionSchema = z.strictObject({
     popSize: z.number().int().min(2),
     episodesPerMember: z.number().int().min(1),
     maxSteps: z.number().int().min(1),
+    groupScaling: z.enum(GROUP_SCALINGS),
     /** Generations of each agent's nominal walker (the arms' common starting point). */
     generations: z.record(z.string(), z.number().int().min(1)),
   }),
@@ -145,7 +147,7 @@ export const pretrainDir = (root: string, agent: string): string => join(root, `
 /** The agents the trained arms use, in arm order without repeats. */
 export const pretrainAgents = (def: AdaptationDefinition): string[] => [...new Set(TRAINED_ARMS.map((a) => def.arms[a].agent))];
 
-/** An agent's nominal walker: the train command's defaults on flat ground, the definition's budget. */
+/** An agent's nominal walker: the train command's defaults on flat ground, the definition's budget and group scaling. */
 export function pretrainConfig(def: AdaptationDefinition, agent: string): LocomotionTrainConfig {
   const p = def.pretrain;
   return {
@@ -158,7 +160,7 @@ export function pretrainConfig(def: AdaptationDefinition, agent: string): Locomo
     lr: LOCOMOTION_DEFAULTS.lr,
     weightDecay: LOCOMOTION_DEFAULTS.weightDecay,
     weightDecayMode: LOCOMOTION_DEFAULTS.weightDecayMode,
-    groupScaling: LOCOMOTION_DEFAULTS.groupScaling,
+    groupScaling: p.groupScaling,
     episodesPerMember: p.episodesPerMember,
     maxSteps: p.maxSteps,
     normalizerClip: LOCOMOTION_DEFAULTS.normalizerClip,

@@ -4,6 +4,10 @@
  * W ~0.15, tau 20 ms). With `init-rms` scaling every group is searched in units of its own typical
  * magnitude: sigma_g = sigma * s_g and lr_g = lr * s_g, where s_g is the RMS of the group's values at
  * initialisation (1 for groups initialised to zero, i.e. biases, which keep today's plain sigma and lr).
+ * Most parameters are weights with an RMS of 0.06-0.2, so `init-rms` also makes the whole search 5-15x
+ * smaller than `none` at the same sigma and lr; from random weights that is too small to learn in a few
+ * hundred generations (README, "Training"). `init-rms-normalized` keeps init-rms's ratios between groups
+ * and divides every scale by their parameter-weighted RMS, so sigma and lr keep their size on average.
  * The scales are a pure function of (spec, init seed), so a resumed run recomputes them exactly.
  * `groupScales` multiplies chosen groups' sigma and lr on top of that (e.g. { alpha: 10 }: search the
  * plastic gains in steps ten times their own initial size, so the plastic term can grow where it pays).
@@ -11,8 +15,14 @@
 import { SpikelocoError } from "../../core/errors.ts";
 import type { ParamLayout } from "../../snn/layout.ts";
 
-export type GroupScaling = "none" | "init-rms";
-export const GROUP_SCALINGS: readonly GroupScaling[] = ["none", "init-rms"];
+export const GROUP_SCALINGS = ["none", "init-rms", "init-rms-normalized"] as const;
+export type GroupScaling = (typeof GROUP_SCALINGS)[number];
+/** One line per mode, for the CLI help and the docs. */
+export const GROUP_SCALING_HELP: Record<GroupScaling, string> = {
+  none: "one sigma and lr for every parameter",
+  "init-rms": "each group's sigma and lr times its RMS at init (1 for zero-initialised groups)",
+  "init-rms-normalized": "init-rms's ratios, rescaled so that the parameter-weighted RMS of the multipliers is 1 (default)",
+};
 
 export interface ParamGroup {
   name: string;
@@ -23,13 +33,22 @@ export interface ParamGroup {
 }
 
 export function parameterGroups(layout: ParamLayout, initial: Float32Array, scaling: GroupScaling): ParamGroup[] {
-  return layout.entries.map((e) => {
+  const groups = layout.entries.map((e) => {
     if (scaling === "none") return { name: e.name, offset: e.offset, length: e.length, scale: 1 };
     let s = 0;
     for (let i = e.offset; i < e.offset + e.length; i++) s += initial[i]! * initial[i]!;
     const rms = Math.sqrt(s / e.length);
     return { name: e.name, offset: e.offset, length: e.length, scale: rms > 1e-6 ? rms : 1 };
   });
+  if (scaling !== "init-rms-normalized") return groups;
+  let n = 0;
+  let sq = 0;
+  for (const g of groups) {
+    n += g.length;
+    sq += g.length * g.scale * g.scale;
+  }
+  const norm = Math.sqrt(sq / n);
+  return groups.map((g) => ({ ...g, scale: g.scale / norm }));
 }
 
 /**

@@ -260,6 +260,7 @@ export function badInputCases(fx: Fixtures): BadInputCase[] {
   add(["train", "--env", "ant", "--lr", "0"], "--lr");
   add(["train", "--env", "ant", "--lr", "nan"], "--lr");
   add(["train", "--env", "ant", "--weight-decay", "-0.1"], "--weight-decay");
+  add(["train", "--env", "ant", "--group-scaling", "init-rms-normalised"], "--group-scaling", "train --group-scaling with an unknown mode");
   for (const g of ["alpha=0", "alpha", "alpha=x", "alpha=2,alpha=3", "=2"]) add(["train", "--env", "ant", "--agent", "nm-hebb", "--group-scale", g], "--group-scale", `train --group-scale '${g}'`);
   add(["train", "--env", "ant", "--agent", "nm-hebb", "--group-scale", "gamma=2"], "--group-scale", "train --group-scale naming no parameter group");
   add(["train", "--env", "ant", "--agent", "static", "--group-scale", "alpha=10"], "--group-scale", "train --group-scale alpha on a static network");
