@@ -66,7 +66,7 @@ export async function register(cmd: Command): Promise<void> {
     .option("--workers <n>", "rollout worker threads (default: all cores; 0 = in-process)", workersOption())
     .option("--force-workers", "allow --workers above the number of cores")
     .option("--conditions <file>", "training-time conditions JSON (domain randomisation, leg damage...)", textOption("--conditions"))
-    .option("--init <checkpoint>", "warm start: begin from this run's (or shipped zoo controller's) parameters and normaliser; same agent and env", textOption("--init"))
+    .option("--init <checkpoint>", "warm start: begin from this run's (or shipped zoo controller's) parameters and normaliser; same agent and env (to fine-tune a walker, add --group-scaling init-rms: a 6-7x smaller step)", textOption("--init"))
     .option("--out <dir>", "run directory (checkpoint + metrics.jsonl); default runs/<env|task>-<agent>-s<seed>", textOption("--out"))
     .option("--resume <dir>", "continue the run in DIR (bitwise identical to not stopping)", textOption("--resume"))
     .option("--seed <n>", "random seed", intOption("--seed", 0, 2 ** 32 - 1), 0)
