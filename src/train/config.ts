@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { SpikelocoError } from "../core/errors.ts";
 import { parseConditions, type Conditions } from "../env/conditions.ts";
 import type { SearcherName } from "./es/searcher.ts";
-import type { GroupScales, GroupScaling } from "./es/groups.ts";
+import { DEFAULT_GROUP_SCALING, type GroupScales, type GroupScaling } from "./es/groups.ts";
 
 export interface LocomotionTrainConfig {
   kind: "locomotion";
@@ -48,7 +48,7 @@ export const LOCOMOTION_DEFAULTS = {
   lr: 0.02,
   weightDecay: 0.005,
   weightDecayMode: "decoupled" as const,
-  groupScaling: "init-rms-normalized" as GroupScaling,
+  groupScaling: DEFAULT_GROUP_SCALING,
   episodesPerMember: 1,
   /** Training episodes of 15 s: ~3x the generations of 1000-step ones in the same time; evaluation uses 1000. */
   maxSteps: 300,

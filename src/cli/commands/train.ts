@@ -8,7 +8,7 @@
 import type { Command } from "commander";
 import { SpikelocoError } from "../../core/errors.ts";
 import { NATS_FLAG_SPECS } from "../../train/distributed/flags.ts";
-import { GROUP_SCALING_HELP, GROUP_SCALINGS, parseGroupScales } from "../../train/es/groups.ts";
+import { DEFAULT_GROUP_SCALING, GROUP_SCALING_HELP, GROUP_SCALINGS, parseGroupScales } from "../../train/es/groups.ts";
 import type { TrainFlags } from "../train/locomotion.ts";
 import { EXIT, action, checkWorkers, choiceOption, floatOption, intOption, log, minutesOption, printResult, textOption, workersOption } from "../output.ts";
 
@@ -61,7 +61,7 @@ export async function register(cmd: Command): Promise<void> {
     .option("--sigma <s>", "initial exploration std", floatOption("--sigma", 1e-6, 10))
     .option("--lr <x>", "learning rate (Adam for es and BPTT; ClipUp step for pgpe)", floatOption("--lr", 1e-8, 10))
     .option("--weight-decay <x>", "decoupled weight decay (es): each step shrinks params by lr * x", floatOption("--weight-decay", 0, 10))
-    .option("--group-scaling <mode>", `es: per-group sigma and lr: ${GROUP_SCALINGS.map((m) => `${m} = ${GROUP_SCALING_HELP[m]}`).join("; ")}`, choiceOption("--group-scaling", () => GROUP_SCALINGS))
+    .option("--group-scaling <mode>", `es: per-group sigma and lr: ${GROUP_SCALINGS.map((m) => `${m} = ${GROUP_SCALING_HELP[m]}${m === DEFAULT_GROUP_SCALING ? " (default)" : ""}`).join("; ")}`, choiceOption("--group-scaling", () => GROUP_SCALINGS))
     .option("--group-scale <name=x,...>", "es: multiply chosen parameter groups' sigma and lr, e.g. alpha=10 (a layout entry such as input.alpha, or its field for every projection)", (v: string) => parseGroupScales(v))
     .option("--workers <n>", "rollout worker threads (default: all cores; 0 = in-process)", workersOption())
     .option("--force-workers", "allow --workers above the number of cores")

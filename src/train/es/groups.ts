@@ -4,9 +4,9 @@
  * W ~0.15, tau 20 ms). With `init-rms` scaling every group is searched in units of its own typical
  * magnitude: sigma_g = sigma * s_g and lr_g = lr * s_g, where s_g is the RMS of the group's values at
  * initialisation (1 for groups initialised to zero, i.e. biases, which keep today's plain sigma and lr).
- * Most parameters are weights with an RMS of 0.06-0.2, so `init-rms` also makes the whole search 5-15x
- * smaller than `none` at the same sigma and lr; from random weights that is too small to learn in a few
- * hundred generations (README, "Training"). `init-rms-normalized` keeps init-rms's ratios between groups
+ * Most parameters are weights with an RMS of 0.06-0.18, so `init-rms` also makes the whole search smaller
+ * than `none` at the same sigma and lr (6-7x for the presets); from random weights that is too small to
+ * learn much in 100 generations (README, "Training"). `init-rms-normalized` keeps init-rms's ratios between groups
  * and divides every scale by their parameter-weighted RMS, so sigma and lr keep their size on average.
  * The scales are a pure function of (spec, init seed), so a resumed run recomputes them exactly.
  * `groupScales` multiplies chosen groups' sigma and lr on top of that (e.g. { alpha: 10 }: search the
@@ -21,8 +21,10 @@ export type GroupScaling = (typeof GROUP_SCALINGS)[number];
 export const GROUP_SCALING_HELP: Record<GroupScaling, string> = {
   none: "one sigma and lr for every parameter",
   "init-rms": "each group's sigma and lr times its RMS at init (1 for zero-initialised groups)",
-  "init-rms-normalized": "init-rms's ratios, rescaled so that the parameter-weighted RMS of the multipliers is 1 (default)",
+  "init-rms-normalized": "init-rms's ratios, rescaled so that the parameter-weighted RMS of the multipliers is 1",
 };
+/** What `spikeloco train` uses when not told (LOCOMOTION_DEFAULTS); runs record their own mode. */
+export const DEFAULT_GROUP_SCALING: GroupScaling = "init-rms-normalized";
 
 export interface ParamGroup {
   name: string;
