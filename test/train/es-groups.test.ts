@@ -124,11 +124,13 @@ describe("per-group noise scale and learning rate", () => {
     const p = initParams(spec, 0);
     const raw = parameterGroups(layout, p, "init-rms");
     const norm = parameterGroups(layout, p, "init-rms-normalized");
-    const per = perParameterScale(norm, layout.size);
-    const weightedRms = Math.sqrt(per.reduce((a, x) => a + x * x, 0) / per.length);
-    expect(weightedRms).toBeCloseTo(1, 5);
+    const weightedRms = (groups: typeof raw) => {
+      const per = perParameterScale(groups, layout.size);
+      return Math.sqrt(per.reduce((a, x) => a + x * x, 0) / per.length);
+    };
+    expect(weightedRms(norm)).toBeCloseTo(1, 5);
     // init-rms alone shrinks the whole search: most parameters are weights with an RMS well below 1
-    const rawRms = Math.sqrt(perParameterScale(raw, layout.size).reduce((a, x) => a + x * x, 0) / layout.size);
+    const rawRms = weightedRms(raw);
     expect(rawRms).toBeLessThan(0.3);
     const ratio = norm[0]!.scale / raw[0]!.scale;
     expect(ratio).toBeCloseTo(1 / rawRms, 4);
